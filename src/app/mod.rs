@@ -1,0 +1,103 @@
+//! The application layer: the only module that calls every layer. It builds
+//! the rayon pool, loads data, wires io → graph → exposure → estimate →
+//! report/export for each subcommand (one file per subcommand), and writes
+//! results to the [`Ctx`] writers. It never reads command-line flags: it
+//! receives a validated [`RunConfig`] from `cli`.
+
+pub mod check;
+pub mod estimate;
+pub mod graph;
+pub mod run;
+pub mod synth;
+
+use std::io::Write;
+
+use crate::error::{Error, Result};
+
+/// Settings shared by every subcommand.
+#[derive(Debug, Clone, Default)]
+pub struct GlobalConfig {
+    /// No progress bars or informational messages.
+    pub quiet: bool,
+    /// Size of the rayon pool; `None` = all cores.
+    pub threads: Option<usize>,
+}
+
+/// A validated run: global settings plus one subcommand's configuration.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    /// Shared settings.
+    pub global: GlobalConfig,
+    /// What to run.
+    pub command: CommandConfig,
+}
+
+/// One subcommand's validated configuration.
+#[derive(Debug, Clone)]
+pub enum CommandConfig {
+    /// `spillnet check`.
+    Check(check::CheckConfig),
+    /// `spillnet synth`.
+    Synth(synth::SynthConfig),
+    /// `spillnet graph stats`.
+    GraphStats(graph::StatsConfig),
+    /// `spillnet graph dot`.
+    GraphDot(graph::DotConfig),
+    /// `spillnet estimate`.
+    Estimate(estimate::EstimateConfig),
+    /// `spillnet run`.
+    Run(run::RunJobConfig),
+}
+
+/// Where a run writes: primary output (tables, summaries) and diagnostics
+/// (warnings, progress, "wrote FILE" lines).
+pub struct Ctx<'a> {
+    /// Primary output (stdout in the binary).
+    pub out: &'a mut dyn Write,
+    /// Diagnostics (stderr in the binary).
+    pub err: &'a mut dyn Write,
+    /// Suppress progress and informational messages.
+    pub quiet: bool,
+}
+
+impl Ctx<'_> {
+    /// Write a line of primary output.
+    pub fn println(&mut self, s: impl std::fmt::Display) -> Result<()> {
+        writeln!(self.out, "{s}").map_err(stdout_err)
+    }
+
+    /// Write an informational line to the diagnostics stream unless quiet.
+    pub fn info(&mut self, s: impl std::fmt::Display) -> Result<()> {
+        if self.quiet {
+            return Ok(());
+        }
+        writeln!(self.err, "{s}").map_err(stdout_err)
+    }
+
+    /// Write a warning line to the diagnostics stream (always shown).
+    pub fn warn(&mut self, s: impl std::fmt::Display) -> Result<()> {
+        writeln!(self.err, "warning: {s}").map_err(stdout_err)
+    }
+}
+
+/// An error writing to a standard stream, as a crate error.
+pub fn stdout_err(source: std::io::Error) -> Error {
+    Error::Output { path: "<stdout>".into(), source }
+}
+
+/// Run a validated configuration. The rayon global pool is sized from
+/// `--threads` on the first call (results never depend on the thread count).
+pub fn run(cfg: &RunConfig, ctx: &mut Ctx<'_>) -> Result<()> {
+    if let Some(n) = cfg.global.threads {
+        // Fails only if the global pool already exists (a second run in one process): keep that pool.
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(n).build_global();
+    }
+    match &cfg.command {
+        CommandConfig::Check(c) => check::run(c, ctx),
+        CommandConfig::Synth(c) => synth::run(c, ctx),
+        CommandConfig::GraphStats(c) => graph::run_stats(c, ctx),
+        CommandConfig::GraphDot(c) => graph::run_dot(c, ctx),
+        CommandConfig::Estimate(c) => estimate::run(c, ctx),
+        CommandConfig::Run(c) => run::run(c, ctx),
+    }
+}

@@ -1,0 +1,69 @@
+//! Command-line interface: clap-derived raw arguments (one file per
+//! subcommand) turned into a validated [`crate::app::RunConfig`] in one
+//! place. No clap type reaches below this module. Imports `app` (config
+//! types) and the domain enums of the layers it configures.
+
+pub mod check;
+pub mod estimate;
+pub mod graph;
+pub mod run;
+pub mod synth;
+
+use clap::{Parser, Subcommand};
+
+use crate::app::{CommandConfig, GlobalConfig, RunConfig};
+use crate::error::Result;
+
+/// spillnet: knowledge spillovers through inter-firm networks.
+///
+/// Builds the knowledge-flow graph of firms, joint ventures, models,
+/// suppliers and worker moves; draws it as Graphviz diagrams; runs
+/// fixed-effect regressions with fixest-exact inference.
+///
+/// Exit codes: 0 success, 1 error (bad data, failed run), 2 usage error.
+#[derive(Debug, Parser)]
+#[command(name = "spillnet", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+    /// Suppress progress bars and informational messages on stderr.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// Number of worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, global = true, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate a data folder and print a summary of its tables.
+    Check(check::CheckArgs),
+    /// Generate a synthetic data folder layered on the real JV network.
+    Synth(synth::SynthArgs),
+    /// Build the knowledge-flow graph: summary statistics or DOT diagrams.
+    Graph(graph::GraphArgs),
+    /// Fit an OLS regression with fixed effects on any CSV/Parquet table.
+    Estimate(estimate::EstimateArgs),
+    /// Run the main job on a data folder (default: the shipped `data/`):
+    /// validate, summarise the graph, draw the diagrams.
+    Run(run::RunArgs),
+}
+
+impl Cli {
+    /// Validate the raw arguments into a run configuration (errors are usage errors, exit 2).
+    pub fn into_config(self) -> Result<RunConfig> {
+        if self.threads == Some(0) {
+            return Err(crate::Error::Usage("--threads must be at least 1".into()));
+        }
+        let command = match self.command {
+            Command::Check(a) => CommandConfig::Check(a.into_config()?),
+            Command::Synth(a) => CommandConfig::Synth(a.into_config()?),
+            Command::Graph(a) => a.into_config()?,
+            Command::Estimate(a) => CommandConfig::Estimate(a.into_config()?),
+            Command::Run(a) => CommandConfig::Run(a.into_config()?),
+        };
+        Ok(RunConfig { global: GlobalConfig { quiet: self.quiet, threads: self.threads }, command })
+    }
+}

@@ -1,0 +1,9 @@
+//! The single integration-test binary (each test binary links polars, so
+//! there is only one). One module per area.
+
+mod architecture;
+mod check;
+mod cli;
+mod estimate;
+mod graph;
+mod synth;
