@@ -1,0 +1,118 @@
+//! The synthetic generator: realistic SPEC §1 tables layered on the real
+//! Chinese JV network, with planted spillover and channel parameters written
+//! to a [`Truth`] record. Imports `io::tables`, `ids`, `error` only (no
+//! polars: the app layer writes the tables with `io::write`).
+//!
+//! - [`network`]: the real JV network (shipped source CSVs) → firms, JV links.
+//! - [`calibrate`]: scale constants (SPEC §4) and default planted values.
+//! - [`mod@generate`]: models, quality scores, suppliers, worker moves, production.
+//! - [`estimand`]: what the study's two-step estimator converges to on a
+//!   generated design, used to plant weights it recovers exactly.
+//! - [`truth`]: the planted parameters and realised counts (`truth.json`).
+//!
+//! Determinism: every random draw comes from a ChaCha8 stream seeded by
+//! [`SynthParams::seed`] (one stream per table), collections are iterated
+//! in sorted order, and nothing depends on time or thread count.
+
+pub mod calibrate;
+pub mod estimand;
+pub mod generate;
+pub mod network;
+pub mod truth;
+
+pub use calibrate::Scale;
+pub use generate::generate;
+pub use truth::Truth;
+
+use std::path::PathBuf;
+
+/// Why synthetic data could not be generated.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SynthError {
+    /// A shipped source table could not be read.
+    #[error("{file}: row {row}, column `{column}`: {message}")]
+    Source {
+        /// Source file name.
+        file: String,
+        /// 1-based data row (0: the header).
+        row: usize,
+        /// Column.
+        column: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The real network is inconsistent (a JV parent without a firm row…).
+    #[error("JV network: {0}")]
+    Network(String),
+    /// A parameter is out of range.
+    #[error("invalid synth parameter: {0}")]
+    Param(String),
+    /// The output folder is not empty and `--force` was not given.
+    #[error("{}: folder is not empty; pass --force to overwrite the generated files in it", dir.display())]
+    OutputNotEmpty {
+        /// The output folder.
+        dir: PathBuf,
+    },
+}
+
+/// What to generate: seed, scale and the planted parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SynthParams {
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Panel size.
+    pub scale: Scale,
+    /// Headline spillover β_SameGroup + β_SameSeg + β_SameGroup×SameSeg to plant.
+    pub rho: f64,
+    /// β_SameGroup (affiliated, different segment) to plant.
+    pub gamma_same_group: f64,
+    /// ×WorkerFlow z-score (same-segment mechanism regression).
+    pub theta_worker: f64,
+    /// ×SameGroup×WorkerFlow.
+    pub theta_worker_same_group: f64,
+    /// ×SupplierOverlap z-score.
+    pub theta_supplier: f64,
+    /// ×SameGroup×SupplierOverlap.
+    pub theta_supplier_same_group: f64,
+}
+
+impl SynthParams {
+    /// The study's values (SPEC §4) with the given seed, scale and ρ.
+    pub fn new(seed: u64, scale: Scale, rho: f64) -> Self {
+        Self {
+            seed,
+            scale,
+            rho,
+            gamma_same_group: calibrate::GAMMA_SAME_GROUP,
+            theta_worker: calibrate::THETA_WORKER,
+            theta_worker_same_group: calibrate::THETA_WORKER_SAME_GROUP,
+            theta_supplier: calibrate::THETA_SUPPLIER,
+            theta_supplier_same_group: calibrate::THETA_SUPPLIER_SAME_GROUP,
+        }
+    }
+
+    /// Check that every planted value is finite and a plausible weight (|x| ≤ 1).
+    pub fn validate(&self) -> Result<(), SynthError> {
+        let values = [
+            ("rho", self.rho),
+            ("gamma_same_group", self.gamma_same_group),
+            ("theta_worker", self.theta_worker),
+            ("theta_worker_same_group", self.theta_worker_same_group),
+            ("theta_supplier", self.theta_supplier),
+            ("theta_supplier_same_group", self.theta_supplier_same_group),
+        ];
+        for (name, v) in values {
+            if !v.is_finite() || v.abs() > 1.0 {
+                return Err(SynthError::Param(format!("{name} = {v} must be a finite number in [-1, 1]")));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Default for SynthParams {
+    fn default() -> Self {
+        Self::new(1, Scale::Paper, calibrate::DEFAULT_RHO)
+    }
+}
