@@ -1,0 +1,113 @@
+//! Runs `spillnet graph stats` and `spillnet graph dot`: load the data
+//! folder, build the knowledge-flow graph, take the requested view, then
+//! print its statistics or write (and optionally render) its DOT diagram.
+//! [`load_view`] and [`write_diagram`] are reusable by other subcommands
+//! (e.g. `run`). Imports `io::load`, `graph`, `export`, `atomic`.
+
+use std::path::{Path, PathBuf};
+
+use super::Ctx;
+use crate::atomic::write_atomic;
+use crate::error::Result;
+use crate::export::{DotOptions, ImageFormat, Layout};
+use crate::graph::{KnowledgeGraph, View};
+
+/// Output format of `graph stats`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatsFormat {
+    /// Human-readable text.
+    Text,
+    /// One pretty-printed JSON object.
+    Json,
+}
+
+/// Validated configuration of `spillnet graph stats`.
+#[derive(Debug, Clone)]
+pub struct StatsConfig {
+    /// Data folder.
+    pub data: PathBuf,
+    /// The view to summarise.
+    pub view: View,
+    /// Output format.
+    pub format: StatsFormat,
+}
+
+/// Validated configuration of `spillnet graph dot`.
+#[derive(Debug, Clone)]
+pub struct DotConfig {
+    /// Data folder.
+    pub data: PathBuf,
+    /// The view to draw.
+    pub view: View,
+    /// DOT styling options.
+    pub options: DotOptions,
+    /// Output DOT file; `None` writes to standard output.
+    pub out: Option<PathBuf>,
+    /// Render the DOT file to this image format beside it.
+    pub render: Option<ImageFormat>,
+    /// Layout engine for rendering.
+    pub layout: Layout,
+}
+
+/// Load a data folder and take a view of its graph.
+pub fn load_view(data: &Path, view: &View) -> Result<KnowledgeGraph> {
+    let dataset = crate::io::load::load_dataset(data)?;
+    let graph = crate::graph::build_graph(&dataset)?;
+    Ok(graph.view(view)?)
+}
+
+/// Run `graph stats`.
+pub fn run_stats(cfg: &StatsConfig, ctx: &mut Ctx<'_>) -> Result<()> {
+    let g = load_view(&cfg.data, &cfg.view)?;
+    let stats = crate::graph::graph_stats(&g);
+    match cfg.format {
+        StatsFormat::Text => ctx.println(stats.to_string().trim_end()),
+        StatsFormat::Json => {
+            let json = serde_json::to_string_pretty(&stats).expect("graph statistics serialise to JSON");
+            ctx.println(json)
+        }
+    }
+}
+
+/// Write the DOT text of `g` to `out` atomically and, if asked, render it.
+/// Returns the image path when one was rendered.
+pub fn write_diagram(
+    g: &KnowledgeGraph,
+    options: &DotOptions,
+    out: &Path,
+    render: Option<ImageFormat>,
+    layout: Layout,
+) -> Result<Option<PathBuf>> {
+    let dot = crate::export::to_dot(g, options);
+    write_atomic(out, dot.as_bytes())?;
+    let Some(format) = render else { return Ok(None) };
+    let image = crate::export::render::image_path(out, format);
+    let engine = layout.engine(g.node_count(), g.edge_count());
+    crate::export::render::render(out, &image, format, engine)?;
+    Ok(Some(image))
+}
+
+/// Run `graph dot`.
+pub fn run_dot(cfg: &DotConfig, ctx: &mut Ctx<'_>) -> Result<()> {
+    let g = load_view(&cfg.data, &cfg.view)?;
+    let Some(out) = &cfg.out else {
+        let dot = crate::export::to_dot(&g, &cfg.options);
+        return ctx.println(dot.trim_end());
+    };
+    let image = write_diagram(&g, &cfg.options, out, cfg.render, cfg.layout)?;
+    ctx.info(format_args!(
+        "wrote {} ({}: {} nodes, {} edges)",
+        out.display(),
+        g.description(),
+        g.node_count(),
+        g.edge_count()
+    ))?;
+    if let Some(image) = image {
+        ctx.info(format_args!(
+            "rendered {} with {}",
+            image.display(),
+            cfg.layout.engine(g.node_count(), g.edge_count())
+        ))?;
+    }
+    Ok(())
+}

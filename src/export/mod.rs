@@ -1,0 +1,48 @@
+//! Diagram export: Graphviz DOT text ([`dot`]) and rendering through the
+//! `dot`/`sfdp` binaries ([`render`]). Imports `graph`, `ids`, `error`, `atomic`.
+
+pub mod dot;
+pub mod render;
+
+use std::path::PathBuf;
+
+pub use dot::{DotOptions, quote_id, to_dot};
+pub use render::{ImageFormat, Layout};
+
+/// Why a diagram could not be exported or rendered.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExportError {
+    /// The Graphviz engine is not installed (the DOT file itself was written).
+    #[error(
+        "graphviz `{binary}` not found on PATH; install it (Debian: apt-get install graphviz) or omit --render; \
+         the DOT file was written to {}",
+        dot_path.display()
+    )]
+    GraphvizMissing {
+        /// The engine looked for (`dot`, `sfdp`).
+        binary: String,
+        /// The DOT file that was written.
+        dot_path: PathBuf,
+    },
+    /// The Graphviz engine ran and failed.
+    #[error("graphviz `{binary}` failed on {} ({status}): {stderr}", dot_path.display())]
+    RenderFailed {
+        /// The engine binary.
+        binary: String,
+        /// The DOT file it was given.
+        dot_path: PathBuf,
+        /// Its exit status.
+        status: String,
+        /// What it printed on stderr.
+        stderr: String,
+    },
+    /// A file could not be read, written or run.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file involved.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
