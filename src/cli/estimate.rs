@@ -1,0 +1,190 @@
+//! Arguments of `spillnet estimate`, validated into
+//! [`EstimateConfig`]. Imports `app::estimate` (config types), `estimate`
+//! (domain enums and parsers) and `report` (output format).
+
+use std::path::PathBuf;
+
+use crate::app::estimate::{BootConfig, EstimateConfig};
+use crate::error::{Error, Result};
+use crate::estimate::{BootWeights, DemeanOptions, FitOptions, Lincom, Ssc, VcovSpec};
+use crate::report::regression_table::OutputFormat;
+
+/// Bootstrap weight distribution (command-line spelling).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BootWeightsArg {
+    /// ±1 with probability 1/2.
+    Rademacher,
+    /// Webb's six-point distribution (±√½, ±1, ±√1.5).
+    Webb,
+}
+
+/// Table format (command-line spelling).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    /// Aligned plain text.
+    Text,
+    /// Markdown table.
+    Md,
+    /// LaTeX tabular.
+    Latex,
+    /// CSV grid.
+    Csv,
+    /// JSON with full results (estimate, se, t, p, CI per coefficient; diagnostics).
+    Json,
+}
+
+/// Fit an OLS regression with absorbed fixed effects on any CSV/Parquet table.
+///
+/// Rows with a missing value (empty cell or `NA`) in a used column are
+/// dropped and counted; singletons are removed iteratively; regressors
+/// collinear with the fixed effects or with each other are dropped and
+/// named. Inference follows fixest/pyfixest exactly (small-sample
+/// corrections of fixest's `ssc()`).
+///
+/// Example: `spillnet estimate --data panel.parquet --y y --x x1,x2 --fe firm,year
+/// --vcov cluster:firm --lincom "x1+x2" --boot 999 --format json`.
+#[derive(Debug, clap::Args)]
+pub struct EstimateArgs {
+    /// Input table: a `.csv` (header row) or `.parquet` file.
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+    /// Dependent variable (numeric column).
+    #[arg(long, value_name = "COL")]
+    pub y: String,
+    /// Regressors, comma-separated numeric columns, e.g. `x1,x2`. An intercept
+    /// is added only when there is no fixed effect.
+    #[arg(long, value_name = "COLS", value_delimiter = ',', required = true)]
+    pub x: Vec<String>,
+    /// Fixed effects to absorb, comma-separated columns of any type, e.g. `firm,year`.
+    #[arg(long, value_name = "COLS", value_delimiter = ',')]
+    pub fe: Vec<String>,
+    /// Variance estimator: `iid` (default), `hetero` (HC1), `cluster:CL`
+    /// (CRV1), or `cluster:CL1+CL2` (multiway, Cameron–Gelbach–Miller).
+    #[arg(long, value_name = "SPEC", default_value = "iid")]
+    pub vcov: String,
+    /// Small-sample correction as in fixest's ssc(): comma-separated
+    /// `K.adj=true|false`, `K.fixef=none|nonnested|full`, `G.adj=true|false`,
+    /// `G.df=min|conventional`; omitted keys keep the defaults
+    /// `K.adj=true,K.fixef=nonnested,G.adj=true,G.df=min`; `none` turns all off.
+    #[arg(long, value_name = "SSC", default_value = "K.adj=true,K.fixef=nonnested,G.adj=true,G.df=min")]
+    pub ssc: String,
+    /// Analytic weights column (values > 0).
+    #[arg(long, value_name = "COL")]
+    pub weights: Option<String>,
+    /// Wild cluster restricted bootstrap with B replications (needs
+    /// `--vcov cluster:…`; the first cluster variable is used). All 2^G
+    /// Rademacher (6^G Webb) weight vectors are enumerated when that is ≤ B.
+    /// p-value = share of draws with |t*| ≥ |t| (ties within 1e-9 relative
+    /// count as at least as extreme, so the draws v = ±1 always count).
+    #[arg(long, value_name = "B")]
+    pub boot: Option<usize>,
+    /// Bootstrap weights: `rademacher` (default) or `webb`.
+    #[arg(long, value_enum, value_name = "W", default_value = "rademacher")]
+    pub boot_weights: BootWeightsArg,
+    /// Hypothesis tested by the bootstrap, e.g. `x1`, `x1=1` or `x1+x2=0`
+    /// (repeatable). Default: each `--lincom`, or else every coefficient = 0.
+    #[arg(long, value_name = "EXPR")]
+    pub boot_param: Vec<String>,
+    /// Seed of the bootstrap's random draws (ChaCha8), default 42.
+    #[arg(long, value_name = "S", default_value_t = 42)]
+    pub seed: u64,
+    /// Linear combination to report with its delta-method SE, e.g. `"x1+x2"`
+    /// or `"x1-2*x2"` (repeatable; `=r` tests against r instead of 0).
+    #[arg(long, value_name = "EXPR")]
+    pub lincom: Vec<String>,
+    /// Output format: text (default), md, latex, csv or json.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "text")]
+    pub format: FormatArg,
+    /// Write the table to FILE (atomically) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Demeaning convergence tolerance (largest group mean removed in a sweep).
+    #[arg(long, value_name = "TOL", default_value_t = 1e-8)]
+    pub fixef_tol: f64,
+    /// Maximum demeaning iterations (sweeps); non-convergence is reported as a warning.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub fixef_maxiter: usize,
+    /// Keep singleton observations (default: remove them iteratively, as pyfixest).
+    #[arg(long)]
+    pub keep_singletons: bool,
+    /// Pivot tolerance of the collinearity check on X'X (default 1e-9, as pyfixest).
+    #[arg(long, value_name = "TOL", default_value_t = 1e-9)]
+    pub collin_tol: f64,
+}
+
+fn usage(e: impl std::fmt::Display) -> Error {
+    Error::Usage(e.to_string())
+}
+
+impl EstimateArgs {
+    /// Validate into the run configuration (bad values are usage errors).
+    pub fn into_config(self) -> Result<EstimateConfig> {
+        let vcov: VcovSpec = self.vcov.parse().map_err(usage)?;
+        let ssc: Ssc = self.ssc.parse().map_err(usage)?;
+        let lincoms = self.lincom.iter().map(|s| s.parse::<Lincom>()).collect::<Result<Vec<_>, _>>().map_err(usage)?;
+        if self.x.iter().any(|x| x.trim().is_empty()) {
+            return Err(usage("--x: empty column name"));
+        }
+        if !(self.fixef_tol > 0.0 && self.fixef_tol.is_finite()) {
+            return Err(usage("--fixef-tol must be a positive number"));
+        }
+        if self.fixef_maxiter == 0 {
+            return Err(usage("--fixef-maxiter must be at least 1"));
+        }
+        if !(self.collin_tol > 0.0 && self.collin_tol.is_finite()) {
+            return Err(usage("--collin-tol must be a positive number"));
+        }
+        let boot = match self.boot {
+            None => {
+                if !self.boot_param.is_empty() {
+                    return Err(usage("--boot-param needs --boot B"));
+                }
+                None
+            }
+            Some(0) => return Err(usage("--boot must be at least 1")),
+            Some(reps) => {
+                if !matches!(vcov, VcovSpec::Cluster(_)) {
+                    return Err(usage("--boot needs a clustered vcov (--vcov cluster:CL)"));
+                }
+                let params = self
+                    .boot_param
+                    .iter()
+                    .map(|s| s.parse::<Lincom>())
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(usage)?;
+                let weights = match self.boot_weights {
+                    BootWeightsArg::Rademacher => BootWeights::Rademacher,
+                    BootWeightsArg::Webb => BootWeights::Webb,
+                };
+                Some(BootConfig { reps, seed: self.seed, weights, params })
+            }
+        };
+        let format = match self.format {
+            FormatArg::Text => OutputFormat::Text,
+            FormatArg::Md => OutputFormat::Markdown,
+            FormatArg::Latex => OutputFormat::Latex,
+            FormatArg::Csv => OutputFormat::Csv,
+            FormatArg::Json => OutputFormat::Json,
+        };
+        let fit = FitOptions {
+            demean: DemeanOptions { tol: self.fixef_tol, max_iter: self.fixef_maxiter },
+            drop_singletons: !self.keep_singletons,
+            collin_tol: self.collin_tol,
+            error_on_no_convergence: false,
+        };
+        Ok(EstimateConfig {
+            data: self.data,
+            y: self.y,
+            x: self.x.into_iter().map(|s| s.trim().to_owned()).collect(),
+            fe: self.fe.into_iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+            weights: self.weights,
+            vcov,
+            ssc,
+            fit,
+            lincoms,
+            boot,
+            format,
+            out: self.out,
+        })
+    }
+}

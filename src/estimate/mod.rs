@@ -1,0 +1,77 @@
+//! OLS with high-dimensional fixed effects and fixest-exact inference.
+//!
+//! Owns the general regression engine of SPEC §5. It knows nothing of
+//! graphs or data frames: it takes plain columns (`f64` regressors, `u32`
+//! fixed-effect and cluster codes) in a [`Design`] and returns values.
+//! Imports only `ids`/`error` of the crate (in fact neither is needed).
+//!
+//! Pipeline ("estimate once, infer many ways", as fixest):
+//!
+//! 1. [`fit_ols`] — iterative singleton removal, demeaning by alternating
+//!    projections with Irons–Tuck acceleration ([`fe::demean`], parallel over
+//!    columns, deterministic), collinearity detection, OLS. Returns an
+//!    [`OlsFit`] holding everything inference needs (bread, scores inputs).
+//! 2. [`vcov()`] — iid, HC1, CRV1 one- or multi-way with the small-sample
+//!    correction [`Ssc`] (fixest's `ssc()`), returning an [`Inference`]
+//!    (coefficient table, degrees of freedom, correction used). No refit.
+//! 3. [`lincom`] — linear combinations with delta-method standard errors.
+//! 4. [`wild_bootstrap`] — wild cluster restricted bootstrap (WCR).
+//!
+//! Non-fatal data issues (singletons, collinear regressors, demeaning
+//! iterations and convergence) are returned as values in [`Diagnostics`].
+
+pub mod bootstrap;
+pub mod design;
+pub mod fe;
+pub mod lincom;
+pub mod ols;
+pub mod ssc;
+pub mod vcov;
+
+pub use bootstrap::{BootResult, BootSpec, BootWeights, wild_bootstrap};
+pub use design::Design;
+pub use fe::{DemeanInfo, DemeanOptions};
+pub use lincom::{Lincom, LincomResult, lincom};
+pub use ols::{Diagnostics, FeSize, FitOptions, OlsFit, SymMatrix, fit_ols, fit_ols_owned};
+pub use ssc::{GDf, KFixef, Ssc};
+pub use vcov::{CoefRow, Inference, VcovSpec, vcov};
+
+/// Why an estimation could not be carried out.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EstimateError {
+    /// The cross-product matrix of the kept regressors is not positive definite.
+    #[error("the regressors are not of full rank (X'X is not positive definite)")]
+    NotFullRank,
+    /// Demeaning did not converge within the iteration budget.
+    #[error("fixed-effect demeaning did not converge after {iter} iterations (tolerance {tol:e})")]
+    NoConvergence {
+        /// Iterations performed.
+        iter: usize,
+        /// Tolerance requested.
+        tol: f64,
+    },
+    /// Clustered inference needs at least two clusters.
+    #[error("cluster variable `{name}` has {groups} cluster(s); at least 2 are needed")]
+    TooFewClusters {
+        /// Cluster variable.
+        name: String,
+        /// Number of clusters found.
+        groups: usize,
+    },
+    /// No observation is left (after singleton removal) or no regressor is left.
+    #[error("empty estimation sample: {0}")]
+    EmptySample(String),
+    /// The design or a request is malformed.
+    #[error("bad input: {what}")]
+    BadInput {
+        /// What is wrong.
+        what: String,
+    },
+}
+
+impl EstimateError {
+    pub(crate) fn bad(what: impl Into<String>) -> Self {
+        EstimateError::BadInput { what: what.into() }
+    }
+}

@@ -1,0 +1,5 @@
+//! Formatting of results: regression tables (text, Markdown, LaTeX, CSV,
+//! JSON) and summaries. Receives finished results and computes nothing.
+//! Imports `estimate` (result types), `graph` (summary types), `ids`, `error`.
+
+pub mod regression_table;
