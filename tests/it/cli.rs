@@ -73,3 +73,119 @@ fn missing_data_folder_is_an_error_naming_it_without_panic() {
         .stderr(predicate::str::contains("nope"))
         .stderr(predicate::str::contains("panicked").not());
 }
+
+/// The shipped data folder (the README's main command runs on it).
+fn shipped_data() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
+}
+
+#[test]
+fn run_on_shipped_data_writes_summary_stats_and_diagrams() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let assert = spillnet().args(["--quiet", "run", "--data"]).arg(shipped_data()).arg("--out").arg(&out).assert();
+    let stdout = String::from_utf8(assert.success().get_output().stdout.clone()).unwrap();
+    assert!(stdout.contains("quality          27417 rows"), "summary missing from stdout:\n{stdout}");
+    assert!(stdout.contains("weakly connected components"), "graph stats missing from stdout:\n{stdout}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert!(summary.to_string().contains("27417"), "summary.json lacks the quality row count: {summary}");
+    let stats: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("graph_stats.json")).unwrap()).unwrap();
+    assert_eq!(stats["nodes"], 1839, "node count of the shipped graph changed: {stats}");
+    for name in ["jv_network", "firms", "worker_flow"] {
+        let dot = std::fs::read_to_string(out.join("diagrams").join(format!("{name}.dot"))).unwrap();
+        assert!(dot.starts_with("digraph"), "{name}.dot is not a digraph");
+        if which_dot() {
+            let svg = std::fs::read_to_string(out.join("diagrams").join(format!("{name}.svg"))).unwrap();
+            assert!(svg.contains("<svg"), "{name}.svg is not SVG");
+        }
+    }
+}
+
+fn which_dot() -> bool {
+    std::process::Command::new("dot").arg("-V").output().is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn run_refuses_a_non_empty_output_folder_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("keep.txt"), "mine").unwrap();
+    spillnet()
+        .args(["--quiet", "run", "--data"])
+        .arg(shipped_data())
+        .arg("--out")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--force"));
+    assert!(!dir.path().join("summary.txt").exists());
+    spillnet()
+        .args(["--quiet", "run", "--force", "--data"])
+        .arg(shipped_data())
+        .arg("--out")
+        .arg(dir.path())
+        .assert()
+        .success();
+    assert!(dir.path().join("summary.txt").exists());
+    assert_eq!(std::fs::read_to_string(dir.path().join("keep.txt")).unwrap(), "mine");
+}
+
+#[test]
+fn run_without_graphviz_writes_dot_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    spillnet()
+        .env("PATH", dir.path())
+        .args(["run", "--data"])
+        .arg(shipped_data())
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("graphviz `dot` not found"));
+    assert!(out.join("diagrams/jv_network.dot").exists());
+    assert!(!out.join("diagrams/jv_network.svg").exists());
+}
+
+#[test]
+fn run_on_invalid_data_fails_with_the_precise_error() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["firms.csv", "jv_links.csv"] {
+        std::fs::copy(shipped_data().join(f), dir.path().join(f)).unwrap();
+    }
+    let firms = std::fs::read_to_string(dir.path().join("firms.csv")).unwrap();
+    let broken = firms.replacen(",domestic,", ",domestik,", 1);
+    assert_ne!(firms, broken);
+    std::fs::write(dir.path().join("firms.csv"), broken).unwrap();
+    spillnet()
+        .args(["run", "--data"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("firms.csv: row"))
+        .stderr(predicate::str::contains("column `kind`"));
+}
+
+#[test]
+fn closed_stdout_ends_quietly_with_success() {
+    use std::io::Read;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_spillnet"))
+        .args(["graph", "dot", "--data"])
+        .arg(shipped_data())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout); // like `| head -c 16`
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exit {status:?}, stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
