@@ -6,9 +6,9 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
+use spillnet::Error;
 use spillnet::app::{self, Ctx};
 use spillnet::cli::Cli;
-use spillnet::Error;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
