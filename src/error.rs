@@ -14,6 +14,9 @@ pub enum Error {
     /// Building or querying the knowledge-flow graph failed.
     #[error(transparent)]
     Graph(#[from] crate::graph::GraphError),
+    /// Pair attributes or exposures could not be computed.
+    #[error(transparent)]
+    Exposure(#[from] crate::exposure::ExposureError),
     /// An estimation could not be carried out.
     #[error(transparent)]
     Estimate(#[from] crate::estimate::EstimateError),

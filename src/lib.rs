@@ -16,6 +16,7 @@
 //! - [`graph`]: the typed knowledge-flow multigraph and its views.
 //! - [`estimate`]: OLS with high-dimensional fixed effects and fixest-exact
 //!   inference; knows nothing of graphs or data frames.
+//! - [`exposure`]: pair attributes and channel-weighted exposure measures.
 //! - [`report`]: formats results (regression tables, summaries); computes nothing.
 //! - [`export`]: Graphviz DOT export and rendering.
 //! - [`cli`] / [`app`]: raw flags → validated configs → runs.
@@ -27,6 +28,7 @@ pub mod cli;
 pub mod error;
 pub mod estimate;
 pub mod export;
+pub mod exposure;
 pub mod graph;
 pub mod ids;
 pub mod io;

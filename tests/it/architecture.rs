@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 /// Which crate modules each top-level module may name (besides itself).
 const ALLOWED: &[(&str, &[&str])] = &[
     ("ids", &[]),
-    ("error", &["io", "graph", "estimate", "synth", "export"]),
+    ("error", &["io", "graph", "exposure", "estimate", "synth", "export"]),
     ("atomic", &["error"]),
     ("io", &["ids", "error", "atomic"]),
     ("synth", &["io", "ids", "error", "atomic"]),

@@ -5,5 +5,7 @@ mod architecture;
 mod check;
 mod cli;
 mod estimate;
+mod exposure;
 mod graph;
+mod pairs;
 mod synth;
