@@ -4,6 +4,8 @@
 use assert_cmd::Command;
 use predicates::prelude::*;
 
+use crate::common::shipped_data_dir;
+
 fn spillnet() -> Command {
     Command::cargo_bin("spillnet").unwrap()
 }
@@ -74,16 +76,11 @@ fn missing_data_folder_is_an_error_naming_it_without_panic() {
         .stderr(predicate::str::contains("panicked").not());
 }
 
-/// The shipped data folder (the README's main command runs on it).
-fn shipped_data() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
-}
-
 #[test]
 fn run_on_shipped_data_writes_summary_stats_and_diagrams() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let assert = spillnet().args(["--quiet", "run", "--data"]).arg(shipped_data()).arg("--out").arg(&out).assert();
+    let assert = spillnet().args(["--quiet", "run", "--data"]).arg(shipped_data_dir()).arg("--out").arg(&out).assert();
     let stdout = String::from_utf8(assert.success().get_output().stdout.clone()).unwrap();
     assert!(stdout.contains("quality          27417 rows"), "summary missing from stdout:\n{stdout}");
     assert!(stdout.contains("weakly connected components"), "graph stats missing from stdout:\n{stdout}");
@@ -113,7 +110,7 @@ fn run_refuses_a_non_empty_output_folder_unless_forced() {
     std::fs::write(dir.path().join("keep.txt"), "mine").unwrap();
     spillnet()
         .args(["--quiet", "run", "--data"])
-        .arg(shipped_data())
+        .arg(shipped_data_dir())
         .arg("--out")
         .arg(dir.path())
         .assert()
@@ -122,7 +119,7 @@ fn run_refuses_a_non_empty_output_folder_unless_forced() {
     assert!(!dir.path().join("summary.txt").exists());
     spillnet()
         .args(["--quiet", "run", "--force", "--data"])
-        .arg(shipped_data())
+        .arg(shipped_data_dir())
         .arg("--out")
         .arg(dir.path())
         .assert()
@@ -138,7 +135,7 @@ fn run_without_graphviz_writes_dot_and_says_so() {
     spillnet()
         .env("PATH", dir.path())
         .args(["run", "--data"])
-        .arg(shipped_data())
+        .arg(shipped_data_dir())
         .arg("--out")
         .arg(&out)
         .assert()
@@ -152,7 +149,7 @@ fn run_without_graphviz_writes_dot_and_says_so() {
 fn run_on_invalid_data_fails_with_the_precise_error() {
     let dir = tempfile::tempdir().unwrap();
     for f in ["firms.csv", "jv_links.csv"] {
-        std::fs::copy(shipped_data().join(f), dir.path().join(f)).unwrap();
+        std::fs::copy(shipped_data_dir().join(f), dir.path().join(f)).unwrap();
     }
     let firms = std::fs::read_to_string(dir.path().join("firms.csv")).unwrap();
     let broken = firms.replacen(",domestic,", ",domestik,", 1);
@@ -174,7 +171,7 @@ fn closed_stdout_ends_quietly_with_success() {
     use std::io::Read;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_spillnet"))
         .args(["graph", "dot", "--data"])
-        .arg(shipped_data())
+        .arg(shipped_data_dir())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -5,31 +5,18 @@
 //! (row counts, an independent brute-force check, timing).
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::time::Instant;
 
+use crate::common::{firm, shipped_dataset, sup_firm, worker_move};
 use approx::assert_relative_eq;
 use proptest::prelude::*;
 use spillnet::exposure::measure::{
     Channel, ExposureConfig, ExposurePanel, Flow, Level, QualitySource, QualityValue, Weights, compute_exposure,
     exposure_from_weights,
 };
-use spillnet::io::tables::{
-    Dataset, Firm, FirmKind, JvLink, Model, Ownership, QualityScore, SupplierLink, SupplierTarget, WorkerMove,
-};
+use spillnet::io::tables::{Dataset, FirmKind, JvLink, Model, QualityScore, SupplierLink, SupplierTarget};
 
 // ---------------------------------------------------------------- fixture
-
-fn firm(id: &str, kind: FirmKind, group: &str, province: Option<&str>) -> Firm {
-    Firm {
-        firm_id: id.into(),
-        name: id.into(),
-        kind,
-        group_id: group.into(),
-        province: province.map(Into::into),
-        ownership: if kind == FirmKind::Foreign { Ownership::Foreign } else { Ownership::Soe },
-    }
-}
 
 fn model(id: &str, firm: &str) -> Model {
     Model {
@@ -47,14 +34,6 @@ fn score(m: &str, year: i32, dim: &str, s: f64) -> QualityScore {
 
 fn sup_model(s: &str, m: &str) -> SupplierLink {
     SupplierLink { supplier_id: s.into(), target: SupplierTarget::Model(m.into()), component: "c".into(), year: None }
-}
-
-fn sup_firm(s: &str, f: &str) -> SupplierLink {
-    SupplierLink { supplier_id: s.into(), target: SupplierTarget::Firm(f.into()), component: "c".into(), year: None }
-}
-
-fn moves(from: &str, to: &str, year: i32, count: u64) -> WorkerMove {
-    WorkerMove { from_firm: from.into(), to_firm: to.into(), year, count, person_id: None }
 }
 
 fn link(jv: &str, dom: &str) -> JvLink {
@@ -118,11 +97,11 @@ fn small() -> Dataset {
             sup_model("S4", "j2a"),
         ],
         worker_moves: vec![
-            moves("J1", "D1", 2008, 2),
-            moves("J1", "D1", 2010, 3),
-            moves("J2", "D1", 2009, 1),
-            moves("J2", "D2", 2010, 4),
-            moves("D1", "J1", 2009, 100), // wrong direction: never counted
+            worker_move("J1", "D1", 2008, 2),
+            worker_move("J1", "D1", 2010, 3),
+            worker_move("J2", "D1", 2009, 1),
+            worker_move("J2", "D2", 2010, 4),
+            worker_move("D1", "J1", 2009, 100), // wrong direction: never counted
         ],
         production: None,
     }
@@ -285,7 +264,7 @@ fn quality_override_replaces_scores_and_rows() {
 #[test]
 fn dangling_references_are_errors_not_panics() {
     let mut data = small();
-    data.worker_moves.push(moves("GHOST", "D1", 2009, 1));
+    data.worker_moves.push(worker_move("GHOST", "D1", 2009, 1));
     let err = compute_exposure(&data, &ExposureConfig::default()).unwrap_err().to_string();
     assert!(err.contains("worker_moves row 6") && err.contains("GHOST"), "{err}");
     let mut data = small();
@@ -319,13 +298,9 @@ proptest! {
 
 // ---------------------------------------------------------------- shipped data
 
-fn shipped() -> Dataset {
-    spillnet::io::load::load_dataset(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data")).unwrap()
-}
-
 #[test]
 fn results_do_not_depend_on_thread_count() {
-    let data = shipped();
+    let data = shipped_dataset();
     let mut c = cfg(Level::Model, Weights::Row, Flow::Cumulative, 1);
     c.pair_weights = true;
     let run = |n| {
@@ -345,7 +320,7 @@ fn results_do_not_depend_on_thread_count() {
 
 #[test]
 fn shipped_data_model_panel_is_fast_and_matches_brute_force() {
-    let data = shipped();
+    let data = shipped_dataset();
     let start = Instant::now();
     let p = compute_exposure(&data, &ExposureConfig::default()).unwrap();
     let elapsed = start.elapsed();

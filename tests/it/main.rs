@@ -4,6 +4,7 @@
 mod architecture;
 mod check;
 mod cli;
+mod common;
 mod estimate;
 mod exposure;
 mod graph;

@@ -5,26 +5,13 @@
 use std::path::Path;
 use std::time::Instant;
 
+use crate::common::{firm, shipped_dataset, sup_firm, worker_move};
 use approx::assert_relative_eq;
 use spillnet::exposure::pairs::{FlowMode, Overlap, PairOptions, PairPanel, Standardisation, build_pairs};
 use spillnet::ids::ModelId;
-use spillnet::io::tables::{
-    Dataset, Firm, FirmKind, JvLink, Model, Ownership, Production, QualityScore, SupplierLink, SupplierTarget,
-    WorkerMove,
-};
+use spillnet::io::tables::{Dataset, FirmKind, JvLink, Model, Production, QualityScore, SupplierLink, SupplierTarget};
 
 // ---------------------------------------------------------------- fixture
-
-fn firm(id: &str, kind: FirmKind, group: &str, province: Option<&str>) -> Firm {
-    Firm {
-        firm_id: id.into(),
-        name: id.into(),
-        kind,
-        group_id: group.into(),
-        province: province.map(Into::into),
-        ownership: if kind == FirmKind::Foreign { Ownership::Foreign } else { Ownership::Soe },
-    }
-}
 
 fn link(jv: &str, dom: &str, foreign: &str, founded: i32) -> JvLink {
     JvLink {
@@ -47,14 +34,6 @@ fn q(model: &str, year: i32, dim: &str) -> QualityScore {
 
 fn sup_model(s: &str, model: &str, year: Option<i32>) -> SupplierLink {
     SupplierLink { supplier_id: s.into(), target: SupplierTarget::Model(model.into()), component: "c".into(), year }
-}
-
-fn sup_firm(s: &str, firm: &str) -> SupplierLink {
-    SupplierLink { supplier_id: s.into(), target: SupplierTarget::Firm(firm.into()), component: "c".into(), year: None }
-}
-
-fn mv(from: &str, to: &str, year: i32, count: u64) -> WorkerMove {
-    WorkerMove { from_firm: from.into(), to_firm: to.into(), year, count, person_id: None }
 }
 
 fn prod(firm: &str, year: i32, units: f64) -> Production {
@@ -135,12 +114,12 @@ fn tiny() -> Dataset {
             sup_model("s10", "J2", None),
         ],
         worker_moves: vec![
-            mv("FAWVW", "XIALI", 2004, 2),
-            mv("FAWVW", "XIALI", 2005, 3),
-            mv("FAWVW", "XIALI", 2006, 4),
-            mv("XIALI", "FAWVW", 2003, 100), // wrong direction: never counts
-            mv("FAWVW", "GEELY", 2006, 1),
-            mv("FAWTOY", "GEELY", 2003, 2),
+            worker_move("FAWVW", "XIALI", 2004, 2),
+            worker_move("FAWVW", "XIALI", 2005, 3),
+            worker_move("FAWVW", "XIALI", 2006, 4),
+            worker_move("XIALI", "FAWVW", 2003, 100), // wrong direction: never counts
+            worker_move("FAWVW", "GEELY", 2006, 1),
+            worker_move("FAWTOY", "GEELY", 2003, 2),
         ],
         production: Some(vec![
             prod("FAWVW", 2004, 100.0),
@@ -322,7 +301,7 @@ fn dangling_reference_is_an_error_not_a_panic() {
     let err = build_pairs(&ds, &PairOptions::default()).unwrap_err();
     assert!(err.to_string().contains("NOPE"), "{err}");
     let mut ds = tiny();
-    ds.worker_moves.push(mv("GHOST", "XIALI", 2005, 1));
+    ds.worker_moves.push(worker_move("GHOST", "XIALI", 2005, 1));
     let err = build_pairs(&ds, &PairOptions::default()).unwrap_err();
     assert!(err.to_string().contains("GHOST") && err.to_string().contains("worker_moves"), "{err}");
 }
@@ -348,7 +327,7 @@ fn count(t: &serde_json::Value, name: &str) -> usize {
 
 #[test]
 fn shipped_data_matches_truth() {
-    let ds = spillnet::io::load::load_dataset(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data")).unwrap();
+    let ds = shipped_dataset();
     let t = truth();
     let opts = PairOptions { standardisation: Standardisation::Population, ..Default::default() };
     let start = Instant::now();
@@ -392,7 +371,7 @@ fn shipped_data_matches_truth() {
 #[test]
 #[ignore = "prints a timing; run by hand"]
 fn timing_build_pairs_on_shipped_data() {
-    let ds = spillnet::io::load::load_dataset(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data")).unwrap();
+    let ds = shipped_dataset();
     for _ in 0..3 {
         let start = Instant::now();
         let p = build_pairs(&ds, &PairOptions::default()).unwrap();

@@ -1,0 +1,38 @@
+//! Helpers shared by the integration tests: the shipped data folder and
+//! one-line builders of typed-table rows for hand-built datasets.
+
+use std::path::PathBuf;
+
+use spillnet::io::tables::{Dataset, Firm, FirmKind, Ownership, SupplierLink, SupplierTarget, WorkerMove};
+
+/// The shipped `data/` folder (the README's main command runs on it).
+pub fn shipped_data_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")
+}
+
+/// The shipped dataset, loaded and validated.
+pub fn shipped_dataset() -> Dataset {
+    spillnet::io::load::load_dataset(&shipped_data_dir()).unwrap()
+}
+
+/// A firm named by its id; foreign firms are foreign-owned, others SOEs.
+pub fn firm(id: &str, kind: FirmKind, group: &str, province: Option<&str>) -> Firm {
+    Firm {
+        firm_id: id.into(),
+        name: id.into(),
+        kind,
+        group_id: group.into(),
+        province: province.map(Into::into),
+        ownership: if kind == FirmKind::Foreign { Ownership::Foreign } else { Ownership::Soe },
+    }
+}
+
+/// A supplier link to a whole firm (pooled over years).
+pub fn sup_firm(s: &str, firm: &str) -> SupplierLink {
+    SupplierLink { supplier_id: s.into(), target: SupplierTarget::Firm(firm.into()), component: "c".into(), year: None }
+}
+
+/// An aggregated worker move.
+pub fn worker_move(from: &str, to: &str, year: i32, count: u64) -> WorkerMove {
+    WorkerMove { from_firm: from.into(), to_firm: to.into(), year, count, person_id: None }
+}
