@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod estimate;
+pub mod exposure;
 pub mod graph;
 pub mod run;
 pub mod synth;
@@ -45,6 +46,8 @@ pub enum CommandConfig {
     GraphDot(graph::DotConfig),
     /// `spillnet estimate`.
     Estimate(estimate::EstimateConfig),
+    /// `spillnet exposure`.
+    Exposure(exposure::ExposureJobConfig),
     /// `spillnet run`.
     Run(run::RunJobConfig),
 }
@@ -98,6 +101,7 @@ pub fn run(cfg: &RunConfig, ctx: &mut Ctx<'_>) -> Result<()> {
         CommandConfig::GraphStats(c) => graph::run_stats(c, ctx),
         CommandConfig::GraphDot(c) => graph::run_dot(c, ctx),
         CommandConfig::Estimate(c) => estimate::run(c, ctx),
+        CommandConfig::Exposure(c) => exposure::run(c, ctx),
         CommandConfig::Run(c) => run::run(c, ctx),
     }
 }

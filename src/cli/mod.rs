@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod estimate;
+pub mod exposure;
 pub mod graph;
 pub mod run;
 pub mod synth;
@@ -46,6 +47,8 @@ pub enum Command {
     Graph(graph::GraphArgs),
     /// Fit an OLS regression with fixed effects on any CSV/Parquet table.
     Estimate(estimate::EstimateArgs),
+    /// Channel-weighted exposure of domestic units to JV quality (CSV/Parquet table).
+    Exposure(exposure::ExposureArgs),
     /// Run the main job on a data folder (default: the shipped `data/`):
     /// validate, summarise the graph, draw the diagrams.
     Run(run::RunArgs),
@@ -62,6 +65,7 @@ impl Cli {
             Command::Synth(a) => CommandConfig::Synth(a.into_config()?),
             Command::Graph(a) => a.into_config()?,
             Command::Estimate(a) => CommandConfig::Estimate(a.into_config()?),
+            Command::Exposure(a) => CommandConfig::Exposure(a.into_config()?),
             Command::Run(a) => CommandConfig::Run(a.into_config()?),
         };
         Ok(RunConfig { global: GlobalConfig { quiet: self.quiet, threads: self.threads }, command })

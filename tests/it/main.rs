@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod estimate;
 mod exposure;
+mod exposure_cli;
 mod graph;
 mod pairs;
 mod synth;

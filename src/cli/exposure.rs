@@ -1,0 +1,172 @@
+//! Arguments of `spillnet exposure`, validated into [`ExposureJobConfig`].
+//! Imports `app::exposure` (config types), `exposure::measure` (domain
+//! enums) and `io::write` (table format).
+
+use std::path::{Path, PathBuf};
+
+use crate::app::exposure::ExposureJobConfig;
+use crate::error::{Error, Result};
+use crate::exposure::measure::{Channel, ExposureConfig, Flow, Level, QualitySource, Weights};
+use crate::io::write::TableFormat;
+
+/// Exposure channel (command-line spelling).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ChannelArg {
+    /// Same business group as a domestic parent of the JV (0/1).
+    Affiliation,
+    /// Workers who moved from the JV firm to the focal firm.
+    #[value(name = "worker_flow")]
+    WorkerFlow,
+    /// Number of shared suppliers.
+    #[value(name = "supplier_overlap")]
+    SupplierOverlap,
+    /// Same province (0/1).
+    Geography,
+}
+
+/// Weight transformation (command-line spelling).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WeightsArg {
+    /// Weights as they are.
+    Raw,
+    /// Row-normalised: w / Σ_j w (a zero total gives exposure 0).
+    Row,
+    /// ln(1 + w).
+    Log1p,
+}
+
+/// Worker-flow window (command-line spelling).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FlowArg {
+    /// All years pooled (lag ignored).
+    Pooled,
+    /// Years up to t − lag.
+    Cumulative,
+    /// Year t − lag only.
+    Annual,
+}
+
+/// Unit level (command-line spelling).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LevelArg {
+    /// Domestic firms exposed to JV firms (Q = mean score of the firm's models).
+    Firm,
+    /// Domestic models exposed to JV models (Q = the model's score).
+    Model,
+}
+
+/// Text shown after `spillnet exposure --help`.
+const EXPOSURE_AFTER_HELP: &str = "\
+Exposure^c(d,k,t) = sum over JV units j observed in year t of w^c(d,j,t) * Q(j,k,t),
+one row per focal domestic unit d, quality dimension k and year t with a quality value;
+columns: unit, dimension, year, exposure_<channel> (one per channel, in --channels order).
+The pair table (--pairs) has columns focal, jv, year, weight_<channel>.
+
+Examples:
+  spillnet exposure --data data --out e.csv
+  spillnet exposure --level firm --channels worker_flow,geography --weights row --out e.parquet
+  spillnet estimate --data e.csv --y exposure_worker_flow --x exposure_affiliation --fe unit,year";
+
+/// Channel-weighted exposure of domestic units to JV quality.
+#[derive(Debug, clap::Args)]
+#[command(after_long_help = EXPOSURE_AFTER_HELP)]
+pub struct ExposureArgs {
+    /// Data folder holding the tables (`firms.csv`, `jv_links.csv`, … or `.parquet`).
+    #[arg(long, value_name = "DIR", default_value = "data")]
+    pub data: PathBuf,
+    /// Channels, comma-separated, one output column each (default: all, i.e.
+    /// `affiliation,worker_flow,supplier_overlap,geography`).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "LIST",
+        value_delimiter = ',',
+        default_value = "affiliation,worker_flow,supplier_overlap,geography"
+    )]
+    pub channels: Vec<ChannelArg>,
+    /// Weight transformation: `raw` (default), `row` or `log1p`.
+    #[arg(long, value_enum, value_name = "W", default_value = "raw")]
+    pub weights: WeightsArg,
+    /// Worker-flow window: `pooled`, `cumulative` (default) or `annual`.
+    #[arg(long, value_enum, value_name = "FLOW", default_value = "cumulative")]
+    pub flow: FlowArg,
+    /// Flow lag L: flows up to (cumulative) or in (annual) year t − L (default 1).
+    #[arg(long, value_name = "L", default_value_t = 1)]
+    pub lag: u32,
+    /// Unit level: `model` (default) or `firm`.
+    #[arg(long, value_enum, value_name = "LEVEL", default_value = "model")]
+    pub level: LevelArg,
+    /// Write the exposure table to FILE (atomically); the format follows the
+    /// extension, `.csv` or `.parquet`. Default: CSV on stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Also write the pair-level channel weights to FILE (`.csv` or `.parquet`).
+    #[arg(long, value_name = "FILE")]
+    pub pairs: Option<PathBuf>,
+}
+
+/// The table format named by a file's extension (`.csv` / `.parquet`).
+fn format_of(flag: &str, path: &Path) -> Result<TableFormat> {
+    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("csv") => Ok(TableFormat::Csv),
+        Some("parquet") => Ok(TableFormat::Parquet),
+        _ => Err(Error::Usage(format!("{flag} {}: the file name must end in .csv or .parquet", path.display()))),
+    }
+}
+
+impl ExposureArgs {
+    /// Validate into the run configuration (bad values are usage errors).
+    pub fn into_config(self) -> Result<ExposureJobConfig> {
+        let mut channels = Vec::with_capacity(self.channels.len());
+        for c in &self.channels {
+            let ch = match c {
+                ChannelArg::Affiliation => Channel::Affiliation,
+                ChannelArg::WorkerFlow => Channel::WorkerFlow,
+                ChannelArg::SupplierOverlap => Channel::SupplierOverlap,
+                ChannelArg::Geography => Channel::Geography,
+            };
+            if channels.contains(&ch) {
+                return Err(Error::Usage(format!("--channels: `{}` is listed twice", ch.as_str())));
+            }
+            channels.push(ch);
+        }
+        if channels.is_empty() {
+            return Err(Error::Usage("--channels: at least one channel is needed".into()));
+        }
+        let out = match self.out {
+            Some(p) => {
+                let f = format_of("--out", &p)?;
+                Some((p, f))
+            }
+            None => None,
+        };
+        let pairs = match self.pairs {
+            Some(p) => {
+                let f = format_of("--pairs", &p)?;
+                Some((p, f))
+            }
+            None => None,
+        };
+        let exposure = ExposureConfig {
+            level: match self.level {
+                LevelArg::Firm => Level::Firm,
+                LevelArg::Model => Level::Model,
+            },
+            channels,
+            weights: match self.weights {
+                WeightsArg::Raw => Weights::Raw,
+                WeightsArg::Row => Weights::Row,
+                WeightsArg::Log1p => Weights::Log1p,
+            },
+            flow: match self.flow {
+                FlowArg::Pooled => Flow::Pooled,
+                FlowArg::Cumulative => Flow::Cumulative,
+                FlowArg::Annual => Flow::Annual,
+            },
+            lag: self.lag,
+            pair_weights: pairs.is_some(),
+            quality: QualitySource::Raw,
+        };
+        Ok(ExposureJobConfig { data: self.data, exposure, out, pairs })
+    }
+}
