@@ -116,6 +116,11 @@ fn pix(i: NodeIx) -> NodeIndex<u32> {
     NodeIndex::new(i.index())
 }
 
+/// A petgraph edge reference as our typed [`EdgeRef`].
+fn edge_ref(e: petgraph::graph::EdgeReference<'_, EdgeData, u32>) -> EdgeRef<'_> {
+    EdgeRef { ix: EdgeIx(e.id().index() as u32), source: nix(e.source()), target: nix(e.target()), data: e.weight() }
+}
+
 impl KnowledgeGraph {
     /// Assemble a graph from nodes and edges given as (source, target, data)
     /// positions into `nodes`. Nodes are stored sorted by key and edges sorted
@@ -197,32 +202,17 @@ impl KnowledgeGraph {
 
     /// All edges, sorted by (source key, target key, channel, span).
     pub fn edges(&self) -> impl Iterator<Item = EdgeRef<'_>> + '_ {
-        self.graph.edge_references().map(|e| EdgeRef {
-            ix: EdgeIx(e.id().index() as u32),
-            source: nix(e.source()),
-            target: nix(e.target()),
-            data: e.weight(),
-        })
+        self.graph.edge_references().map(edge_ref)
     }
 
     /// Edges leaving `ix`.
     pub fn out_edges(&self, ix: NodeIx) -> impl Iterator<Item = EdgeRef<'_>> + '_ {
-        self.graph.edges_directed(pix(ix), petgraph::Direction::Outgoing).map(|e| EdgeRef {
-            ix: EdgeIx(e.id().index() as u32),
-            source: nix(e.source()),
-            target: nix(e.target()),
-            data: e.weight(),
-        })
+        self.graph.edges_directed(pix(ix), petgraph::Direction::Outgoing).map(edge_ref)
     }
 
     /// Edges entering `ix`.
     pub fn in_edges(&self, ix: NodeIx) -> impl Iterator<Item = EdgeRef<'_>> + '_ {
-        self.graph.edges_directed(pix(ix), petgraph::Direction::Incoming).map(|e| EdgeRef {
-            ix: EdgeIx(e.id().index() as u32),
-            source: nix(e.source()),
-            target: nix(e.target()),
-            data: e.weight(),
-        })
+        self.graph.edges_directed(pix(ix), petgraph::Direction::Incoming).map(edge_ref)
     }
 
     /// Number of edges entering `ix` (self-loops count once here and once in [`Self::out_degree`]).
