@@ -69,8 +69,10 @@ pub fn curated_diagrams(last_year: i32) -> Vec<Diagram> {
     ]
 }
 
-/// Refuse to write into a non-empty output folder unless forced.
-fn prepare_out_dir(out: &Path, force: bool) -> Result<()> {
+/// Refuse to write into a non-empty output folder unless forced. The folder
+/// itself is created by the first atomic write, so a run that fails before
+/// writing anything (e.g. on invalid data) leaves no empty folder behind.
+fn refuse_non_empty(out: &Path, force: bool) -> Result<()> {
     let non_empty = std::fs::read_dir(out).map(|mut d| d.next().is_some()).unwrap_or(false);
     if non_empty && !force {
         return Err(Error::Usage(format!(
@@ -78,12 +80,12 @@ fn prepare_out_dir(out: &Path, force: bool) -> Result<()> {
             out.display()
         )));
     }
-    std::fs::create_dir_all(out).map_err(|source| Error::Output { path: out.to_path_buf(), source })
+    Ok(())
 }
 
 /// Run the main job.
 pub fn run(cfg: &RunJobConfig, ctx: &mut Ctx<'_>) -> Result<()> {
-    prepare_out_dir(&cfg.out, cfg.force)?;
+    refuse_non_empty(&cfg.out, cfg.force)?;
     let (dataset, report) = crate::io::load::load_dataset_with_sources(&cfg.data)?;
     let summary = super::check::summarize(&dataset, &report);
     let summary_text = super::check::render_text(&summary);

@@ -166,6 +166,7 @@ fn run_on_invalid_data_fails_with_the_precise_error() {
         .code(1)
         .stderr(predicate::str::contains("firms.csv: row"))
         .stderr(predicate::str::contains("column `kind`"));
+    assert!(!dir.path().join("out").exists(), "a failed run must not leave an output folder");
 }
 
 #[test]
