@@ -20,6 +20,9 @@ pub enum Error {
     /// An estimation could not be carried out.
     #[error(transparent)]
     Estimate(#[from] crate::estimate::EstimateError),
+    /// The spillover study could not be carried out.
+    #[error(transparent)]
+    Study(#[from] crate::study::StudyError),
     /// The synthetic generator was misconfigured or failed.
     #[error(transparent)]
     Synth(#[from] crate::synth::SynthError),

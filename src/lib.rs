@@ -17,6 +17,8 @@
 //! - [`estimate`]: OLS with high-dimensional fixed effects and fixest-exact
 //!   inference; knows nothing of graphs or data frames.
 //! - [`exposure`]: pair attributes and channel-weighted exposure measures.
+//! - [`study`]: the spillover study of SPEC §4 (relative strengths, pairwise
+//!   regressions, mediation, quantification, placebo, Monte Carlo) on the engine.
 //! - [`report`]: formats results (regression tables, summaries); computes nothing.
 //! - [`export`]: Graphviz DOT export and rendering.
 //! - [`cli`] / [`app`]: raw flags → validated configs → runs.
@@ -33,6 +35,7 @@ pub mod graph;
 pub mod ids;
 pub mod io;
 pub mod report;
+pub mod study;
 pub mod synth;
 
 pub use error::{Error, Result};

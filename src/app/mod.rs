@@ -8,7 +8,9 @@ pub mod check;
 pub mod estimate;
 pub mod exposure;
 pub mod graph;
+pub mod progress;
 pub mod run;
+pub mod spillover;
 pub mod synth;
 
 use std::io::Write;
@@ -48,6 +50,10 @@ pub enum CommandConfig {
     Estimate(estimate::EstimateConfig),
     /// `spillnet exposure`.
     Exposure(exposure::ExposureJobConfig),
+    /// `spillnet spillover`.
+    Spillover(spillover::SpilloverConfig),
+    /// `spillnet montecarlo`.
+    MonteCarlo(spillover::MonteCarloConfig),
     /// `spillnet run`.
     Run(run::RunJobConfig),
 }
@@ -102,6 +108,8 @@ pub fn run(cfg: &RunConfig, ctx: &mut Ctx<'_>) -> Result<()> {
         CommandConfig::GraphDot(c) => graph::run_dot(c, ctx),
         CommandConfig::Estimate(c) => estimate::run(c, ctx),
         CommandConfig::Exposure(c) => exposure::run(c, ctx),
+        CommandConfig::Spillover(c) => spillover::run(c, ctx),
+        CommandConfig::MonteCarlo(c) => spillover::run_mc(c, ctx),
         CommandConfig::Run(c) => run::run(c, ctx),
     }
 }

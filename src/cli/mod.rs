@@ -8,6 +8,7 @@ pub mod estimate;
 pub mod exposure;
 pub mod graph;
 pub mod run;
+pub mod spillover;
 pub mod synth;
 
 use clap::{Parser, Subcommand};
@@ -49,6 +50,11 @@ pub enum Command {
     Estimate(estimate::EstimateArgs),
     /// Channel-weighted exposure of domestic units to JV quality (CSV/Parquet table).
     Exposure(exposure::ExposureArgs),
+    /// Estimate the study's spillover regressions: relative strengths, pairwise
+    /// regressions, channels, placebo, mediation and quantification.
+    Spillover(spillover::SpilloverArgs),
+    /// Monte Carlo of the study's estimator on synthetic data with a planted spillover.
+    Montecarlo(spillover::MonteCarloArgs),
     /// Run the main job on a data folder (default: the shipped `data/`):
     /// validate, summarise the graph, draw the diagrams.
     Run(run::RunArgs),
@@ -66,6 +72,8 @@ impl Cli {
             Command::Graph(a) => a.into_config()?,
             Command::Estimate(a) => CommandConfig::Estimate(a.into_config()?),
             Command::Exposure(a) => CommandConfig::Exposure(a.into_config()?),
+            Command::Spillover(a) => CommandConfig::Spillover(a.into_config()?),
+            Command::Montecarlo(a) => CommandConfig::MonteCarlo(a.into_config()?),
             Command::Run(a) => CommandConfig::Run(a.into_config()?),
         };
         Ok(RunConfig { global: GlobalConfig { quiet: self.quiet, threads: self.threads }, command })

@@ -345,39 +345,43 @@ fn csv(models: &[ModelColumn<'_>]) -> String {
     out
 }
 
-fn json(models: &[ModelColumn<'_>]) -> String {
-    let table = JsonTable {
-        models: models
+fn json_model<'a>(m: &ModelColumn<'a>) -> JsonModel<'a> {
+    JsonModel {
+        title: m.title,
+        depvar: &m.fit.depvar,
+        coefficients: &m.inference.coefs,
+        lincoms: m.lincoms.iter().map(|l| &l.row).collect(),
+        bootstrap: m.boots,
+        nobs: m.fit.nobs,
+        n_missing: m.n_missing,
+        n_singletons: m.fit.diagnostics.n_singletons,
+        collinear: &m.fit.diagnostics.collinear,
+        fixed_effects: &m.fit.fe,
+        vcov: m.inference.vcov_type.to_string(),
+        ssc: m.inference.ssc.to_string(),
+        df_t: m.inference.df_t,
+        df_k: m.inference.df_k,
+        clusters: m
+            .inference
+            .n_clusters
             .iter()
-            .map(|m| JsonModel {
-                title: m.title,
-                depvar: &m.fit.depvar,
-                coefficients: &m.inference.coefs,
-                lincoms: m.lincoms.iter().map(|l| &l.row).collect(),
-                bootstrap: m.boots,
-                nobs: m.fit.nobs,
-                n_missing: m.n_missing,
-                n_singletons: m.fit.diagnostics.n_singletons,
-                collinear: &m.fit.diagnostics.collinear,
-                fixed_effects: &m.fit.fe,
-                vcov: m.inference.vcov_type.to_string(),
-                ssc: m.inference.ssc.to_string(),
-                df_t: m.inference.df_t,
-                df_k: m.inference.df_k,
-                clusters: m
-                    .inference
-                    .n_clusters
-                    .iter()
-                    .map(|(name, groups)| ClusterCount { name: name.clone(), groups: *groups })
-                    .collect(),
-                eigen_fixed: m.inference.eigen_fixed,
-                iterations: m.fit.diagnostics.demean.iterations,
-                converged: m.fit.diagnostics.demean.converged,
-                r2: m.fit.r2,
-                r2_within: m.fit.r2_within,
-            })
+            .map(|(name, groups)| ClusterCount { name: name.clone(), groups: *groups })
             .collect(),
-    };
+        eigen_fixed: m.inference.eigen_fixed,
+        iterations: m.fit.diagnostics.demean.iterations,
+        converged: m.fit.diagnostics.demean.converged,
+        r2: m.fit.r2,
+        r2_within: m.fit.r2_within,
+    }
+}
+
+/// One model as the JSON object of the `json` format (for reports that embed models).
+pub fn model_json(m: &ModelColumn<'_>) -> serde_json::Value {
+    serde_json::to_value(json_model(m)).unwrap_or(serde_json::Value::Null)
+}
+
+fn json(models: &[ModelColumn<'_>]) -> String {
+    let table = JsonTable { models: models.iter().map(json_model).collect() };
     // serde_json writes f64 with the shortest round-trip representation (17 significant digits at most).
     let mut s = serde_json::to_string_pretty(&table).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');

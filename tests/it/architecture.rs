@@ -9,16 +9,17 @@ use std::path::{Path, PathBuf};
 /// Which crate modules each top-level module may name (besides itself).
 const ALLOWED: &[(&str, &[&str])] = &[
     ("ids", &[]),
-    ("error", &["io", "graph", "exposure", "estimate", "synth", "export"]),
+    ("error", &["io", "graph", "exposure", "estimate", "study", "synth", "export"]),
     ("atomic", &["error"]),
     ("io", &["ids", "error", "atomic"]),
     ("synth", &["io", "ids", "error", "atomic"]),
     ("graph", &["io", "ids", "error"]),
     ("exposure", &["io", "graph", "ids", "error"]),
     ("estimate", &["ids", "error"]),
-    ("report", &["estimate", "graph", "exposure", "ids", "error", "atomic"]),
+    ("study", &["io", "exposure", "estimate", "synth", "ids", "error"]),
+    ("report", &["estimate", "study", "graph", "exposure", "ids", "error", "atomic"]),
     ("export", &["graph", "ids", "error", "atomic"]),
-    ("cli", &["app", "io", "graph", "exposure", "estimate", "report", "export", "synth", "ids", "error"]),
+    ("cli", &["app", "io", "graph", "exposure", "estimate", "study", "report", "export", "synth", "ids", "error"]),
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

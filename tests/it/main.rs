@@ -10,4 +10,5 @@ mod exposure;
 mod exposure_cli;
 mod graph;
 mod pairs;
+mod spillover;
 mod synth;

@@ -1,0 +1,256 @@
+//! Runs `spillnet spillover` (the study of SPEC §3–4) and `spillnet
+//! montecarlo`: loads the data folder, builds the long panel, estimates the
+//! requested specifications, the headline bootstrap, mediation,
+//! quantification and placebo ([`crate::study`]), and writes the report
+//! ([`crate::report::spillover`]) to stdout or atomically to files.
+//! Also used by `spillnet run` ([`write_study`]). Imports `io`, `study`,
+//! `report`, `atomic`, `error`.
+
+use std::path::{Path, PathBuf};
+
+use super::Ctx;
+use super::progress::Progress;
+use crate::atomic::write_atomic;
+use crate::error::Result;
+use crate::io::load::load_dataset;
+use crate::io::tables::Dataset;
+use crate::io::write::{ColumnData, TableData, TableFormat, write_table};
+use crate::report::regression_table::OutputFormat;
+use crate::report::spillover::{placebo_csv, placebo_svg, render_study};
+use crate::study::montecarlo::{McOptions, McSummary, run_montecarlo};
+use crate::study::panel::{Attr, StudyPanel};
+use crate::study::{StudyOptions, StudyResult, build_panel, run_study};
+
+/// Validated configuration of `spillnet spillover`.
+#[derive(Debug, Clone)]
+pub struct SpilloverConfig {
+    /// Data folder.
+    pub data: PathBuf,
+    /// What to estimate.
+    pub study: StudyOptions,
+    /// Report format.
+    pub format: OutputFormat,
+    /// Report file (atomic); stdout when `None`.
+    pub out: Option<PathBuf>,
+    /// Placebo draws CSV (an SVG histogram is written beside it).
+    pub placebo_out: Option<PathBuf>,
+    /// Export of the long panel (CSV or Parquet).
+    pub panel_out: Option<(PathBuf, TableFormat)>,
+}
+
+/// Validated configuration of `spillnet montecarlo`.
+#[derive(Debug, Clone)]
+pub struct MonteCarloConfig {
+    /// The Monte Carlo request.
+    pub options: McOptions,
+    /// Per-seed results CSV, if requested.
+    pub out: Option<PathBuf>,
+    /// Print the summary as JSON instead of text.
+    pub json: bool,
+}
+
+/// Build the panel and run the study with progress bars.
+pub fn study_with_progress(ds: &Dataset, opts: &StudyOptions, ctx: &mut Ctx<'_>) -> Result<(StudyPanel, StudyResult)> {
+    let progress = Progress::new(ctx.quiet);
+    let spinner = progress.spinner("building the pair panel and relative strengths");
+    let panel = build_panel(ds, &opts.pairs)?;
+    spinner.finish();
+    let n_models = crate::study::specs::count_specs(&opts.groups, panel.pairs.log_cum_prod_jv.is_some());
+    let models_bar = progress.bar(n_models as u64, "estimating specifications");
+    let placebo_bar = progress.bar(opts.placebo.map_or(0, |p| p.draws as u64), "placebo draws");
+    let result = run_study(ds, &panel, opts, &|step, n| match step {
+        "models" => models_bar.inc(n),
+        _ => placebo_bar.inc(n),
+    })?;
+    models_bar.finish();
+    placebo_bar.finish();
+    Ok((panel, result))
+}
+
+/// The long panel as a table: identifiers, strengths, pair attributes, the
+/// baseline (2) regressors and the two cluster variables, so that `spillnet
+/// estimate` on it reproduces the baseline columns.
+pub fn panel_table(panel: &StudyPanel) -> TableData {
+    let p = &panel.pairs;
+    let n = panel.len();
+    let rows = || (0..n).map(|i| panel.pair_row[i] as usize);
+    let text = |f: &dyn Fn(usize) -> String| ColumnData::Text((0..n).map(|i| Some(f(i))).collect());
+    let float = |f: &dyn Fn(usize) -> Option<f64>| ColumnData::Float((0..n).map(f).collect());
+    let attr = |a: Attr| ColumnData::Float(rows().map(|r| a.value(p, r)).collect());
+    let cat = |i: usize| panel.strengths.categories[panel.category(i) as usize].clone();
+    TableData::default()
+        .with("year", ColumnData::Int(rows().map(|r| Some(i64::from(p.year[r]))).collect()))
+        .with("model_D", text(&|i| p.model_names[p.domestic_model[panel.pair_row[i] as usize] as usize].to_string()))
+        .with("model_JV", text(&|i| p.model_names[p.jv_model[panel.pair_row[i] as usize] as usize].to_string()))
+        .with("firm_D", text(&|i| p.firm_names[p.domestic_firm[panel.pair_row[i] as usize] as usize].to_string()))
+        .with("firm_JV", text(&|i| p.firm_names[p.jv_firm[panel.pair_row[i] as usize] as usize].to_string()))
+        .with("dimension", text(&|i| panel.strengths.dimensions[usize::from(panel.dim[i])].clone()))
+        .with("survey", text(&cat))
+        .with("e_D", float(&|i| Some(panel.e_d[i])))
+        .with("e_JV", float(&|i| Some(panel.e_jv[i])))
+        .with("score_D", float(&|i| Some(panel.score_d[i])))
+        .with("score_JV", float(&|i| Some(panel.score_jv[i])))
+        .with("SameGroup", attr(Attr::SameGroup))
+        .with("SameSeg", attr(Attr::SameSeg))
+        .with("SameProv", attr(Attr::SameProv))
+        .with("WorkerFlow", attr(Attr::WorkerFlow))
+        .with("SupplierOverlap", attr(Attr::SupplierOverlap))
+        .with("JVAge", attr(Attr::JvAge))
+        .with("FormedBefore2000", attr(Attr::FormedBefore2000))
+        .with("e_JV:SameGroup", float(&|i| Some(panel.e_jv[i] * Attr::SameGroup.value(p, panel.pair_row[i] as usize)?)))
+        .with("e_JV:SameSeg", float(&|i| Some(panel.e_jv[i] * Attr::SameSeg.value(p, panel.pair_row[i] as usize)?)))
+        .with(
+            "e_JV:SameGroup:SameSeg",
+            float(&|i| {
+                let r = panel.pair_row[i] as usize;
+                Some(panel.e_jv[i] * Attr::SameGroup.value(p, r)? * Attr::SameSeg.value(p, r)?)
+            }),
+        )
+        .with(
+            "cluster_D",
+            text(&|i| format!("{}|{}", p.firm_names[p.domestic_firm[panel.pair_row[i] as usize] as usize], cat(i))),
+        )
+        .with(
+            "cluster_JV",
+            text(&|i| format!("{}|{}", p.firm_names[p.jv_firm[panel.pair_row[i] as usize] as usize], cat(i))),
+        )
+}
+
+/// Write the placebo draws CSV at `path` and the histogram SVG beside it.
+fn write_placebo(result: &StudyResult, path: &Path, ctx: &mut Ctx<'_>) -> Result<Vec<PathBuf>> {
+    let Some(pl) = &result.placebo else { return Ok(Vec::new()) };
+    write_atomic(path, placebo_csv(pl).as_bytes())?;
+    let svg = path.with_extension("svg");
+    write_atomic(&svg, placebo_svg(pl).as_bytes())?;
+    ctx.info(format_args!("wrote {} and {}", path.display(), svg.display()))?;
+    Ok(vec![path.to_path_buf(), svg])
+}
+
+/// Write the study's outputs into `dir`: `spillover.<ext>` per format,
+/// `placebo.csv` + `placebo.svg` when a placebo ran. Returns the files written.
+pub fn write_study(
+    result: &StudyResult,
+    dir: &Path,
+    formats: &[OutputFormat],
+    ctx: &mut Ctx<'_>,
+) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for &f in formats {
+        let ext = match f {
+            OutputFormat::Text => "txt",
+            OutputFormat::Markdown => "md",
+            OutputFormat::Latex => "tex",
+            OutputFormat::Csv => "csv",
+            OutputFormat::Json => "json",
+        };
+        let path = dir.join(format!("spillover.{ext}"));
+        write_atomic(&path, render_study(result, f).as_bytes())?;
+        files.push(path);
+    }
+    files.extend(write_placebo(result, &dir.join("placebo.csv"), ctx)?);
+    Ok(files)
+}
+
+/// Run `spillnet spillover`.
+pub fn run(cfg: &SpilloverConfig, ctx: &mut Ctx<'_>) -> Result<()> {
+    let ds = load_dataset(&cfg.data)?;
+    let (panel, result) = study_with_progress(&ds, &cfg.study, ctx)?;
+    if let Some((path, format)) = &cfg.panel_out {
+        write_table(path, &panel_table(&panel), *format)?;
+        ctx.info(format_args!("wrote {} ({} rows)", path.display(), panel.len()))?;
+    }
+    drop(panel);
+    let text = render_study(&result, cfg.format);
+    match &cfg.out {
+        Some(path) => {
+            write_atomic(path, text.as_bytes())?;
+            ctx.info(format_args!("wrote {}", path.display()))?;
+        }
+        None => std::io::Write::write_all(ctx.out, text.as_bytes()).map_err(super::stdout_err)?,
+    }
+    let placebo_path = cfg.placebo_out.clone().or_else(|| cfg.out.as_ref().map(|o| sibling(o, "_placebo.csv")));
+    match (&result.placebo, placebo_path) {
+        (Some(_), Some(path)) => {
+            write_placebo(&result, &path, ctx)?;
+        }
+        (Some(_), None) => ctx.info("placebo draws not saved: pass --placebo-out FILE.csv (or --out) to keep them")?,
+        _ => {}
+    }
+    for m in &result.models {
+        if !m.fit.diagnostics.demean.converged {
+            ctx.warn(format_args!("{}: fixed-effect demeaning did not converge; results are approximate", m.spec.id))?;
+        }
+        if !m.fit.diagnostics.collinear.is_empty() {
+            ctx.warn(format_args!(
+                "{}: dropped collinear regressor(s): {}",
+                m.spec.id,
+                m.fit.diagnostics.collinear.join(", ")
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+/// `dir/stem<suffix>` for a file `dir/stem.ext`.
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "spillover".into());
+    path.with_file_name(format!("{stem}{suffix}"))
+}
+
+/// The Monte Carlo summary in words.
+pub fn montecarlo_text(s: &McSummary) -> String {
+    let o = &s.options;
+    let mut out = format!(
+        "Monte Carlo: {} synthetic datasets (seeds {}–{}, scale {}), planted headline ρ = {}\n",
+        s.draws,
+        o.first_seed,
+        o.first_seed + s.draws as u64 - 1,
+        o.scale.as_str(),
+        o.rho
+    );
+    out.push_str(&format!("mean estimate   {:.5}\n", s.mean_estimate));
+    out.push_str(&format!(
+        "bias            {:.5}{}\n",
+        s.bias,
+        s.relative_bias.map(|r| format!(" ({:.1}% of ρ)", 100.0 * r)).unwrap_or_default()
+    ));
+    out.push_str(&format!("sd of estimates {:.5}\nmean SE         {:.5}\n", s.sd_estimate, s.mean_se));
+    out.push_str(&format!("95% CI coverage {:.3}\n", s.coverage));
+    if let (Some(m), Some(p10), Some(ks)) = (s.placebo_mean_p, s.placebo_share_p_le_10, s.placebo_ks) {
+        out.push_str(&format!(
+            "placebo p-values: mean {m:.3}, share ≤ 0.10 {p10:.3}, KS distance from U(0,1) {ks:.3}\n"
+        ));
+    }
+    out
+}
+
+/// Run `spillnet montecarlo`.
+pub fn run_mc(cfg: &MonteCarloConfig, ctx: &mut Ctx<'_>) -> Result<()> {
+    let progress = Progress::new(ctx.quiet);
+    let bar = progress.bar(cfg.options.seeds as u64, "Monte Carlo datasets");
+    let summary = run_montecarlo(&cfg.options, &|n| bar.inc(n))?;
+    bar.finish();
+    if let Some(path) = &cfg.out {
+        let r = &summary.results;
+        let t = TableData::default()
+            .with("seed", ColumnData::Int(r.iter().map(|d| Some(d.seed as i64)).collect()))
+            .with("rho", ColumnData::Float(r.iter().map(|d| Some(d.rho)).collect()))
+            .with("estimate", ColumnData::Float(r.iter().map(|d| Some(d.estimate)).collect()))
+            .with("se", ColumnData::Float(r.iter().map(|d| Some(d.se)).collect()))
+            .with("ci_low", ColumnData::Float(r.iter().map(|d| Some(d.ci_low)).collect()))
+            .with("ci_high", ColumnData::Float(r.iter().map(|d| Some(d.ci_high)).collect()))
+            .with("covered", ColumnData::Int(r.iter().map(|d| Some(i64::from(d.covered))).collect()))
+            .with("nobs", ColumnData::Int(r.iter().map(|d| Some(d.nobs as i64)).collect()))
+            .with("p_placebo", ColumnData::Float(r.iter().map(|d| d.p_placebo).collect()));
+        write_table(path, &t, TableFormat::Csv)?;
+        ctx.info(format_args!("wrote {}", path.display()))?;
+    }
+    if cfg.json {
+        let mut s = serde_json::to_string_pretty(&summary).unwrap_or_default();
+        s.push('\n');
+        std::io::Write::write_all(ctx.out, s.as_bytes()).map_err(super::stdout_err)?;
+    } else {
+        std::io::Write::write_all(ctx.out, montecarlo_text(&summary).as_bytes()).map_err(super::stdout_err)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,314 @@
+//! Arguments of `spillnet spillover` and `spillnet montecarlo`, validated
+//! into [`SpilloverConfig`] / [`MonteCarloConfig`]. Imports `app::spillover`
+//! (config types), `study` and `exposure::pairs` (domain enums), `estimate`
+//! (bootstrap weights), `report` (output format), `io::write` (table format).
+
+use std::path::PathBuf;
+
+use super::estimate::{BootWeightsArg, FormatArg};
+use super::synth::ScaleArg;
+use crate::app::spillover::{MonteCarloConfig, SpilloverConfig};
+use crate::error::{Error, Result};
+use crate::estimate::BootWeights;
+use crate::exposure::pairs::{FlowMode, Overlap, PairOptions};
+use crate::io::write::TableFormat;
+use crate::report::regression_table::OutputFormat;
+use crate::study::montecarlo::McOptions;
+use crate::study::{BootOptions, PlaceboLevel, PlaceboOptions, SpecGroup, StudyOptions};
+use crate::synth::Scale;
+
+/// Specification table (command-line spelling).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SpecArg {
+    /// Table-3 style: (1) Z = SameGroup; (2) Z = SameGroup, SameSeg, SameGroup×SameSeg (the headline).
+    Baseline,
+    /// Column (2) with firm, firm×year, model, model×year FE (+ dimension×year, dimension×segment) and the one-step version.
+    FeVariants,
+    /// Same-segment pairs, Z = SameGroup.
+    SameSegment,
+    /// ×WorkerFlow and ×SupplierOverlap with their SameGroup interactions, alone and together (+ mediation shares).
+    Mechanisms,
+    /// Formation period, JV-age bins and slope, cumulative production, same/different province.
+    Heterogeneity,
+    /// Every table.
+    All,
+}
+
+/// Placebo level (command-line spelling).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlaceboLevelArg {
+    /// Each (domestic model, JV model, year) pair-year draws its affiliation.
+    ModelYear,
+    /// Each (domestic model, JV model) pair.
+    Model,
+    /// Each (domestic firm, segment, JV firm, segment) cell.
+    FirmSegment,
+    /// Each (domestic firm, JV firm) pair.
+    Firm,
+}
+
+impl From<PlaceboLevelArg> for PlaceboLevel {
+    fn from(a: PlaceboLevelArg) -> Self {
+        match a {
+            PlaceboLevelArg::ModelYear => PlaceboLevel::ModelYear,
+            PlaceboLevelArg::Model => PlaceboLevel::Model,
+            PlaceboLevelArg::FirmSegment => PlaceboLevel::FirmSegment,
+            PlaceboLevelArg::Firm => PlaceboLevel::Firm,
+        }
+    }
+}
+
+/// Worker-flow window of the pair panel (command-line spelling).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PairFlowArg {
+    /// All moves from the JV to the domestic firm, any year (the study's definition).
+    Pooled,
+    /// Moves in years up to t − 1.
+    Cumulative,
+}
+
+/// Supplier-overlap measure (command-line spelling).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OverlapArg {
+    /// |S_i ∩ S_j| / min(|S_i|, |S_j|) (the study's).
+    Szymkiewicz,
+    /// |S_i ∩ S_j| / |S_i ∪ S_j|.
+    Jaccard,
+    /// |S_i ∩ S_j| / sqrt(|S_i| |S_j|).
+    Cosine,
+}
+
+const SPILLOVER_AFTER_HELP: &str = "\
+Step 1 residualises quality scores on model×year and segment×dimension×year fixed effects,
+separately for JV and domestic models (relative strengths e). Step 2 regresses e^D of every
+domestic model on e^JV of every same-year JV model, one row per dimension, interacted with pair
+attributes. Inference: CRV1 two-way clustered by follower firm × survey and leader firm × survey.
+The headline (JSON `headline`) is β_SameGroup + β_SameSeg + β_SameGroup×SameSeg of baseline (2).
+
+Examples:
+  spillnet spillover                                      # baseline on data/, text on stdout
+  spillnet spillover --spec all --boot 999 --placebo 300 --placebo-level firm --out study.md --format md
+  spillnet spillover --panel-out panel.parquet            # the step-2 panel, for spillnet estimate";
+
+/// Estimate the study's spillover regressions (SPEC §4) on a data folder.
+#[derive(Debug, clap::Args)]
+#[command(after_help = SPILLOVER_AFTER_HELP)]
+pub struct SpilloverArgs {
+    /// Data folder with the input tables.
+    #[arg(long, value_name = "DIR", default_value = "data")]
+    pub data: PathBuf,
+    /// Specification tables to estimate (comma-separated); the baseline is always estimated.
+    #[arg(long, value_enum, value_name = "SPEC", value_delimiter = ',', default_value = "baseline")]
+    pub spec: Vec<SpecArg>,
+    /// Permutation placebo: N random re-assignments of affiliation (0 = none).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub placebo: usize,
+    /// Level at which the placebo re-assigns affiliation (the number of affiliated units is kept).
+    #[arg(long, value_enum, value_name = "LEVEL", default_value = "firm")]
+    pub placebo_level: PlaceboLevelArg,
+    /// Seed of the placebo and bootstrap draws (ChaCha8, one stream per draw).
+    #[arg(long, value_name = "S", default_value_t = 42)]
+    pub seed: u64,
+    /// Wild cluster restricted bootstrap of the headline with B draws (0 = none),
+    /// clustered by follower firm × survey; full enumeration when 2^G ≤ B.
+    #[arg(long, value_name = "B", default_value_t = 999)]
+    pub boot: usize,
+    /// Bootstrap weights: rademacher (default) or webb.
+    #[arg(long, value_enum, value_name = "W", default_value = "rademacher")]
+    pub boot_weights: BootWeightsArg,
+    /// Report format: text (default), md, latex, csv (every coefficient, long) or json.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "text")]
+    pub format: FormatArg,
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Write the placebo draws to FILE.csv and a histogram to FILE.svg
+    /// (default with --out: OUT-STEM_placebo.csv beside the report).
+    #[arg(long, value_name = "FILE")]
+    pub placebo_out: Option<PathBuf>,
+    /// Export the step-2 panel (one row per pair, year and dimension) as .csv or .parquet.
+    #[arg(long, value_name = "FILE")]
+    pub panel_out: Option<PathBuf>,
+    /// Worker-flow window: pooled over all years (the study's) or cumulative up to t − 1.
+    #[arg(long, value_enum, value_name = "MODE", default_value = "pooled")]
+    pub flow: PairFlowArg,
+    /// Supplier-overlap measure.
+    #[arg(long, value_enum, value_name = "MEASURE", default_value = "szymkiewicz")]
+    pub overlap: OverlapArg,
+    /// Pairs where a model has fewer known suppliers get no overlap (excluded from the mechanisms, counted).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub min_suppliers: usize,
+    /// Survey whose dimensions are defects per 100 vehicles (score = −defects), for the quantification.
+    #[arg(long, value_name = "SURVEY", default_value = "iqs")]
+    pub defects_survey: String,
+}
+
+fn usage(e: impl std::fmt::Display) -> Error {
+    Error::Usage(e.to_string())
+}
+
+/// Turn spec arguments into groups (`all` expands).
+pub fn spec_groups(specs: &[SpecArg]) -> Vec<SpecGroup> {
+    let mut g: Vec<SpecGroup> = Vec::new();
+    for s in specs {
+        match s {
+            SpecArg::Baseline => g.push(SpecGroup::Baseline),
+            SpecArg::FeVariants => g.push(SpecGroup::FeVariants),
+            SpecArg::SameSegment => g.push(SpecGroup::SameSegment),
+            SpecArg::Mechanisms => g.push(SpecGroup::Mechanisms),
+            SpecArg::Heterogeneity => g.push(SpecGroup::Heterogeneity),
+            SpecArg::All => g.extend(SpecGroup::ALL),
+        }
+    }
+    g.sort();
+    g.dedup();
+    g
+}
+
+/// The output format for a format argument.
+pub fn output_format(f: FormatArg) -> OutputFormat {
+    match f {
+        FormatArg::Text => OutputFormat::Text,
+        FormatArg::Md => OutputFormat::Markdown,
+        FormatArg::Latex => OutputFormat::Latex,
+        FormatArg::Csv => OutputFormat::Csv,
+        FormatArg::Json => OutputFormat::Json,
+    }
+}
+
+fn table_format(path: &std::path::Path, flag: &str) -> Result<TableFormat> {
+    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("csv") => Ok(TableFormat::Csv),
+        Some("parquet") => Ok(TableFormat::Parquet),
+        _ => Err(usage(format!("{flag} {}: the file must end in .csv or .parquet", path.display()))),
+    }
+}
+
+impl SpilloverArgs {
+    /// Validate into the run configuration.
+    pub fn into_config(self) -> Result<SpilloverConfig> {
+        if self.defects_survey.trim().is_empty() {
+            return Err(usage("--defects-survey must name a survey"));
+        }
+        let pairs = PairOptions {
+            flow: match self.flow {
+                PairFlowArg::Pooled => FlowMode::Pooled,
+                PairFlowArg::Cumulative => FlowMode::Cumulative,
+            },
+            overlap: match self.overlap {
+                OverlapArg::Szymkiewicz => Overlap::SzymkiewiczSimpson,
+                OverlapArg::Jaccard => Overlap::Jaccard,
+                OverlapArg::Cosine => Overlap::Cosine,
+            },
+            min_suppliers: self.min_suppliers,
+            ..PairOptions::default()
+        };
+        let boot = (self.boot > 0).then_some(BootOptions {
+            reps: self.boot,
+            seed: self.seed,
+            weights: match self.boot_weights {
+                BootWeightsArg::Rademacher => BootWeights::Rademacher,
+                BootWeightsArg::Webb => BootWeights::Webb,
+            },
+        });
+        let placebo = (self.placebo > 0).then_some(PlaceboOptions {
+            draws: self.placebo,
+            level: self.placebo_level.into(),
+            seed: self.seed,
+        });
+        if self.placebo == 0 && self.placebo_out.is_some() {
+            return Err(usage("--placebo-out needs --placebo N"));
+        }
+        let panel_out = match self.panel_out {
+            Some(p) => {
+                let f = table_format(&p, "--panel-out")?;
+                Some((p, f))
+            }
+            None => None,
+        };
+        Ok(SpilloverConfig {
+            data: self.data,
+            study: StudyOptions {
+                pairs,
+                groups: spec_groups(&self.spec),
+                boot,
+                placebo,
+                defects_survey: self.defects_survey.trim().to_owned(),
+                ..StudyOptions::default()
+            },
+            format: output_format(self.format),
+            out: self.out,
+            placebo_out: self.placebo_out,
+            panel_out,
+        })
+    }
+}
+
+const MC_AFTER_HELP: &str = "\
+Each seed generates a synthetic dataset (as `spillnet synth --seed S --scale SCALE --rho R`),
+runs the baseline (2) regression and records the headline estimate, its two-way clustered SE and
+whether the 95% CI covers the planted ρ; with --placebo N also the placebo p-value.
+
+Examples:
+  spillnet montecarlo --seeds 200 --scale small --rho 0.098 --out mc.csv
+  spillnet montecarlo --seeds 100 --rho 0 --null --placebo 99    # p-values ≈ uniform";
+
+/// Monte Carlo of the study's estimator on synthetic data with a planted spillover.
+#[derive(Debug, clap::Args)]
+#[command(after_help = MC_AFTER_HELP)]
+pub struct MonteCarloArgs {
+    /// Number of synthetic datasets.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub seeds: usize,
+    /// First seed (seeds FIRST .. FIRST + N − 1).
+    #[arg(long, value_name = "FIRST", default_value_t = 1)]
+    pub first_seed: u64,
+    /// Panel size of each dataset.
+    #[arg(long, value_enum, value_name = "SCALE", default_value_t = ScaleArg::Small)]
+    pub scale: ScaleArg,
+    /// Planted headline spillover ρ.
+    #[arg(long, value_name = "R", default_value_t = 0.098, allow_negative_numbers = true)]
+    pub rho: f64,
+    /// Plant every other effect (β_SameGroup, channel terms) at 0 as well.
+    #[arg(long)]
+    pub null: bool,
+    /// Placebo draws per dataset (0 = none).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub placebo: usize,
+    /// Placebo level.
+    #[arg(long, value_enum, value_name = "LEVEL", default_value = "firm")]
+    pub placebo_level: PlaceboLevelArg,
+    /// Write per-seed results as CSV.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl MonteCarloArgs {
+    /// Validate into the run configuration.
+    pub fn into_config(self) -> Result<MonteCarloConfig> {
+        if self.seeds == 0 {
+            return Err(usage("--seeds must be at least 1"));
+        }
+        if !(self.rho.is_finite() && self.rho.abs() <= 1.0) {
+            return Err(usage(format!("--rho {} must be a number in [-1, 1]", self.rho)));
+        }
+        Ok(MonteCarloConfig {
+            options: McOptions {
+                first_seed: self.first_seed,
+                seeds: self.seeds,
+                scale: match self.scale {
+                    ScaleArg::Small => Scale::Small,
+                    ScaleArg::Paper => Scale::Paper,
+                },
+                rho: self.rho,
+                zero_other_effects: self.null,
+                placebo: (self.placebo > 0).then_some((self.placebo, self.placebo_level.into())),
+            },
+            out: self.out,
+            json: self.json,
+        })
+    }
+}

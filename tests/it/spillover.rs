@@ -1,0 +1,248 @@
+//! Integration tests: the spillover study (`study`, `spillnet spillover`,
+//! `spillnet montecarlo`). The pipeline recovers planted parameters on
+//! synthetic data (single paper-scale dataset and a ≥ 100-seed Monte Carlo
+//! at small scale), agrees with a plain independent implementation of the
+//! two-step estimator and with `spillnet estimate` run on the exported
+//! panel, its placebo fast path equals the engine, placebo p-values are
+//! roughly uniform under the null, and the CLI writes what it promises.
+
+use std::path::Path;
+
+use approx::assert_relative_eq;
+use assert_cmd::Command;
+use spillnet::study::montecarlo::{McOptions, run_montecarlo};
+use spillnet::study::{
+    PlaceboLevel, PlaceboOptions, SpecGroup, StudyOptions, StudyResult, build_and_run, build_panel, run_study,
+};
+use spillnet::synth::{Scale, SynthParams, generate};
+
+fn spillnet() -> Command {
+    Command::cargo_bin("spillnet").unwrap()
+}
+
+fn coef(r: &StudyResult, spec: &str, name: &str) -> f64 {
+    let m = r.models.iter().find(|m| m.spec.id == spec).unwrap_or_else(|| panic!("no spec {spec}"));
+    m.inference.coefs.iter().find(|c| c.name == name).unwrap_or_else(|| panic!("{spec}: no {name}")).estimate
+}
+
+fn all_groups() -> StudyOptions {
+    StudyOptions { groups: SpecGroup::ALL.to_vec(), ..StudyOptions::default() }
+}
+
+#[test]
+fn paper_scale_recovers_the_planted_parameters() {
+    let (ds, truth) = generate(&SynthParams::default()).unwrap();
+    let r = build_and_run(&ds, &all_groups(), &|_, _| {}).unwrap();
+    // The panel is the study's size: every same-year pair × 19 dimensions.
+    assert_eq!(r.panel.rows, r.pairs.pair_years * 19);
+    assert_eq!(r.panel.rows as u64, truth.count("pair_dimension_obs").unwrap());
+    // The same-segment and mechanism samples have truth.json's sizes.
+    let nobs = |id: &str| r.models.iter().find(|m| m.spec.id == id).unwrap().fit.nobs as u64;
+    assert_eq!(nobs("same-segment.1"), truth.count("same_segment_obs").unwrap());
+    assert_eq!(nobs("mechanisms.3"), truth.count("mechanism_obs").unwrap());
+    assert_eq!(r.headline.nobs, r.panel.rows);
+    let h = &r.headline;
+    // Sampling sd of the headline across seeds is ≈ 0.013 at paper scale.
+    assert!((h.estimate - truth.rho).abs() < 0.035, "headline {} vs planted {}", h.estimate, truth.rho);
+    assert!(h.se > 0.002 && h.se < 0.05, "se {}", h.se);
+    assert!(h.ci[0] < h.estimate && h.estimate < h.ci[1]);
+    let est = |n: &str| truth.estimands.iter().find(|p| p.name == n).unwrap().value;
+    assert!((coef(&r, "baseline.2", "e_JV") - est("main.beta0")).abs() < 0.005);
+    assert!((coef(&r, "baseline.2", "e_JV:SameGroup") - est("main.beta_SameGroup")).abs() < 0.03);
+    // Same-segment sample: β_SameGroup estimates the same-segment estimand.
+    assert!((coef(&r, "same-segment.1", "e_JV:SameGroup") - est("same_segment.beta_SameGroup")).abs() < 0.04);
+    // Mechanisms: the channel coefficients are planted per z-score unit.
+    for (name, planted) in [
+        ("e_JV:WorkerFlow", est("mechanism.beta_WorkerFlow")),
+        ("e_JV:SameGroup:WorkerFlow", est("mechanism.beta_SameGroup_x_WorkerFlow")),
+        ("e_JV:SupplierOverlap", est("mechanism.beta_SupplierOverlap")),
+    ] {
+        let b = coef(&r, "mechanisms.3", name);
+        assert!((b - planted).abs() < 0.02, "{name}: {b} vs planted {planted}");
+    }
+    // Mediation shares are gap × coefficient / total, from the estimates.
+    assert_eq!(r.mediation.len(), 2);
+    for m in &r.mediation {
+        assert_relative_eq!(m.share, m.gap_z * (m.coef + m.coef_same_group) / h.estimate, max_relative = 1e-12);
+        assert!(m.gap_z > 0.5, "{}: affiliated pairs have more of the channel ({})", m.channel, m.gap_z);
+    }
+    // Quantification from the data: the affiliated class's 2014 defect level is truth.json's.
+    let q = r.quantification.as_ref().expect("iqs survey present");
+    let aff = truth.defects.iter().find(|d| d.class == "affiliated").unwrap();
+    assert_eq!((q.start_year, q.end_year), (2001, 2014));
+    assert_relative_eq!(q.affiliated_end_defects, aff.realised_2014, max_relative = 1e-9);
+    assert_relative_eq!(q.spillover_defects, (q.jv_mean_defects - q.affiliated_start_defects).abs() * h.estimate);
+    assert!(q.jv_mean_defects > 95.0 && q.jv_mean_defects < 277.0, "{}", q.jv_mean_defects);
+    // Every fixed-effect variant identifies a headline near ρ.
+    for m in r.models.iter().filter(|m| m.spec.group == SpecGroup::FeVariants) {
+        let lc = &m.lincoms[0].row;
+        assert!((lc.estimate - truth.rho).abs() < 0.05, "{}: {}", m.spec.id, lc.estimate);
+        assert!(m.fit.diagnostics.demean.converged, "{}", m.spec.id);
+    }
+    // Sample accounting: rows in = rows out + excluded, for every spec.
+    for m in &r.models {
+        let ex: usize = m.sample.excluded.iter().map(|e| e.1).sum();
+        assert_eq!(m.sample.rows_in, m.sample.rows_out + ex, "{}", m.spec.id);
+    }
+}
+
+#[test]
+fn placebo_fast_path_equals_the_engine_and_is_reproducible() {
+    let (ds, _) = generate(&SynthParams::new(3, Scale::Small, 0.098)).unwrap();
+    let opts = StudyOptions::default();
+    let panel = build_panel(&ds, &opts.pairs).unwrap();
+    for level in [PlaceboLevel::ModelYear, PlaceboLevel::Model, PlaceboLevel::FirmSegment, PlaceboLevel::Firm] {
+        let p = PlaceboOptions { draws: 50, level, seed: 9 };
+        let with = StudyOptions { placebo: Some(p), ..opts.clone() };
+        let r = run_study(&ds, &panel, &with, &|_, _| {}).unwrap();
+        let pl = r.placebo.as_ref().unwrap();
+        assert_relative_eq!(pl.real, r.headline.estimate, max_relative = 1e-9);
+        assert_eq!(pl.values.len(), 50);
+        assert!(pl.affiliated_units > 0 && pl.affiliated_units < pl.units);
+        assert!((0.0..=1.0).contains(&pl.p_one_sided) && (0.0..=1.0).contains(&pl.p_two_sided));
+        let again = run_study(&ds, &panel, &with, &|_, _| {}).unwrap();
+        assert_eq!(again.placebo.unwrap().values, pl.values, "{level}: same seed, same draws");
+        if level == PlaceboLevel::ModelYear {
+            // Each draw keeps the number of affiliated pair-years, hence the share of rows up to dimensions.
+            assert_relative_eq!(pl.mean_placebo_row_share, pl.affiliated_row_share, max_relative = 0.05);
+        }
+    }
+}
+
+#[test]
+fn monte_carlo_over_100_seeds_is_unbiased_with_correct_coverage() {
+    let opts = McOptions {
+        first_seed: 1,
+        seeds: 100,
+        scale: Scale::Small,
+        rho: 0.098,
+        zero_other_effects: false,
+        placebo: None,
+    };
+    let s = run_montecarlo(&opts, &|_| {}).unwrap();
+    assert_eq!(s.draws, 100);
+    let rel = s.relative_bias.unwrap();
+    assert!(rel < 0.10, "mean {} bias {} ({:.1}% of ρ)", s.mean_estimate, s.bias, 100.0 * rel);
+    assert!((0.90..=0.99).contains(&s.coverage), "coverage {}", s.coverage);
+    // The clustered SE tracks the sampling dispersion.
+    assert!(s.mean_se > 0.5 * s.sd_estimate && s.mean_se < 2.0 * s.sd_estimate, "{} vs {}", s.mean_se, s.sd_estimate);
+}
+
+#[test]
+fn placebo_p_values_are_roughly_uniform_without_a_spillover() {
+    let opts = McOptions {
+        first_seed: 1000,
+        seeds: 100,
+        scale: Scale::Small,
+        rho: 0.0,
+        zero_other_effects: true,
+        placebo: Some((99, PlaceboLevel::Model)),
+    };
+    let s = run_montecarlo(&opts, &|_| {}).unwrap();
+    let (m, p10, ks) = (s.placebo_mean_p.unwrap(), s.placebo_share_p_le_10.unwrap(), s.placebo_ks.unwrap());
+    assert!((0.35..=0.65).contains(&m), "mean p {m}");
+    assert!((0.02..=0.22).contains(&p10), "share p ≤ 0.1: {p10}");
+    // KS critical value at 1 % for n = 100 is 0.163.
+    assert!(ks < 0.163, "KS distance {ks}");
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+#[test]
+fn exported_panel_reproduces_the_baseline_with_spillnet_estimate() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    spillnet().args(["synth", "--quiet", "--scale", "small", "--seed", "4", "--out"]).arg(&data).assert().success();
+    let report = dir.path().join("study.json");
+    let panel = dir.path().join("panel.csv");
+    spillnet()
+        .args(["spillover", "--quiet", "--boot", "0", "--format", "json", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&report)
+        .arg("--panel-out")
+        .arg(&panel)
+        .assert()
+        .success();
+    let est = dir.path().join("estimate.json");
+    let hl = "e_JV:SameGroup+e_JV:SameSeg+e_JV:SameGroup:SameSeg";
+    spillnet()
+        .args(["estimate", "--y", "e_D", "--x", "e_JV,e_JV:SameGroup,e_JV:SameSeg,e_JV:SameGroup:SameSeg"])
+        .args(["--vcov", "cluster:cluster_D+cluster_JV", "--lincom", hl, "--format", "json", "--data"])
+        .arg(&panel)
+        .arg("--out")
+        .arg(&est)
+        .assert()
+        .success();
+    let (s, e) = (json(&report), json(&est));
+    let base = s["models"].as_array().unwrap().iter().find(|m| m["spec"] == "baseline.2").unwrap();
+    let direct = &e["models"][0];
+    assert_eq!(base["nobs"], direct["nobs"]);
+    for (a, b) in base["coefficients"].as_array().unwrap().iter().zip(direct["coefficients"].as_array().unwrap()) {
+        assert_eq!(a["name"], b["name"]);
+        for f in ["estimate", "se", "t"] {
+            assert_relative_eq!(a[f].as_f64().unwrap(), b[f].as_f64().unwrap(), max_relative = 1e-8);
+        }
+    }
+    let h = &s["headline"];
+    assert_relative_eq!(
+        h["estimate"].as_f64().unwrap(),
+        direct["lincoms"][0]["estimate"].as_f64().unwrap(),
+        max_relative = 1e-8
+    );
+    assert_relative_eq!(h["se"].as_f64().unwrap(), direct["lincoms"][0]["se"].as_f64().unwrap(), max_relative = 1e-8);
+    assert!(h["p_boot"].is_null(), "no bootstrap was asked for");
+}
+
+#[test]
+fn cli_writes_report_json_placebo_csv_and_svg() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    spillnet().args(["synth", "--quiet", "--scale", "small", "--seed", "2", "--out"]).arg(&data).assert().success();
+    let out = dir.path().join("study.json");
+    spillnet()
+        .args(["spillover", "--quiet", "--spec", "all", "--boot", "99", "--placebo", "40", "--placebo-level", "firm"])
+        .args(["--format", "json", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let v = json(&out);
+    let h = &v["headline"];
+    for k in ["estimate", "se", "p_boot", "nobs"] {
+        assert!(h[k].is_number(), "headline.{k} = {}", h[k]);
+    }
+    let p_boot = h["p_boot"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&p_boot));
+    let models = v["models"].as_array().unwrap();
+    for g in ["baseline", "fe-variants", "same-segment", "mechanisms", "heterogeneity"] {
+        assert!(models.iter().any(|m| m["group"] == g), "no {g} model");
+    }
+    assert!(models.iter().all(|m| m["coefficients"].as_array().is_some_and(|c| !c.is_empty())));
+    let csv = std::fs::read_to_string(dir.path().join("study_placebo.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 41, "header + 40 draws");
+    let svg = std::fs::read_to_string(dir.path().join("study_placebo.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("Placebo: 40 draws"));
+    // Text and LaTeX reports carry the tables.
+    let text = spillnet().args(["spillover", "--quiet", "--boot", "0", "--data"]).arg(&data).output().unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("Headline spillover") && text.contains("e_JV:SameGroup:SameSeg"), "{text}");
+    let tex = spillnet()
+        .args(["spillover", "--quiet", "--boot", "0", "--format", "latex", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(tex.stdout).unwrap().contains("\\begin{tabular}"));
+}
+
+#[test]
+fn bad_arguments_are_usage_errors() {
+    spillnet().args(["spillover", "--spec", "table3"]).assert().code(2);
+    spillnet().args(["spillover", "--placebo-out", "p.csv"]).assert().code(2);
+    spillnet().args(["spillover", "--panel-out", "panel.txt"]).assert().code(2);
+    spillnet().args(["montecarlo", "--seeds", "0"]).assert().code(2);
+    spillnet().args(["spillover", "--data", "/nonexistent/folder"]).assert().code(1);
+}
