@@ -246,3 +246,44 @@ fn bad_arguments_are_usage_errors() {
     spillnet().args(["montecarlo", "--seeds", "0"]).assert().code(2);
     spillnet().args(["spillover", "--data", "/nonexistent/folder"]).assert().code(1);
 }
+
+/// Relative tolerance against pyfixest (as the engine's reference tests).
+const REF_REL_TOL: f64 = 1e-8;
+
+#[test]
+fn shipped_data_matches_the_independent_pyfixest_implementation() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/spillover/expected.json");
+    let expected = json(&path);
+    let ds = crate::common::shipped_dataset();
+    let opts = StudyOptions {
+        groups: vec![SpecGroup::Baseline, SpecGroup::SameSegment, SpecGroup::FeVariants],
+        ..StudyOptions::default()
+    };
+    let r = build_and_run(&ds, &opts, &|_, _| {}).unwrap();
+    assert_eq!(r.panel.rows as u64, expected["rows"].as_u64().unwrap());
+    let models = expected["models"].as_object().unwrap();
+    assert_eq!(models.len(), 4);
+    for (id, e) in models {
+        let m = r.models.iter().find(|m| &m.spec.id == id).unwrap_or_else(|| panic!("no {id}"));
+        assert_eq!(m.fit.nobs as u64, e["nobs"].as_u64().unwrap(), "{id}");
+        assert_eq!(m.inference.eigen_fixed, e["eigen_fixed"].as_bool().unwrap(), "{id}");
+        let coefs = e["coefficients"].as_object().unwrap();
+        assert_eq!(coefs.len(), m.inference.coefs.len(), "{id}");
+        for c in &m.inference.coefs {
+            let x = &coefs[&c.name];
+            let (b, se) = (x["estimate"].as_f64().unwrap(), x["se"].as_f64().unwrap());
+            if c.name == "Intercept" {
+                // Zero up to rounding: residuals have mean zero by construction.
+                assert!((c.estimate - b).abs() < 1e-12, "{id} {}: {} vs {b}", c.name, c.estimate);
+            } else {
+                assert_relative_eq!(c.estimate, b, max_relative = REF_REL_TOL);
+            }
+            assert_relative_eq!(c.se, se, max_relative = REF_REL_TOL);
+        }
+        if let Some(h) = e.get("headline") {
+            let lc = &m.lincoms[0].row;
+            assert_relative_eq!(lc.estimate, h["estimate"].as_f64().unwrap(), max_relative = REF_REL_TOL);
+            assert_relative_eq!(lc.se, h["se"].as_f64().unwrap(), max_relative = REF_REL_TOL);
+        }
+    }
+}
