@@ -3,14 +3,15 @@
 //! ([`crate::exposure::measure::compute_exposure`]), converts the panel (and
 //! optionally the pair weights) into [`TableData`] and writes them with
 //! [`write_table`] (atomic, deterministic) or as CSV to stdout. Imports
-//! `io`, `exposure`, `error`.
+//! `io`, `exposure`, `study` (relative strengths), `error`.
 
 use std::path::PathBuf;
 
 use super::Ctx;
 use crate::error::Result;
-use crate::exposure::measure::{ExposureConfig, ExposurePanel, Level, PairWeights, compute_exposure};
+use crate::exposure::measure::{ExposureConfig, ExposurePanel, Level, PairWeights, QualitySource, compute_exposure};
 use crate::io::load::load_dataset;
+use crate::io::tables::Dataset;
 use crate::io::write::{ColumnData, TableData, TableFormat, table_to_csv, write_table};
 
 /// Validated configuration of `spillnet exposure`.
@@ -56,10 +57,23 @@ pub fn pairs_table(panel: &ExposurePanel, pairs: &PairWeights) -> TableData {
     t
 }
 
+/// [`compute_exposure`], first resolving [`QualitySource::Relative`] into
+/// the study's relative strengths (step 1, [`crate::study::strengths::relative_quality`]).
+pub fn compute(data: &Dataset, cfg: &ExposureConfig) -> Result<ExposurePanel> {
+    if cfg.quality == QualitySource::Relative {
+        let resolved = ExposureConfig {
+            quality: QualitySource::Override(crate::study::strengths::relative_quality(data)?),
+            ..cfg.clone()
+        };
+        return Ok(compute_exposure(data, &resolved)?);
+    }
+    Ok(compute_exposure(data, cfg)?)
+}
+
 /// Run the command.
 pub fn run(cfg: &ExposureJobConfig, ctx: &mut Ctx<'_>) -> Result<()> {
     let data = load_dataset(&cfg.data)?;
-    let panel = compute_exposure(&data, &cfg.exposure)?;
+    let panel = compute(&data, &cfg.exposure)?;
     let table = panel_table(&panel);
     match &cfg.out {
         Some((path, format)) => {

@@ -46,6 +46,16 @@ pub enum FlowArg {
     Annual,
 }
 
+/// Quality measure Q (command-line spelling).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum QualityArg {
+    /// The scores as given in quality.csv.
+    Raw,
+    /// Relative strengths: scores net of model×year and segment×dimension×year
+    /// effects, computed separately for JV and domestic models (step 1 of the study).
+    Relative,
+}
+
 /// Unit level (command-line spelling).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LevelArg {
@@ -96,6 +106,9 @@ pub struct ExposureArgs {
     /// Unit level: `model` (default) or `firm`.
     #[arg(long, value_enum, value_name = "LEVEL", default_value = "model")]
     pub level: LevelArg,
+    /// Quality Q: `raw` scores (default) or `relative` strengths (step 1 of the study).
+    #[arg(long, value_enum, value_name = "Q", default_value = "raw")]
+    pub quality: QualityArg,
     /// Write the exposure table to FILE (atomically); the format follows the
     /// extension, `.csv` or `.parquet`. Default: CSV on stdout.
     #[arg(long, value_name = "FILE")]
@@ -165,7 +178,10 @@ impl ExposureArgs {
             },
             lag: self.lag,
             pair_weights: pairs.is_some(),
-            quality: QualitySource::Raw,
+            quality: match self.quality {
+                QualityArg::Raw => QualitySource::Raw,
+                QualityArg::Relative => QualitySource::Relative,
+            },
         };
         Ok(ExposureJobConfig { data: self.data, exposure, out, pairs })
     }

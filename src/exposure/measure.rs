@@ -130,6 +130,12 @@ pub enum QualitySource {
     /// These values instead (one per (model, dimension, year); every model
     /// must exist in `Dataset::models`).
     Override(Vec<QualityValue>),
+    /// Relative strengths (step 1 of the study: scores net of model×year and
+    /// segment×dimension×year effects). This layer cannot compute them (they
+    /// need the estimation engine): the application resolves this variant
+    /// into [`QualitySource::Override`] first, and [`compute_exposure`]
+    /// rejects it unresolved.
+    Relative,
 }
 
 /// What to compute.
@@ -308,6 +314,12 @@ pub fn compute_exposure(data: &Dataset, cfg: &ExposureConfig) -> Result<Exposure
     let values: Vec<(&ModelId, &str, i32, f64)> = match &cfg.quality {
         QualitySource::Raw => {
             data.quality.iter().map(|q| (&q.model_id, q.dimension.as_str(), q.year, q.score)).collect()
+        }
+        QualitySource::Relative => {
+            return Err(ExposureError::Data(
+                "relative strengths must be computed before the exposure (resolve QualitySource::Relative into Override)"
+                    .into(),
+            ));
         }
         QualitySource::Override(v) => {
             let mut seen = BTreeSet::new();

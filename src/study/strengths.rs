@@ -14,7 +14,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::StudyError;
 use crate::estimate::fe::{DemeanOptions, FeIndex, compact, demean};
+use crate::exposure::measure::QualityValue;
 use crate::exposure::pairs::PairPanel;
+use crate::ids::ModelId;
 use crate::io::tables::{Dataset, FirmKind};
 
 /// Tolerance of the step-1 demeaning (largest group mean removed in a sweep).
@@ -77,6 +79,51 @@ impl Strengths {
 /// - `ds`: the validated dataset.
 /// - `pairs`: the pair panel (its `model_names` define the model indices).
 ///
+/// See [`relative_strengths_for`].
+pub fn relative_strengths(ds: &Dataset, pairs: &PairPanel) -> Result<Strengths, StudyError> {
+    relative_strengths_for(ds, &pairs.model_names)
+}
+
+/// Relative strengths of every domestic and JV model-year as quality values
+/// (model, dimension, year, e), sorted, e.g. to use as `Q` in exposure tables.
+pub fn relative_quality(ds: &Dataset) -> Result<Vec<QualityValue>, StudyError> {
+    let kind: HashMap<&str, FirmKind> = ds.firms.iter().map(|f| (f.firm_id.as_str(), f.kind)).collect();
+    let mut names: Vec<ModelId> = ds
+        .models
+        .iter()
+        .filter(|m| matches!(kind.get(m.firm_id.as_str()), Some(FirmKind::Domestic | FirmKind::Jv)))
+        .map(|m| m.model_id.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    let s = relative_strengths_for(ds, &names)?;
+    let mut keys: Vec<(&(i32, u32), &u32)> = s.index.iter().collect();
+    keys.sort_by_key(|(k, _)| (names[k.1 as usize].clone(), k.0));
+    let nd = s.n_dims();
+    let mut out = Vec::with_capacity(keys.len() * nd);
+    for (&(year, model), &b) in keys {
+        for k in 0..nd {
+            let v = s.residual[b as usize * nd + k];
+            if v.is_finite() {
+                out.push(QualityValue {
+                    model_id: names[model as usize].clone(),
+                    dimension: s.dimensions[k].clone(),
+                    year,
+                    value: v,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Compute relative strengths (step 1) for the models `model_names`
+/// (sorted ids; their positions are the model indices of the result).
+///
+/// # Arguments
+/// - `ds`: the validated dataset.
+/// - `model_names`: sorted ids of the domestic and JV models.
+///
 /// # Returns
 /// [`Strengths`]: residuals of the two-way fixed-effect projection, computed
 /// separately for the JV sample and the domestic sample.
@@ -87,7 +134,7 @@ impl Strengths {
 ///
 /// # Complexity
 /// O(Q · sweeps) for Q quality rows (one sweep on balanced data).
-pub fn relative_strengths(ds: &Dataset, pairs: &PairPanel) -> Result<Strengths, StudyError> {
+pub fn relative_strengths_for(ds: &Dataset, model_names: &[ModelId]) -> Result<Strengths, StudyError> {
     // Dimensions and their survey categories.
     let mut dim_survey: BTreeMap<&str, Option<&str>> = BTreeMap::new();
     for q in &ds.quality {
@@ -121,7 +168,7 @@ pub fn relative_strengths(ds: &Dataset, pairs: &PairPanel) -> Result<Strengths, 
     let kind_of: HashMap<&str, FirmKind> = ds.firms.iter().map(|f| (f.firm_id.as_str(), f.kind)).collect();
     let mut model_info: HashMap<&str, (u32, bool, &str)> = HashMap::new(); // id → (index, is JV, segment)
     for m in &ds.models {
-        if let Ok(ix) = pairs.model_names.binary_search(&m.model_id) {
+        if let Ok(ix) = model_names.binary_search(&m.model_id) {
             let jv = kind_of.get(m.firm_id.as_str()) == Some(&FirmKind::Jv);
             model_info.insert(m.model_id.as_str(), (ix as u32, jv, m.segment.as_str()));
         }

@@ -287,3 +287,40 @@ fn shipped_data_matches_the_independent_pyfixest_implementation() {
         }
     }
 }
+
+#[test]
+fn relative_strengths_net_out_model_year_and_segment_patterns_and_feed_exposure() {
+    use std::collections::HashMap;
+    let ds = crate::common::shipped_dataset();
+    let rel = spillnet::study::strengths::relative_quality(&ds).unwrap();
+    let domestic_or_jv: usize = {
+        let kind: HashMap<&str, spillnet::io::tables::FirmKind> =
+            ds.firms.iter().map(|f| (f.firm_id.as_str(), f.kind)).collect();
+        let ok: std::collections::HashSet<&str> = ds
+            .models
+            .iter()
+            .filter(|m| kind[m.firm_id.as_str()] != spillnet::io::tables::FirmKind::Foreign)
+            .map(|m| m.model_id.as_str())
+            .collect();
+        ds.quality.iter().filter(|q| ok.contains(q.model_id.as_str())).count()
+    };
+    assert_eq!(rel.len(), domestic_or_jv, "one relative strength per quality row of a domestic or JV model");
+    // Residuals of model×year (and segment×dimension×year) effects sum to zero within each level.
+    let mut by_model_year: HashMap<(&str, i32), f64> = HashMap::new();
+    for v in &rel {
+        *by_model_year.entry((v.model_id.as_str(), v.year)).or_default() += v.value;
+    }
+    assert!(by_model_year.values().all(|s| s.abs() < 1e-8), "model-year sums are zero");
+    // `--quality relative` is the exposure of those values.
+    use spillnet::exposure::measure::{ExposureConfig, QualitySource, compute_exposure};
+    let relative = ExposureConfig { quality: QualitySource::Relative, ..ExposureConfig::default() };
+    let via_app = spillnet::app::exposure::compute(&ds, &relative).unwrap();
+    let direct =
+        compute_exposure(&ds, &ExposureConfig { quality: QualitySource::Override(rel), ..ExposureConfig::default() })
+            .unwrap();
+    assert_eq!(via_app.values, direct.values);
+    assert!(compute_exposure(&ds, &relative).is_err(), "the exposure layer cannot compute relative strengths itself");
+    let out = spillnet().args(["exposure", "--quality", "relative", "--level", "firm"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8(out.stdout).unwrap().starts_with("unit,dimension,year,exposure_affiliation"));
+}
