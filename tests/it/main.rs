@@ -6,6 +6,7 @@ mod check;
 mod cli;
 mod common;
 mod estimate;
+mod estimate_props;
 mod exposure;
 mod exposure_cli;
 mod graph;
