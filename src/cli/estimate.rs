@@ -112,6 +112,27 @@ pub struct EstimateArgs {
     pub collin_tol: f64,
 }
 
+impl From<FormatArg> for OutputFormat {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Text => OutputFormat::Text,
+            FormatArg::Md => OutputFormat::Markdown,
+            FormatArg::Latex => OutputFormat::Latex,
+            FormatArg::Csv => OutputFormat::Csv,
+            FormatArg::Json => OutputFormat::Json,
+        }
+    }
+}
+
+impl From<BootWeightsArg> for BootWeights {
+    fn from(w: BootWeightsArg) -> Self {
+        match w {
+            BootWeightsArg::Rademacher => BootWeights::Rademacher,
+            BootWeightsArg::Webb => BootWeights::Webb,
+        }
+    }
+}
+
 fn usage(e: impl std::fmt::Display) -> Error {
     Error::Usage(e.to_string())
 }
@@ -152,20 +173,10 @@ impl EstimateArgs {
                     .map(|s| s.parse::<Lincom>())
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(usage)?;
-                let weights = match self.boot_weights {
-                    BootWeightsArg::Rademacher => BootWeights::Rademacher,
-                    BootWeightsArg::Webb => BootWeights::Webb,
-                };
-                Some(BootConfig { reps, seed: self.seed, weights, params })
+                Some(BootConfig { reps, seed: self.seed, weights: self.boot_weights.into(), params })
             }
         };
-        let format = match self.format {
-            FormatArg::Text => OutputFormat::Text,
-            FormatArg::Md => OutputFormat::Markdown,
-            FormatArg::Latex => OutputFormat::Latex,
-            FormatArg::Csv => OutputFormat::Csv,
-            FormatArg::Json => OutputFormat::Json,
-        };
+        let format = self.format.into();
         let fit = FitOptions {
             demean: DemeanOptions { tol: self.fixef_tol, max_iter: self.fixef_maxiter },
             drop_singletons: !self.keep_singletons,

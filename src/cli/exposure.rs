@@ -119,7 +119,7 @@ pub struct ExposureArgs {
 }
 
 /// The table format named by a file's extension (`.csv` / `.parquet`).
-fn format_of(flag: &str, path: &Path) -> Result<TableFormat> {
+pub fn format_of(flag: &str, path: &Path) -> Result<TableFormat> {
     match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
         Some("csv") => Ok(TableFormat::Csv),
         Some("parquet") => Ok(TableFormat::Parquet),

@@ -1,18 +1,16 @@
 //! Arguments of `spillnet spillover` and `spillnet montecarlo`, validated
 //! into [`SpilloverConfig`] / [`MonteCarloConfig`]. Imports `app::spillover`
-//! (config types), `study` and `exposure::pairs` (domain enums), `estimate`
-//! (bootstrap weights), `report` (output format), `io::write` (table format).
+//! (config types), `study`, `exposure::pairs` and `synth` (domain enums), and
+//! the shared flag types of `cli::estimate` / `cli::exposure`.
 
 use std::path::PathBuf;
 
 use super::estimate::{BootWeightsArg, FormatArg};
+use super::exposure::format_of;
 use super::synth::ScaleArg;
 use crate::app::spillover::{MonteCarloConfig, SpilloverConfig};
 use crate::error::{Error, Result};
-use crate::estimate::BootWeights;
 use crate::exposure::pairs::{FlowMode, Overlap, PairOptions};
-use crate::io::write::TableFormat;
-use crate::report::regression_table::OutputFormat;
 use crate::study::montecarlo::McOptions;
 use crate::study::{BootOptions, PlaceboLevel, PlaceboOptions, SpecGroup, StudyOptions};
 use crate::synth::Scale;
@@ -165,25 +163,6 @@ pub fn spec_groups(specs: &[SpecArg]) -> Vec<SpecGroup> {
     g
 }
 
-/// The output format for a format argument.
-pub fn output_format(f: FormatArg) -> OutputFormat {
-    match f {
-        FormatArg::Text => OutputFormat::Text,
-        FormatArg::Md => OutputFormat::Markdown,
-        FormatArg::Latex => OutputFormat::Latex,
-        FormatArg::Csv => OutputFormat::Csv,
-        FormatArg::Json => OutputFormat::Json,
-    }
-}
-
-fn table_format(path: &std::path::Path, flag: &str) -> Result<TableFormat> {
-    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-        Some("csv") => Ok(TableFormat::Csv),
-        Some("parquet") => Ok(TableFormat::Parquet),
-        _ => Err(usage(format!("{flag} {}: the file must end in .csv or .parquet", path.display()))),
-    }
-}
-
 impl SpilloverArgs {
     /// Validate into the run configuration.
     pub fn into_config(self) -> Result<SpilloverConfig> {
@@ -206,10 +185,7 @@ impl SpilloverArgs {
         let boot = (self.boot > 0).then_some(BootOptions {
             reps: self.boot,
             seed: self.seed,
-            weights: match self.boot_weights {
-                BootWeightsArg::Rademacher => BootWeights::Rademacher,
-                BootWeightsArg::Webb => BootWeights::Webb,
-            },
+            weights: self.boot_weights.into(),
         });
         let placebo = (self.placebo > 0).then_some(PlaceboOptions {
             draws: self.placebo,
@@ -221,7 +197,7 @@ impl SpilloverArgs {
         }
         let panel_out = match self.panel_out {
             Some(p) => {
-                let f = table_format(&p, "--panel-out")?;
+                let f = format_of("--panel-out", &p)?;
                 Some((p, f))
             }
             None => None,
@@ -236,7 +212,7 @@ impl SpilloverArgs {
                 defects_survey: self.defects_survey.trim().to_owned(),
                 ..StudyOptions::default()
             },
-            format: output_format(self.format),
+            format: self.format.into(),
             out: self.out,
             placebo_out: self.placebo_out,
             panel_out,
