@@ -324,3 +324,31 @@ fn relative_strengths_net_out_model_year_and_segment_patterns_and_feed_exposure(
     assert!(out.status.success());
     assert!(String::from_utf8(out.stdout).unwrap().starts_with("unit,dimension,year,exposure_affiliation"));
 }
+
+#[test]
+fn a_run_killed_while_writing_leaves_no_file_that_looks_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let panel = dir.path().join("panel.csv");
+    let bin = assert_cmd::cargo::cargo_bin("spillnet");
+    let mut child = std::process::Command::new(bin)
+        .args(["spillover", "--quiet", "--boot", "0", "--panel-out"])
+        .arg(&panel)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let tmp = dir.path().join(format!(".panel.csv.tmp-{}", child.id()));
+    // Wait until the writer has opened its temporary file, then kill the process mid-write.
+    let start = std::time::Instant::now();
+    while !tmp.exists() {
+        assert!(child.try_wait().unwrap().is_none(), "the run ended before it started writing");
+        assert!(start.elapsed().as_secs() < 120, "no temporary file appeared");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!panel.exists(), "a killed run must not leave panel.csv behind");
+    for e in std::fs::read_dir(dir.path()).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(name.starts_with('.') && name.contains(".tmp-"), "unexpected file {name}");
+    }
+}
