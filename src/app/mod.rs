@@ -8,6 +8,7 @@ pub mod check;
 pub mod estimate;
 pub mod exposure;
 pub mod graph;
+pub mod manifest;
 pub mod progress;
 pub mod run;
 pub mod spillover;

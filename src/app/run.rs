@@ -1,73 +1,259 @@
-//! Runs `spillnet run`: the main job on a data folder. For now it is the
-//! graph/diagram job: validate the tables, summarise them and the
-//! knowledge-flow graph, and draw the curated diagrams (DOT, rendered to SVG
-//! when Graphviz is installed). Later issues add exposure tables and the
-//! spillover study. Imports `io`, `graph`, `export`, `atomic` and the other
-//! app modules it reuses.
+//! Runs `spillnet run`: a whole analysis described by a validated
+//! [`RunJobConfig`] (built by `cli::run` from a TOML file, by default
+//! `data/default.toml`). The steps, in order, each recorded in the run's
+//! `manifest.json` ([`super::manifest`]):
+//!
+//! 1. `load`: validate the data folder, hash every input file, write
+//!    `summary.{txt,json}`;
+//! 2. `graph`: build the knowledge-flow graph, write `graph_stats.{txt,json}`;
+//! 3. `diagram <out>`: one per `[[diagram]]`, DOT (+ SVG/PNG with Graphviz);
+//! 4. `exposure <out>`: one per `[[exposure]]`, CSV/Parquet tables;
+//! 5. `spillover`: the study of `[spillover]` (wired by `app::spillover`).
+//!
+//! Then `manifest.json` is written last, atomically: a folder with a
+//! manifest is a finished run. Every file is written atomically; a run never
+//! writes into a non-empty output folder unless forced, and a forced run
+//! first removes the old manifest so an interrupted re-run cannot pass for a
+//! finished one. Owns [`RunJobConfig`], [`Job`], [`Diagram`], [`ExposureTable`],
+//! [`SpilloverSection`] (with [`SpilloverSpec`], the study's [`PlaceboLevel`],
+//! [`ReportFormat`]). Imports `io`, `graph`, `exposure`, `export`, `report`,
+//! `atomic` and the app modules it reuses (`check`, `graph`, `exposure`,
+//! `manifest`, `progress`).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use serde::{Deserialize, Serialize};
+
 use super::Ctx;
+use super::manifest::{MANIFEST_FILE, ManifestBuilder, Step};
+use super::progress::Progress;
 use crate::atomic::write_atomic;
 use crate::error::{Error, Result};
 use crate::export::{DotOptions, ImageFormat, Layout};
-use crate::graph::{Channel, View, YearMode};
+use crate::exposure::measure::{ExposureConfig, Level};
+use crate::graph::{KnowledgeGraph, View};
+use crate::io::tables::{Dataset, FirmKind};
+use crate::io::write::{TableFormat, write_table};
+use crate::report::regression_table::OutputFormat;
+pub use crate::study::PlaceboLevel;
+use crate::study::SpecGroup;
+
+/// The configuration file a run was read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigFile {
+    /// The path as given (or `data/default.toml`), or a note that the
+    /// built-in copy of `data/default.toml` was used.
+    pub shown: String,
+    /// Its contents (hashed into the manifest).
+    pub text: String,
+}
 
 /// Validated configuration of `spillnet run`.
 #[derive(Debug, Clone)]
 pub struct RunJobConfig {
+    /// The configuration file.
+    pub config_file: ConfigFile,
     /// Input data folder.
     pub data: PathBuf,
     /// Output folder.
     pub out: PathBuf,
-    /// Overwrite a non-empty output folder.
+    /// Write into a non-empty output folder (replacing the run's files).
     pub force: bool,
+    /// Diagrams to draw, in order.
+    pub diagrams: Vec<Diagram>,
+    /// Exposure tables to write, in order.
+    pub exposure: Vec<ExposureTable>,
+    /// The spillover study, when the configuration has a `[spillover]` section.
+    pub spillover: Option<SpilloverSection>,
+    /// The full resolved configuration (defaults filled in, paths resolved),
+    /// recorded as `config` in the manifest.
+    pub resolved: serde_json::Value,
+    /// A command line that re-runs this configuration (recorded in the manifest).
+    pub command: String,
 }
 
-/// One curated diagram of the main job.
-#[derive(Debug, Clone)]
+/// One diagram of a run (a `[[diagram]]` table).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Diagram {
-    /// File stem (`jv_network` → `diagrams/jv_network.dot`).
-    pub name: &'static str,
+    /// DOT file, relative to the output folder (e.g. `diagrams/firms.dot`).
+    pub out: PathBuf,
     /// The view drawn.
     pub view: View,
     /// DOT styling.
     pub options: DotOptions,
+    /// Render the DOT file to this image format beside it (when Graphviz is installed).
+    pub render: Option<ImageFormat>,
     /// Layout engine used when rendering.
     pub layout: Layout,
 }
 
-/// Minimum pooled worker flow drawn in the firm-level diagrams.
-const MIN_WORKER_FLOW: f64 = 10.0;
-/// Minimum number of shared suppliers drawn in the firm-level diagrams.
-const MIN_SHARED_SUPPLIERS: f64 = 100.0;
-
-/// The diagrams of the main job (the same set as `scripts/render_graphs.sh`).
-pub fn curated_diagrams(last_year: i32) -> Vec<Diagram> {
-    let thresholds = |v: View| {
-        v.with_channel_min_weight(Channel::WorkerFlow, MIN_WORKER_FLOW)
-            .with_channel_min_weight(Channel::SharedSupplier, MIN_SHARED_SUPPLIERS)
-    };
-    let mut jv = View::channel(Channel::Owns);
-    jv.year = View::year(last_year, YearMode::Cumulative).year;
-    let mut firms = View::year(last_year, YearMode::Cumulative);
-    firms.firms_only = true;
-    vec![
-        Diagram {
-            name: "jv_network",
-            view: jv,
-            options: DotOptions { clusters: true, ..DotOptions::default() },
-            layout: Layout::Fdp,
-        },
-        Diagram { name: "firms", view: thresholds(firms), options: DotOptions::default(), layout: Layout::Sfdp },
-        Diagram {
-            name: "worker_flow",
-            view: View::channel(Channel::WorkerFlow).with_min_weight(MIN_WORKER_FLOW),
-            options: DotOptions::default(),
-            layout: Layout::Sfdp,
-        },
-    ]
+/// One exposure table of a run (an `[[exposure]]` table).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExposureTable {
+    /// What to compute (`pair_weights` is true exactly when `pairs` is set).
+    pub exposure: ExposureConfig,
+    /// Exposure table file (relative to the output folder) and format.
+    pub out: (PathBuf, TableFormat),
+    /// Pair-weights table file (relative to the output folder) and format.
+    pub pairs: Option<(PathBuf, TableFormat)>,
 }
+
+/// Which specification tables the spillover study estimates (`spec`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SpilloverSpec {
+    /// Table-3 style baseline columns.
+    Baseline,
+    /// The headline column with extra fixed effects and the one-step version.
+    FeVariants,
+    /// Same-segment pairs.
+    SameSegment,
+    /// Worker-flow and supplier-overlap channels (+ mediation shares).
+    Mechanisms,
+    /// Formation period, JV age, cumulative production, province.
+    Heterogeneity,
+    /// Every table.
+    #[default]
+    All,
+}
+
+impl SpilloverSpec {
+    /// The study's specification tables this names.
+    pub fn groups(self) -> Vec<SpecGroup> {
+        match self {
+            SpilloverSpec::Baseline => vec![SpecGroup::Baseline],
+            SpilloverSpec::FeVariants => vec![SpecGroup::FeVariants],
+            SpilloverSpec::SameSegment => vec![SpecGroup::SameSegment],
+            SpilloverSpec::Mechanisms => vec![SpecGroup::Mechanisms],
+            SpilloverSpec::Heterogeneity => vec![SpecGroup::Heterogeneity],
+            SpilloverSpec::All => SpecGroup::ALL.to_vec(),
+        }
+    }
+}
+
+/// A report format of the spillover tables (`formats`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReportFormat {
+    /// Aligned plain text.
+    Text,
+    /// Markdown.
+    Md,
+    /// LaTeX.
+    Latex,
+    /// CSV.
+    Csv,
+    /// JSON.
+    Json,
+}
+
+impl ReportFormat {
+    /// The configuration spelling (`text`, `md`, `latex`, `csv`, `json`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportFormat::Text => "text",
+            ReportFormat::Md => "md",
+            ReportFormat::Latex => "latex",
+            ReportFormat::Csv => "csv",
+            ReportFormat::Json => "json",
+        }
+    }
+}
+
+impl From<ReportFormat> for OutputFormat {
+    fn from(f: ReportFormat) -> Self {
+        match f {
+            ReportFormat::Text => OutputFormat::Text,
+            ReportFormat::Md => OutputFormat::Markdown,
+            ReportFormat::Latex => OutputFormat::Latex,
+            ReportFormat::Csv => OutputFormat::Csv,
+            ReportFormat::Json => OutputFormat::Json,
+        }
+    }
+}
+
+/// The `[spillover]` section of a run configuration: the spillover study
+/// (SPEC §4) with its placebo and bootstrap settings. Validated by
+/// [`SpilloverSection::validate`]; executed by `app::spillover`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpilloverSection {
+    /// Specification tables: baseline, fe-variants, same-segment, mechanisms,
+    /// heterogeneity or all (default).
+    #[serde(default)]
+    pub spec: SpilloverSpec,
+    /// Placebo draws (randomisation inference); 0 (default) = no placebo.
+    #[serde(default)]
+    pub placebo: u32,
+    /// Level of the placebo re-assignment (default `firm`).
+    #[serde(default)]
+    pub placebo_level: PlaceboLevel,
+    /// Seed of the placebo draws and the bootstrap (default 1).
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Wild cluster bootstrap replicates of the headline; 0 (default) = none.
+    #[serde(default)]
+    pub boot: u32,
+    /// Report formats, one file each (default `["text", "json"]`).
+    #[serde(default = "default_formats")]
+    pub formats: Vec<ReportFormat>,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+fn default_formats() -> Vec<ReportFormat> {
+    vec![ReportFormat::Text, ReportFormat::Json]
+}
+
+impl Default for SpilloverSection {
+    fn default() -> Self {
+        SpilloverSection {
+            spec: SpilloverSpec::default(),
+            placebo: 0,
+            placebo_level: PlaceboLevel::default(),
+            seed: default_seed(),
+            boot: 0,
+            formats: default_formats(),
+        }
+    }
+}
+
+impl SpilloverSection {
+    /// Check the values serde cannot: `Err((key, message))` names the offending key.
+    pub fn validate(&self) -> std::result::Result<(), (&'static str, String)> {
+        if self.formats.is_empty() {
+            return Err(("formats", "at least one format is needed".into()));
+        }
+        for (i, f) in self.formats.iter().enumerate() {
+            if self.formats[..i].contains(f) {
+                return Err(("formats", format!("`{}` is listed twice", f.as_str())));
+            }
+        }
+        Ok(())
+    }
+
+    /// The report formats as the report layer's [`OutputFormat`]s.
+    pub fn output_formats(&self) -> Vec<OutputFormat> {
+        self.formats.iter().map(|&f| f.into()).collect()
+    }
+}
+
+/// Folder (inside the output folder) reserved for the spillover study's files.
+pub const SPILLOVER_DIR: &str = "spillover";
+
+/// Files every run writes (relative to the output folder); configured
+/// outputs may not use these names.
+pub const FIXED_OUTPUTS: [&str; 5] =
+    ["summary.txt", "summary.json", "graph_stats.txt", "graph_stats.json", MANIFEST_FILE];
+
+/// Graphviz engines whose drawings of the same DOT file can differ between
+/// runs: `fdp` moved clusters between two renders of `jv_network.dot` with
+/// Graphviz 2.43 (1 run in 10), while `dot`, `neato` and `sfdp` gave identical
+/// bytes in every trial.
+pub const UNREPRODUCIBLE_ENGINES: [&str; 1] = ["fdp"];
 
 /// Refuse to write into a non-empty output folder unless forced. The folder
 /// itself is created by the first atomic write, so a run that fails before
@@ -83,47 +269,222 @@ fn refuse_non_empty(out: &Path, force: bool) -> Result<()> {
     Ok(())
 }
 
-/// Run the main job.
+/// Remove the manifest of an earlier run (forced re-run into the same folder).
+fn remove_stale_manifest(out: &Path) -> Result<()> {
+    let path = out.join(MANIFEST_FILE);
+    match std::fs::remove_file(&path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::Output { path, source: e }),
+        _ => Ok(()),
+    }
+}
+
+/// What every step of a run needs: the configuration, the progress bars and
+/// the manifest being built.
+pub struct Job<'a> {
+    /// The run's configuration.
+    pub cfg: &'a RunJobConfig,
+    /// Progress bars (hidden with `--quiet` or when stderr is not a terminal).
+    pub progress: Progress,
+    /// The manifest; each step calls `begin_step` … `end_step`.
+    pub manifest: ManifestBuilder,
+}
+
+/// Run the main job: the steps in order, then the manifest.
+///
+/// # Errors
+/// [`Error::Usage`] for a non-empty output folder without `--force`; any
+/// step's error (invalid data, failed rendering, unwritable output).
 pub fn run(cfg: &RunJobConfig, ctx: &mut Ctx<'_>) -> Result<()> {
     refuse_non_empty(&cfg.out, cfg.force)?;
-    let (dataset, report) = crate::io::load::load_dataset_with_sources(&cfg.data)?;
+    let mut manifest = ManifestBuilder::new(cfg.command.clone(), cfg.resolved.clone(), &cfg.out);
+    manifest.config_file(Path::new(&cfg.config_file.shown), cfg.config_file.text.as_bytes());
+    if let Some(s) = &cfg.spillover {
+        manifest.seed("spillover", s.seed);
+    }
+    let mut job = Job { cfg, progress: Progress::new(ctx.quiet), manifest };
+
+    let dataset = load_step(&mut job, ctx)?;
+    let graph = graph_step(&mut job, &dataset, ctx)?;
+    diagram_steps(&mut job, &graph, ctx)?;
+    exposure_steps(&mut job, &dataset, ctx)?;
+    if let Some(section) = &cfg.spillover {
+        super::spillover::run_step(&mut job, &dataset, section, ctx)?;
+    }
+
+    job.manifest.finish()?;
+    ctx.info(format_args!("results in {} (manifest: {})", cfg.out.display(), cfg.out.join(MANIFEST_FILE).display()))
+}
+
+/// Step `load`: validate the data folder, hash the inputs, write the summary.
+fn load_step(job: &mut Job<'_>, ctx: &mut Ctx<'_>) -> Result<Dataset> {
+    let cfg = job.cfg;
+    let mut step = job.manifest.begin_step("load", "table rows");
+    let spinner = job.progress.spinner(format!("loading {}", cfg.data.display()));
+    let loaded = crate::io::load::load_dataset_with_sources(&cfg.data);
+    spinner.finish();
+    let (dataset, report) = loaded?;
+    // The data is valid: from here on the run writes, so an old manifest no longer describes the folder.
+    remove_stale_manifest(&cfg.out)?;
+    let mut rows = 0;
+    for t in &report.tables {
+        if let Some(path) = &t.path {
+            job.manifest.input(path, Some(t.table))?;
+        }
+        step.count(format!("rows.{}", t.table), t.rows as u64);
+        rows += t.rows as u64;
+    }
+    step.rows(rows, rows);
     let summary = super::check::summarize(&dataset, &report);
     let summary_text = super::check::render_text(&summary);
-    write_atomic(&cfg.out.join("summary.txt"), summary_text.as_bytes())?;
-    write_atomic(&cfg.out.join("summary.json"), &to_json(&summary))?;
+    write_output(&mut step, &cfg.out, "summary.txt", summary_text.as_bytes())?;
+    write_output(&mut step, &cfg.out, "summary.json", &to_json(&summary))?;
+    job.manifest.end_step(step)?;
     ctx.println(summary_text.trim_end())?;
+    Ok(dataset)
+}
 
-    let graph = crate::graph::build_graph(&dataset)?;
+/// Step `graph`: build the knowledge-flow graph and write its statistics.
+fn graph_step(job: &mut Job<'_>, dataset: &Dataset, ctx: &mut Ctx<'_>) -> Result<KnowledgeGraph> {
+    let mut step = job.manifest.begin_step("graph", "edges");
+    let graph = crate::graph::build_graph(dataset)?;
     let stats = crate::graph::graph_stats(&graph);
     let stats_text = stats.to_string();
-    write_atomic(&cfg.out.join("graph_stats.txt"), stats_text.as_bytes())?;
-    write_atomic(&cfg.out.join("graph_stats.json"), &to_json(&stats))?;
+    step.rows(graph.edge_count() as u64, graph.edge_count() as u64);
+    step.count("nodes", graph.node_count() as u64);
+    write_output(&mut step, &job.cfg.out, "graph_stats.txt", stats_text.as_bytes())?;
+    write_output(&mut step, &job.cfg.out, "graph_stats.json", &to_json(&stats))?;
+    job.manifest.end_step(step)?;
     ctx.println("")?;
     ctx.println(stats_text.trim_end())?;
+    Ok(graph)
+}
 
-    let render = crate::export::render::find_on_path("dot").map(|_| ImageFormat::Svg);
-    if render.is_none() {
+/// Steps `diagram <out>`: draw each configured view (DOT, rendered when Graphviz is installed).
+fn diagram_steps(job: &mut Job<'_>, graph: &KnowledgeGraph, ctx: &mut Ctx<'_>) -> Result<()> {
+    let cfg = job.cfg;
+    let graphviz = crate::export::render::find_on_path("dot").is_some();
+    if !graphviz && cfg.diagrams.iter().any(|d| d.render.is_some()) {
         ctx.warn(
             "graphviz `dot` not found on PATH: diagrams are written as DOT only (Debian: apt-get install graphviz)",
         )?;
     }
-    let last_year = dataset.models.iter().map(|m| m.last_year).chain(dataset.jv_links.iter().map(|l| l.founded)).max();
-    let diagrams_dir = cfg.out.join("diagrams");
-    ctx.println("")?;
-    for d in curated_diagrams(last_year.unwrap_or(2014)) {
+    if !cfg.diagrams.is_empty() {
+        ctx.println("")?;
+    }
+    let bar = job.progress.bar(cfg.diagrams.len() as u64, "diagrams");
+    for d in &cfg.diagrams {
+        let mut step = job.manifest.begin_step(format!("diagram {}", d.out.display()), "edges");
         let g = graph.view(&d.view)?;
-        let dot_path = diagrams_dir.join(format!("{}.dot", d.name));
+        // Edges of the view before the weight thresholds: the thresholds are what excludes edges.
+        let unthresholded = View { min_weight: None, min_weight_by_channel: BTreeMap::new(), ..d.view.clone() };
+        let before = if unthresholded == d.view { g.edge_count() } else { graph.view(&unthresholded)?.edge_count() };
+        let after = g.edge_count();
+        step.rows(before.max(after) as u64, after as u64);
+        step.exclude("below the view's min_weight", before.saturating_sub(after) as u64);
+        step.count("nodes", g.node_count() as u64);
+        let dot_path = cfg.out.join(&d.out);
+        let render = d.render.filter(|_| graphviz);
         let image = super::graph::write_diagram(&g, &d.options, &dot_path, render, d.layout)?;
+        step.output(&dot_path);
+        if let Some(image) = &image {
+            let engine = d.layout.engine(g.node_count(), g.edge_count());
+            if UNREPRODUCIBLE_ENGINES.contains(&engine) {
+                step.output_unreproducible(
+                    image,
+                    format!("Graphviz `{engine}` layouts can differ between runs (the DOT file is reproducible)"),
+                );
+            } else {
+                step.output(image);
+            }
+        }
+        job.manifest.end_step(step)?;
+        bar.inc(1);
         let shown = image.as_ref().unwrap_or(&dot_path);
+        bar.suspend(|| {
+            ctx.println(format_args!(
+                "diagram  {} ({}: {} nodes, {} edges)",
+                shown.display(),
+                g.description(),
+                g.node_count(),
+                g.edge_count()
+            ))
+        })?;
+    }
+    bar.finish();
+    Ok(())
+}
+
+/// Steps `exposure <out>`: compute and write each configured exposure table.
+fn exposure_steps(job: &mut Job<'_>, dataset: &Dataset, ctx: &mut Ctx<'_>) -> Result<()> {
+    let cfg = job.cfg;
+    for t in &cfg.exposure {
+        let (rel, format) = &t.out;
+        let mut step = job.manifest.begin_step(format!("exposure {}", rel.display()), "quality rows");
+        let spinner = job.progress.spinner(format!("exposure {}", rel.display()));
+        let panel = super::exposure::compute(dataset, &t.exposure);
+        spinner.finish();
+        let panel = panel?;
+        let path = cfg.out.join(rel);
+        write_table(&path, &super::exposure::panel_table(&panel), *format)?;
+        step.output(&path);
+        if let Some((rel, format)) = &t.pairs {
+            let pairs = panel.pairs.clone().unwrap_or_default();
+            let path = cfg.out.join(rel);
+            write_table(&path, &super::exposure::pairs_table(&panel, &pairs), *format)?;
+            step.output(&path);
+            step.count("pairs", pairs.focal.len() as u64);
+        }
+        account_exposure(&mut step, dataset, panel.level, panel.n_rows() as u64);
+        let d = &panel.diagnostics;
+        step.count("focal_units", d.focal_units as u64);
+        step.count("jv_units", d.jv_units as u64);
+        for (c, n) in panel.channels.iter().zip(&d.zero_weight_rows) {
+            step.count(format!("zero_weight_rows.{}", c.as_str()), *n as u64);
+        }
+        job.manifest.end_step(step)?;
         ctx.println(format_args!(
-            "diagram {:<12} {} ({} nodes, {} edges)",
-            d.name,
-            shown.display(),
-            g.node_count(),
-            g.edge_count()
+            "exposure {} ({} rows, {} focal units, {} JV units)",
+            path.display(),
+            d.rows,
+            d.focal_units,
+            d.jv_units
         ))?;
     }
-    ctx.info(format_args!("results in {}", cfg.out.display()))
+    Ok(())
+}
+
+/// Row accounting of an exposure step: quality rows in, panel rows out; the
+/// difference is JV and foreign-parent models' rows (not focal units) and,
+/// at firm level, model rows merged into one firm row.
+fn account_exposure(step: &mut Step, ds: &Dataset, level: Level, rows_out: u64) {
+    let kind: BTreeMap<&str, FirmKind> = ds.firms.iter().map(|f| (f.firm_id.as_str(), f.kind)).collect();
+    let model_kind: BTreeMap<&str, FirmKind> =
+        ds.models.iter().filter_map(|m| Some((m.model_id.as_str(), *kind.get(m.firm_id.as_str())?))).collect();
+    let (mut domestic, mut jv, mut foreign) = (0u64, 0u64, 0u64);
+    for q in &ds.quality {
+        match model_kind.get(q.model_id.as_str()) {
+            Some(FirmKind::Domestic) => domestic += 1,
+            Some(FirmKind::Jv) => jv += 1,
+            _ => foreign += 1,
+        }
+    }
+    step.rows(domestic + jv + foreign, rows_out);
+    step.exclude("quality rows of JV models (JV units are the sources, not focal units)", jv);
+    step.exclude("quality rows of models of foreign parents (ignored)", foreign);
+    let merged = domestic.saturating_sub(rows_out);
+    let reason = match level {
+        Level::Firm => "domestic quality rows merged into one row per firm, dimension and year (or without a Q value)",
+        Level::Model => "domestic model quality rows without a Q value (e.g. no relative strength)",
+    };
+    step.exclude(reason, merged);
+}
+
+/// Write one output file atomically and record it in the step.
+fn write_output(step: &mut Step, out: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
+    let path = out.join(rel);
+    write_atomic(&path, bytes)?;
+    step.output(&path);
+    Ok(())
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Vec<u8> {

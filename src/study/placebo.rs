@@ -37,7 +37,7 @@ use super::StudyError;
 use super::panel::StudyPanel;
 
 /// The level at which affiliation is re-assigned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PlaceboLevel {
     /// Each (domestic model, JV model, year) pair-year.
@@ -46,7 +46,8 @@ pub enum PlaceboLevel {
     Model,
     /// Each (domestic firm, domestic segment, JV firm, JV segment) cell.
     FirmSegment,
-    /// Each (domestic firm, JV firm) pair.
+    /// Each (domestic firm, JV firm) pair (the default).
+    #[default]
     Firm,
 }
 

@@ -11,5 +11,6 @@ mod exposure;
 mod exposure_cli;
 mod graph;
 mod pairs;
+mod run_config;
 mod spillover;
 mod synth;
