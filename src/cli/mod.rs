@@ -55,8 +55,9 @@ pub enum Command {
     Spillover(spillover::SpilloverArgs),
     /// Monte Carlo of the study's estimator on synthetic data with a planted spillover.
     Montecarlo(spillover::MonteCarloArgs),
-    /// Run the main job on a data folder (default: the shipped `data/`):
-    /// validate, summarise the graph, draw the diagrams.
+    /// Run a whole analysis described in TOML (default: `data/default.toml`, the
+    /// main job): summaries, diagrams, exposure tables, the spillover study, and
+    /// a manifest.json to cite and re-run it.
     Run(run::RunArgs),
 }
 
