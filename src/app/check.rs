@@ -40,6 +40,9 @@ pub struct CheckConfig {
 pub fn run(cfg: &CheckConfig, ctx: &mut Ctx<'_>) -> Result<()> {
     let (ds, report) = load_dataset_with_sources(&cfg.data)?;
     let summary = summarize(&ds, &report);
+    if let Some(w) = incomplete_surveys(&ds, &report) {
+        ctx.warn(w)?;
+    }
     if !report.unrecognized.is_empty() {
         ctx.warn(format!(
             "{}: not a table name, ignored: {} (tables: {})",
@@ -56,6 +59,55 @@ pub fn run(cfg: &CheckConfig, ctx: &mut Ctx<'_>) -> Result<()> {
             ctx.println(json)
         }
     }
+}
+
+/// A warning when some model-years were rated on only part of a survey's
+/// dimensions (e.g. a model lacks `iqs_engine` in 2012 but has the other
+/// `iqs` dimensions): the data stay valid, but analyses by dimension skip
+/// those slots (the spillover study counts them as excluded pair ×
+/// dimension slots). Dimensions without a survey form one group. `None`
+/// when every model-year has all or none of each survey's dimensions.
+fn incomplete_surveys(ds: &Dataset, report: &LoadReport) -> Option<String> {
+    let mut dims_of_survey: BTreeMap<Option<&str>, BTreeSet<&str>> = BTreeMap::new();
+    let mut rated: BTreeMap<(&str, i32, Option<&str>), BTreeSet<&str>> = BTreeMap::new();
+    for q in &ds.quality {
+        let survey = q.survey.as_deref();
+        dims_of_survey.entry(survey).or_default().insert(q.dimension.as_str());
+        rated.entry((q.model_id.as_str(), q.year, survey)).or_default().insert(q.dimension.as_str());
+    }
+    let mut model_years = BTreeSet::new();
+    let mut missing = 0usize;
+    let mut first = None;
+    for ((model, year, survey), dims) in &rated {
+        let all = &dims_of_survey[survey];
+        if dims.len() == all.len() {
+            continue;
+        }
+        model_years.insert((*model, *year));
+        missing += all.len() - dims.len();
+        if first.is_none() {
+            let lacking: Vec<&str> = all.difference(dims).copied().collect();
+            first = Some((*model, *year, *survey, lacking));
+        }
+    }
+    let (model, year, survey, lacking) = first?;
+    let file = report
+        .tables
+        .iter()
+        .find(|t| t.table == "quality")
+        .and_then(|t| t.path.as_ref())
+        .map_or_else(|| report.dir.join("quality.csv"), Clone::clone);
+    let survey = survey.map_or_else(|| "the dimensions without a survey".to_owned(), |s| format!("survey `{s}`"));
+    let shown: Vec<String> = lacking.iter().take(3).map(|d| format!("`{d}`")).collect();
+    let more = if lacking.len() > 3 { format!(" and {} more", lacking.len() - 3) } else { String::new() };
+    Some(format!(
+        "{}: {} model-year(s) lack some dimensions of a survey they were rated in ({missing} score(s) missing; \
+         first: model `{model}` in {year} has no {}{more} of {survey}); analyses by dimension skip these \
+         slots (the spillover study reports them as excluded pair × dimension slots)",
+        file.display(),
+        model_years.len(),
+        shown.join(", ")
+    ))
 }
 
 /// An inclusive year range.
@@ -168,14 +220,18 @@ pub struct SuppliersSummary {
     pub pooled: usize,
 }
 
-/// `worker_moves` summary.
+/// `worker_moves` summary. Moves are summed by (from, to, year) on load;
+/// `rows` and `person_rows` count the input file's rows, `aggregated` the
+/// (from, to, year) triples kept.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MovesSummary {
-    /// Rows.
+    /// Rows of the input file.
     pub rows: usize,
+    /// Distinct (from_firm, to_firm, year) triples after summing.
+    pub aggregated: usize,
     /// Sum of `count`.
     pub workers: u64,
-    /// Rows with a person id.
+    /// Input rows with a person id.
     pub person_rows: usize,
     /// Workers who moved from a JV to a domestic firm.
     pub jv_to_domestic: u64,
@@ -305,10 +361,12 @@ pub fn summarize(ds: &Dataset, report: &LoadReport) -> Summary {
     });
 
     let w = &ds.worker_moves;
+    let input = report.worker_moves.as_ref();
     let worker_moves = present("worker_moves").then(|| MovesSummary {
-        rows: w.len(),
+        rows: input.map_or(w.len(), |m| m.rows),
+        aggregated: w.len(),
         workers: w.iter().map(|x| x.count).sum(),
-        person_rows: w.iter().filter(|x| x.person_id.is_some()).count(),
+        person_rows: input.map_or_else(|| w.iter().filter(|x| x.person_id.is_some()).count(), |m| m.person_rows),
         jv_to_domestic: w
             .iter()
             .filter(|x| {
@@ -450,12 +508,13 @@ pub fn render_text(s: &Summary) -> String {
         Some(w) => {
             let _ = writeln!(
                 o,
-                "worker_moves: {} rows, {} workers ({} person-level rows), {} from a JV to a domestic firm; {}",
+                "worker_moves: {} rows, {} workers ({} person-level rows), {} from a JV to a domestic firm; {}; {} (from, to, year) flows",
                 w.rows,
                 w.workers,
                 w.person_rows,
                 w.jv_to_domestic,
-                years(w.years)
+                years(w.years),
+                w.aggregated
             );
         }
         None => {

@@ -7,9 +7,15 @@
 //! earlier. The first violation is returned as a [`LoadError`] naming the
 //! file, the 1-based data row and the column; no row is ever dropped.
 //!
+//! `worker_moves`, which may hold one row per person and move (10^8 rows),
+//! is streamed instead (`io::moves`): validated row by row with the same
+//! rules and messages, and aggregated by (from_firm, to_firm, year) with
+//! summed counts, in bounded memory. [`LoadReport::worker_moves`] keeps
+//! what the file held before aggregation.
+//!
 //! Whitespace around a cell (and around a header name) is trimmed; a cell
 //! that is empty after trimming is null. Imports `io::{error, raw, schema,
-//! tables, validate, write::TableFormat}` and `ids`.
+//! moves, tables, validate, write::TableFormat}` and `ids`.
 
 use std::path::{Path, PathBuf};
 
@@ -20,10 +26,9 @@ use super::raw::{Cell, RawTable, parse_finite, parse_int, parse_text};
 use super::schema::{self, ColumnType, Presence, TableSpec, YEAR_MAX, YEAR_MIN};
 use super::tables::{
     Dataset, Firm, FirmKind, JvLink, Model, Ownership, Production, QualityScore, SupplierLink, SupplierTarget,
-    WorkerMove,
 };
-use super::validate;
 use super::write::TableFormat;
+use super::{moves, validate};
 use crate::ids::{FirmId, GroupId, ModelId, SupplierId};
 
 /// Where one table of a data folder came from.
@@ -49,6 +54,22 @@ pub struct LoadReport {
     /// Other `.csv` / `.parquet` files in the folder (not read; often a
     /// misspelt table name such as `model.csv`), sorted.
     pub unrecognized: Vec<String>,
+    /// The `worker_moves` file before aggregation (`None` when the table is absent).
+    pub worker_moves: Option<MovesInput>,
+}
+
+/// What the `worker_moves` file held before its rows were aggregated by
+/// (from_firm, to_firm, year) into [`Dataset::worker_moves`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct MovesInput {
+    /// Data rows in the file.
+    pub rows: usize,
+    /// Rows with a `person_id`.
+    pub person_rows: usize,
+    /// Sum of `count` over the rows (1 for an empty cell or no `count` column).
+    pub workers: u64,
+    /// Distinct (from_firm, to_firm, year): the length of [`Dataset::worker_moves`].
+    pub aggregated: usize,
 }
 
 /// Load and validate every table of a data folder.
@@ -66,6 +87,7 @@ pub fn load_dataset_with_sources(dir: &Path) -> Result<(Dataset, LoadReport), Lo
         dir: dir.to_path_buf(),
         tables: Vec::with_capacity(schema::TABLES.len()),
         unrecognized: unrecognized_files(dir)?,
+        worker_moves: None,
     };
     let mut ds = Dataset::default();
 
@@ -98,9 +120,21 @@ pub fn load_dataset_with_sources(dir: &Path) -> Result<(Dataset, LoadReport), Lo
         &model_index,
     )?;
 
-    let moves = open(dir, &schema::WORKER_MOVES, &mut report)?;
-    ds.worker_moves = decode(moves.as_ref(), decode_worker_move)?;
-    validate::check_worker_moves(&ds.worker_moves, &path_of(dir, moves.as_ref(), &schema::WORKER_MOVES), &firm_index)?;
+    let spec = &schema::WORKER_MOVES;
+    match locate_table(dir, spec)? {
+        None => report.tables.push(TableSource { table: spec.name, path: None, format: None, rows: 0 }),
+        Some((path, format)) => {
+            let moves = moves::load_worker_moves(&path, format, &ds.firms, &firm_index)?;
+            report.tables.push(TableSource {
+                table: spec.name,
+                path: Some(path),
+                format: Some(format),
+                rows: moves.input.rows,
+            });
+            report.worker_moves = Some(moves.input);
+            ds.worker_moves = moves.moves;
+        }
+    }
 
     let production = open(dir, &schema::PRODUCTION, &mut report)?;
     if production.is_some() {
@@ -169,8 +203,8 @@ fn path_of(dir: &Path, rows: Option<&Rows>, spec: &TableSpec) -> PathBuf {
 }
 
 /// Match the file's header to the spec: every required column present, no
-/// unknown or repeated column.
-fn match_columns(raw: &RawTable, spec: &TableSpec) -> Result<Vec<Option<usize>>, LoadError> {
+/// unknown or repeated column. For each spec column, its index in the file.
+pub(super) fn match_columns(raw: &RawTable, spec: &TableSpec) -> Result<Vec<Option<usize>>, LoadError> {
     for (j, name) in raw.names.iter().enumerate() {
         if raw.names[..j].contains(name) {
             return Err(LoadError::Read {
@@ -178,6 +212,20 @@ fn match_columns(raw: &RawTable, spec: &TableSpec) -> Result<Vec<Option<usize>>,
                 message: format!("column `{name}` appears more than once in the header"),
             });
         }
+    }
+    if let [name] = raw.names.as_slice()
+        && spec.column(name).is_none()
+        && let Some(sep) = likely_delimiter(name)
+    {
+        return Err(LoadError::Read {
+            path: raw.path.clone(),
+            message: format!(
+                "the header has one column `{}`: columns must be separated by commas, \
+                 but this file seems to use {sep} (expected columns: {})",
+                name.replace('\t', "\\t"),
+                spec.column_list()
+            ),
+        });
     }
     let mut idx = Vec::with_capacity(spec.columns.len());
     for c in spec.columns {
@@ -198,6 +246,17 @@ fn match_columns(raw: &RawTable, spec: &TableSpec) -> Result<Vec<Option<usize>>,
         return Err(LoadError::MissingColumn { path: raw.path.clone(), column: "model_id (or firm_id)".into() });
     }
     Ok(idx)
+}
+
+/// The separator a one-column header such as `firm_id;year;units` seems to
+/// use instead of a comma, described for a message: a semicolon, a tab, a
+/// vertical bar or spaces (in that order of preference); `None` when the
+/// name holds none of them.
+fn likely_delimiter(header: &str) -> Option<&'static str> {
+    [(';', "semicolons (`;`)"), ('\t', "tabs"), ('|', "vertical bars (`|`)"), (' ', "spaces")]
+        .into_iter()
+        .find(|(c, _)| header.contains(*c))
+        .map(|(_, what)| what)
 }
 
 /// Decode every row of an (optional) table; an absent table gives no rows.
@@ -385,25 +444,6 @@ fn decode_supplier(r: &Rows, i: usize) -> Result<SupplierLink, LoadError> {
     Ok(SupplierLink { supplier_id, target, component: r.req_text(i, "component")?, year: r.year(i, "year")? })
 }
 
-fn decode_worker_move(r: &Rows, i: usize) -> Result<WorkerMove, LoadError> {
-    let from_firm = FirmId(r.req_text(i, "from_firm")?);
-    let to_firm = FirmId(r.req_text(i, "to_firm")?);
-    if from_firm == to_firm {
-        return Err(r.bad(
-            i,
-            "to_firm",
-            format!("to_firm equals from_firm (`{to_firm}`); a move joins two different firms"),
-        ));
-    }
-    Ok(WorkerMove {
-        from_firm,
-        to_firm,
-        year: r.req_year(i, "year")?,
-        count: r.value(i, "count", parse_count)?.unwrap_or(1),
-        person_id: r.text(i, "person_id")?,
-    })
-}
-
 fn decode_production(r: &Rows, i: usize) -> Result<Production, LoadError> {
     let firm_id = FirmId(r.req_text(i, "firm_id")?);
     let year = r.req_year(i, "year")?;
@@ -434,6 +474,34 @@ mod tests {
         assert_eq!(parse_count(Cell::UInt(u64::MAX)), Ok(u64::MAX));
         assert_eq!(parse_count(Cell::Text("0")).unwrap_err(), "count must be at least 1, found 0");
         assert_eq!(parse_count(Cell::Text("-2")).unwrap_err(), "count must be at least 1, found -2");
+    }
+
+    #[test]
+    fn one_column_header_with_another_separator() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("production.csv");
+        for (text, shown, sep) in [
+            ("firm_id;year;units\nA;2001;5\n", "firm_id;year;units", "semicolons (`;`)"),
+            ("firm_id\tyear\tunits\nA\t2001\t5\n", "firm_id\\tyear\\tunits", "tabs"),
+            ("firm_id|year|units\n", "firm_id|year|units", "vertical bars (`|`)"),
+        ] {
+            std::fs::write(&p, text).unwrap();
+            let raw = RawTable::read(&p, TableFormat::Csv).unwrap();
+            let err = match_columns(&raw, &schema::PRODUCTION).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "{}: the header has one column `{shown}`: columns must be separated by commas, \
+                     but this file seems to use {sep} (expected columns: firm_id, year, units)",
+                    p.display()
+                )
+            );
+        }
+        // A one-column header without another separator is a missing column.
+        std::fs::write(&p, "firm_id\nA\n").unwrap();
+        let raw = RawTable::read(&p, TableFormat::Csv).unwrap();
+        let err = match_columns(&raw, &schema::PRODUCTION).unwrap_err();
+        assert_eq!(err.to_string(), format!("{}: missing column `year`", p.display()));
     }
 
     #[test]

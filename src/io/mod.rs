@@ -7,6 +7,8 @@
 //! - [`schema`]: column specifications of every table (names, types, nullability).
 //! - `raw` (private): reads one CSV/Parquet file as untyped cells; cell parsers.
 //! - `validate` (private): unique keys and references across tables.
+//! - `moves` (private): streams `worker_moves` in bounded memory and
+//!   aggregates it by (from_firm, to_firm, year).
 //! - [`frame`]: reads an arbitrary table's columns for `spillnet estimate`.
 //!
 //! Imports only `ids`, `error`, `atomic`.
@@ -14,6 +16,7 @@
 pub mod error;
 pub mod frame;
 pub mod load;
+mod moves;
 mod raw;
 pub mod schema;
 pub mod tables;

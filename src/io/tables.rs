@@ -161,6 +161,12 @@ pub struct SupplierLink {
 }
 
 /// One row of `worker_moves`: a job transition (person-level) or an aggregate count.
+///
+/// On load the table is streamed and summed by (from_firm, to_firm, year): a
+/// triple that occurs in one input row keeps that row (with its `person_id`);
+/// a repeated triple becomes one row with the summed `count` and no
+/// `person_id`. Every consumer needs only these flows; the load report keeps
+/// the input's row and person counts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkerMove {
     /// Firm the workers left.
@@ -199,7 +205,7 @@ pub struct Dataset {
     pub quality: Vec<QualityScore>,
     /// `suppliers`.
     pub suppliers: Vec<SupplierLink>,
-    /// `worker_moves`.
+    /// `worker_moves`, summed by (from_firm, to_firm, year) in order of first appearance.
     pub worker_moves: Vec<WorkerMove>,
     /// `production`, when the folder has one.
     pub production: Option<Vec<Production>>,

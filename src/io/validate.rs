@@ -1,7 +1,9 @@
 //! Cross-row validation of decoded tables: unique keys and references that
 //! resolve (with the right firm kinds). Rows are reported 1-based, in file
 //! order (decoding never drops rows, so row i of a table is element i−1).
-//! Per-cell rules (types, nulls, ranges) live in [`super::load`].
+//! Per-cell rules (types, nulls, ranges) live in [`super::load`]; the
+//! streamed `worker_moves` table resolves its firms row by row through
+//! [`FirmIndex::position`] (`io::moves`).
 //! Imports `io::{error, tables}`.
 
 use std::collections::HashMap;
@@ -10,9 +12,7 @@ use std::hash::Hash;
 use std::path::Path;
 
 use super::error::LoadError;
-use super::tables::{
-    Firm, FirmKind, JvLink, Model, Production, QualityScore, SupplierLink, SupplierTarget, WorkerMove,
-};
+use super::tables::{Firm, FirmKind, JvLink, Model, Production, QualityScore, SupplierLink, SupplierTarget};
 
 /// Fail on the first row whose key was already seen.
 fn unique<K: Hash + Eq>(
@@ -46,16 +46,35 @@ fn file_name(path: &Path) -> String {
     path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
 
-/// Firm ids → kinds, for reference checks.
+/// Firm ids → kinds and positions in `firms`, for reference checks.
 pub(crate) struct FirmIndex {
-    kinds: HashMap<String, FirmKind>,
+    kinds: HashMap<String, (FirmKind, usize)>,
     file: String,
 }
 
 impl FirmIndex {
     /// Index `firms` (read from `path`).
     pub fn new(firms: &[Firm], path: &Path) -> Self {
-        FirmIndex { kinds: firms.iter().map(|f| (f.firm_id.0.clone(), f.kind)).collect(), file: file_name(path) }
+        FirmIndex {
+            kinds: firms.iter().enumerate().map(|(i, f)| (f.firm_id.0.clone(), (f.kind, i))).collect(),
+            file: file_name(path),
+        }
+    }
+
+    /// Position in `firms` of the firm `value`, if it exists.
+    pub fn position(&self, value: &str) -> Option<usize> {
+        self.kinds.get(value).map(|&(_, i)| i)
+    }
+
+    /// The error for `value` (row `row`, column `column` of `path`), which is not a firm.
+    pub fn dangling(&self, path: &Path, row: usize, column: &'static str, value: &str) -> LoadError {
+        LoadError::DanglingReference {
+            path: path.to_path_buf(),
+            row,
+            column,
+            value: value.into(),
+            target: format!("firm_id in {}", self.file),
+        }
     }
 
     /// Check that `value` (row `row`, column `column` of `path`) is a firm of one of `kinds`
@@ -68,14 +87,8 @@ impl FirmIndex {
         value: &str,
         kinds: &[FirmKind],
     ) -> Result<(), LoadError> {
-        let Some(&kind) = self.kinds.get(value) else {
-            return Err(LoadError::DanglingReference {
-                path: path.to_path_buf(),
-                row,
-                column,
-                value: value.into(),
-                target: format!("firm_id in {}", self.file),
-            });
+        let Some(&(kind, _)) = self.kinds.get(value) else {
+            return Err(self.dangling(path, row, column, value));
         };
         if kinds.is_empty() || kinds.contains(&kind) {
             return Ok(());
@@ -123,8 +136,9 @@ pub(crate) fn check_firms(firms: &[Firm], path: &Path) -> Result<(), LoadError> 
     unique(path, "firm_id", firms.iter().map(|f| f.firm_id.as_str()), |k| (*k).to_owned())
 }
 
-/// `jv_links`: unique (jv_id, domestic_parent, foreign_parent); the JV is a
-/// firm of kind `jv`, the parents of kinds `domestic` and `foreign`.
+/// `jv_links`: unique (jv_id, domestic_parent, foreign_parent); no JV is its
+/// own parent; the JV is a firm of kind `jv`, the parents of kinds
+/// `domestic` and `foreign`.
 pub(crate) fn check_jv_links(links: &[JvLink], path: &Path, firms: &FirmIndex) -> Result<(), LoadError> {
     unique(
         path,
@@ -133,6 +147,16 @@ pub(crate) fn check_jv_links(links: &[JvLink], path: &Path, firms: &FirmIndex) -
         |(a, b, c)| format!("{a}, {b}, {c}"),
     )?;
     for (i, l) in links.iter().enumerate() {
+        for (column, parent) in [("domestic_parent", &l.domestic_parent), ("foreign_parent", &l.foreign_parent)] {
+            if parent == &l.jv_id {
+                return Err(LoadError::BadValue {
+                    path: path.to_path_buf(),
+                    row: i + 1,
+                    column: column.into(),
+                    message: format!("{column} equals jv_id (`{parent}`); a JV cannot own itself"),
+                });
+            }
+        }
         firms.check(path, i + 1, "jv_id", l.jv_id.as_str(), &[FirmKind::Jv])?;
         firms.check(path, i + 1, "domestic_parent", l.domestic_parent.as_str(), &[FirmKind::Domestic])?;
         firms.check(path, i + 1, "foreign_parent", l.foreign_parent.as_str(), &[FirmKind::Foreign])?;
@@ -207,15 +231,6 @@ pub(crate) fn check_suppliers(
     Ok(())
 }
 
-/// `worker_moves`: both firms exist.
-pub(crate) fn check_worker_moves(rows: &[WorkerMove], path: &Path, firms: &FirmIndex) -> Result<(), LoadError> {
-    for (i, w) in rows.iter().enumerate() {
-        firms.check(path, i + 1, "from_firm", w.from_firm.as_str(), &[])?;
-        firms.check(path, i + 1, "to_firm", w.to_firm.as_str(), &[])?;
-    }
-    Ok(())
-}
-
 /// `production`: unique (firm_id, year); the firm exists.
 pub(crate) fn check_production(rows: &[Production], path: &Path, firms: &FirmIndex) -> Result<(), LoadError> {
     unique(path, "firm_id, year", rows.iter().map(|p| (p.firm_id.as_str(), p.year)), |(f, y)| format!("{f}, {y}"))?;
@@ -267,6 +282,16 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "d/jv_links.csv: row 2, column `domestic_parent`: firm `F` has kind `foreign`, expected kind domestic"
+        );
+        let err = check_jv_links(&[link("J", "D", "F"), link("J", "J", "F")], p, &idx).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "d/jv_links.csv: row 2, column `domestic_parent`: domestic_parent equals jv_id (`J`); a JV cannot own itself"
+        );
+        let err = check_jv_links(&[link("J", "D", "J")], p, &idx).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "d/jv_links.csv: row 1, column `foreign_parent`: foreign_parent equals jv_id (`J`); a JV cannot own itself"
         );
         let err = check_jv_links(&[link("X", "D", "F")], p, &idx).unwrap_err();
         assert_eq!(

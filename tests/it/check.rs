@@ -95,7 +95,7 @@ jv_links: 4 links, 3 JVs (3 active), 3 domestic parents, 2 foreign parents; foun
 models: 8 (domestic 4, jv 4); years 1985-2014; 4 segments: compact_sedan 5, large_sedan 1, medium_sedan 1, small_sedan 1
 quality: 10 scores on 4 models; years 2011-2012; 2 dimensions: engine, styling; 2 surveys: apeal, iqs
 suppliers: 7 links, 3 suppliers, 3 components; 4 models and 1 firms supplied; years 2005-2009, 4 links pooled (no year)
-worker_moves: 5 rows, 8 workers (3 person-level rows), 7 from a JV to a domestic firm; years 2008-2011
+worker_moves: 5 rows, 8 workers (3 person-level rows), 7 from a JV to a domestic firm; years 2008-2011; 5 (from, to, year) flows
 production: 5 rows, 4 firms; years 2010-2011; 3525000.5 units
 ",
         dir.path().display()

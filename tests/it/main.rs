@@ -10,6 +10,7 @@ mod estimate_props;
 mod exposure;
 mod exposure_cli;
 mod graph;
+mod moves_stream;
 mod pairs;
 mod run_config;
 mod spillover;
