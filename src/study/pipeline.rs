@@ -145,8 +145,8 @@ pub fn fit_spec(panel: &StudyPanel, spec: &Spec, opts: &StudyOptions) -> Result<
     if design.nobs() == 0 {
         return Err(StudyError::Data(format!("specification {} ({}) has no observation", spec.id, spec.label)));
     }
-    let fit = fit_ols_owned(design, &opts.fit).map_err(|e| StudyError::Spec { spec: spec.id.clone(), source: e })?;
     let wrap = |e| StudyError::Spec { spec: spec.id.clone(), source: e };
+    let fit = fit_ols_owned(design, &opts.fit).map_err(wrap)?;
     let inference = vcov(&fit, &VcovSpec::Cluster(vec![CLUSTER_FOLLOWER.into(), CLUSTER_LEADER.into()]), &opts.ssc)
         .map_err(wrap)?;
     let mut lincoms = Vec::new();
@@ -215,9 +215,12 @@ pub fn estimate_specs(
     Ok((models, headline))
 }
 
-/// Mediation shares from the mechanisms column with both channels.
+/// The mechanisms column with both channels, whose coefficients give the mediation shares.
+pub const MEDIATION_SPEC: &str = "mechanisms.3";
+
+/// Mediation shares from the mechanisms column with both channels ([`MEDIATION_SPEC`]).
 pub fn mediation(panel: &StudyPanel, models: &[FittedSpec], total: f64) -> Vec<Mediation> {
-    let Some(m) = models.iter().find(|m| m.spec.group == SpecGroup::Mechanisms && m.spec.terms.len() == 6) else {
+    let Some(m) = models.iter().find(|m| m.spec.id == MEDIATION_SPEC) else {
         return Vec::new();
     };
     let design_rows = mechanism_rows(panel);
