@@ -149,22 +149,17 @@ impl Step {
         self.record.counts.insert(key.into(), value);
     }
 
-    /// Record a file the step wrote (a path inside the output folder).
-    ///
-    /// # Panics
-    /// When `path` is not inside the output folder (a bug in the caller:
-    /// configured paths are checked when the configuration is validated).
+    /// Record a file the step wrote: relative to the output folder when it
+    /// lies inside it, else as given (a configuration with
+    /// `allow_outside_output = true`; [`ManifestBuilder::finish`] hashes it
+    /// at that path).
     pub fn output(&mut self, path: &Path) {
-        let rel = relative_to(path, &self.out_dir)
-            .unwrap_or_else(|| panic!("{} is not inside the output folder {}", path.display(), self.out_dir.display()));
+        let rel = relative_to(path, &self.out_dir).unwrap_or_else(|| path.display().to_string());
         self.record.outputs.push(rel);
     }
 
     /// Record a file the step wrote whose bytes may differ between runs of
     /// the same configuration (listed, not hashed, in the manifest).
-    ///
-    /// # Panics
-    /// As [`Step::output`].
     pub fn output_unreproducible(&mut self, path: &Path, reason: impl Into<String>) {
         self.output(path);
         let rel = self.record.outputs.last().expect("just pushed").clone();

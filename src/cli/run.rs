@@ -40,10 +40,12 @@ const BUILT_IN_DEFAULT: &str = include_str!("../../data/default.toml");
 const RUN_AFTER_HELP: &str = r#"Configuration file (TOML). Relative paths in it resolve against the folder of the file.
 The flags --data and --out override `data` and `out` and resolve against the current folder.
 Without CONFIG, data/default.toml is read (or, when it does not exist, the built-in copy of
-it). Unknown keys are errors; so are output paths that leave the output folder.
+it). Unknown keys are errors; so are output paths that leave the output folder
+(unless `allow_outside_output = true`).
 
   data = "."                  # data folder (required unless --data)
   out = "../out"              # output folder (required unless --out)
+  allow_outside_output = false  # true: output paths below may use `..` or be absolute
 
   [[diagram]]                 # any number; keys = the flags of `spillnet graph dot`
   out = "diagrams/firms.dot"  # DOT file inside the output folder (required)
@@ -178,6 +180,9 @@ impl<'de> Deserialize<'de> for MinWeight {
 struct RunFile {
     data: Option<Spanned<PathBuf>>,
     out: Option<Spanned<PathBuf>>,
+    /// Let configured output paths leave the output folder (`..`, absolute paths).
+    #[serde(default)]
+    allow_outside_output: bool,
     #[serde(default, rename = "diagram")]
     diagrams: Vec<DiagramFile>,
     #[serde(default)]
@@ -277,6 +282,7 @@ fn default_quality() -> Named<QualityArg> {
 struct Resolved<'a> {
     data: String,
     out: String,
+    allow_outside_output: bool,
     diagram: &'a [DiagramFile],
     exposure: &'a [ExposureFile],
     spillover: Option<&'a SpilloverSection>,
@@ -350,23 +356,29 @@ impl RunArgs {
         let mut diagrams = Vec::with_capacity(file.diagrams.len());
         for (i, d) in file.diagrams.iter().enumerate() {
             let key = |k: &str| format!("`{k}` of [[diagram]] #{}", i + 1);
-            claim_output(&src, &mut taken, &d.out, &key("out"))?;
+            claim_output(&src, &mut taken, &d.out, &key("out"), file.allow_outside_output)?;
             let diagram = d
                 .to_diagram(&data)
                 .map_err(|m| src.err_at(d.out.span(), format_args!("[[diagram]] #{}: {m}", i + 1)))?;
             if let Some(format) = diagram.render {
                 let image = crate::export::render::image_path(d.out.get_ref(), format);
                 let spanned = Spanned::new(d.out.span(), image);
-                claim_output(&src, &mut taken, &spanned, &format!("the image rendered from {}", key("out")))?;
+                claim_output(
+                    &src,
+                    &mut taken,
+                    &spanned,
+                    &format!("the image rendered from {}", key("out")),
+                    file.allow_outside_output,
+                )?;
             }
             diagrams.push(diagram);
         }
         let mut exposure = Vec::with_capacity(file.exposure.len());
         for (i, e) in file.exposure.iter().enumerate() {
             let key = |k: &str| format!("`{k}` of [[exposure]] #{}", i + 1);
-            claim_output(&src, &mut taken, &e.out, &key("out"))?;
+            claim_output(&src, &mut taken, &e.out, &key("out"), file.allow_outside_output)?;
             if let Some(p) = &e.pairs {
-                claim_output(&src, &mut taken, p, &key("pairs"))?;
+                claim_output(&src, &mut taken, p, &key("pairs"), file.allow_outside_output)?;
             }
             let table = e
                 .to_table(&data)
@@ -380,6 +392,7 @@ impl RunArgs {
         let resolved = serde_json::to_value(Resolved {
             data: data.display().to_string(),
             out: out.display().to_string(),
+            allow_outside_output: file.allow_outside_output,
             diagram: &file.diagrams,
             exposure: &file.exposure,
             spillover: file.spillover.as_ref(),
@@ -473,22 +486,24 @@ impl ExposureFile {
     }
 }
 
-/// Check that a configured output path stays inside the output folder and is
-/// not claimed twice; `key` names it in errors.
+/// Check that a configured output path stays inside the output folder (unless
+/// `allow_outside`) and is not claimed twice; `key` names it in errors.
 fn claim_output(
     src: &Source<'_>,
     taken: &mut BTreeMap<PathBuf, String>,
     path: &Spanned<PathBuf>,
     key: &str,
+    allow_outside: bool,
 ) -> Result<()> {
     let p = path.get_ref();
     let inside = p.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
         && p.components().any(|c| matches!(c, Component::Normal(_)));
-    if !inside {
+    if !inside && !allow_outside {
         return Err(src.err_at(
             path.span(),
             format_args!(
-                "{key} = \"{}\": output paths must stay inside the output folder (a relative path without `..`)",
+                "{key} = \"{}\": output paths must stay inside the output folder (a relative path without `..`; \
+                 set `allow_outside_output = true` at the top of the file to allow it)",
                 p.display()
             ),
         ));

@@ -320,6 +320,20 @@ fn run_output_paths_must_stay_inside_the_output_folder() {
     );
     spillnet().arg("run").arg(&pairs).assert().code(2).stderr(predicate::str::contains("`pairs` of [[exposure]] #1"));
     assert!(!dir.path().join("o").exists() && !dir.path().join("escape.csv").exists());
+
+    // Explicitly allowed: the file lands outside the output folder and the manifest hashes it there.
+    let allowed = config(
+        dir.path(),
+        "allowed.toml",
+        &format!("data = {data}\nout = \"o\"\nallow_outside_output = true\n[[exposure]]\nout = \"../escape.csv\"\n"),
+    );
+    spillnet().args(["--quiet", "run"]).arg(&allowed).assert().success();
+    let escaped = dir.path().join("o/../escape.csv");
+    assert!(escaped.exists());
+    let m = manifest(&dir.path().join("o"));
+    assert_eq!(m["config"]["allow_outside_output"], true);
+    let listed = m["outputs"].as_array().unwrap();
+    assert!(listed.iter().any(|o| o["path"].as_str().unwrap().ends_with("escape.csv")), "{listed:?}");
 }
 
 #[test]
