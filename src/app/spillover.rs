@@ -21,6 +21,7 @@ use crate::report::regression_table::OutputFormat;
 use crate::report::spillover::{placebo_csv, placebo_svg, render_study};
 use crate::study::montecarlo::{McOptions, McSummary, run_montecarlo};
 use crate::study::panel::{Attr, StudyPanel};
+use crate::study::specs::{SpecGroup, build_design, specs_for};
 use crate::study::{BootOptions, PlaceboOptions, StudyOptions, StudyResult, build_panel, run_study};
 
 /// Validated configuration of `spillnet spillover`.
@@ -73,52 +74,50 @@ pub fn study_with_progress(
 }
 
 /// The long panel as a table: identifiers, strengths, pair attributes, the
-/// baseline (2) regressors and the two cluster variables, so that `spillnet
-/// estimate` on it reproduces the baseline columns.
+/// baseline (2) regressors (built by the study's own design builder) and the
+/// two cluster variables, so that `spillnet estimate` on it reproduces the
+/// baseline columns.
 pub fn panel_table(panel: &StudyPanel) -> TableData {
     let p = &panel.pairs;
     let n = panel.len();
-    let rows = || (0..n).map(|i| panel.pair_row[i] as usize);
+    let row = |i: usize| panel.pair_row[i] as usize;
     let text = |f: &dyn Fn(usize) -> String| ColumnData::Text((0..n).map(|i| Some(f(i))).collect());
-    let float = |f: &dyn Fn(usize) -> Option<f64>| ColumnData::Float((0..n).map(f).collect());
-    let attr = |a: Attr| ColumnData::Float(rows().map(|r| a.value(p, r)).collect());
-    let cat = |i: usize| panel.strengths.categories[panel.category(i) as usize].clone();
-    TableData::default()
-        .with("year", ColumnData::Int(rows().map(|r| Some(i64::from(p.year[r]))).collect()))
-        .with("model_D", text(&|i| p.model_names[p.domestic_model[panel.pair_row[i] as usize] as usize].to_string()))
-        .with("model_JV", text(&|i| p.model_names[p.jv_model[panel.pair_row[i] as usize] as usize].to_string()))
-        .with("firm_D", text(&|i| p.firm_names[p.domestic_firm[panel.pair_row[i] as usize] as usize].to_string()))
-        .with("firm_JV", text(&|i| p.firm_names[p.jv_firm[panel.pair_row[i] as usize] as usize].to_string()))
+    let float = |v: &[f64]| ColumnData::Float(v.iter().map(|&x| Some(x)).collect());
+    let attr = |a: Attr| ColumnData::Float((0..n).map(|i| a.value(p, row(i))).collect());
+    let cat = |i: usize| panel.strengths.categories[panel.category(i) as usize].as_str();
+    let model = |m: &[u32], i: usize| p.model_names[m[row(i)] as usize].to_string();
+    let firm = |f: &[u32], i: usize| p.firm_names[f[row(i)] as usize].to_string();
+    let mut t = TableData::default()
+        .with("year", ColumnData::Int((0..n).map(|i| Some(i64::from(p.year[row(i)]))).collect()))
+        .with("model_D", text(&|i| model(&p.domestic_model, i)))
+        .with("model_JV", text(&|i| model(&p.jv_model, i)))
+        .with("firm_D", text(&|i| firm(&p.domestic_firm, i)))
+        .with("firm_JV", text(&|i| firm(&p.jv_firm, i)))
         .with("dimension", text(&|i| panel.strengths.dimensions[usize::from(panel.dim[i])].clone()))
-        .with("survey", text(&cat))
-        .with("e_D", float(&|i| Some(panel.e_d[i])))
-        .with("e_JV", float(&|i| Some(panel.e_jv[i])))
-        .with("score_D", float(&|i| Some(panel.score_d[i])))
-        .with("score_JV", float(&|i| Some(panel.score_jv[i])))
-        .with("SameGroup", attr(Attr::SameGroup))
-        .with("SameSeg", attr(Attr::SameSeg))
-        .with("SameProv", attr(Attr::SameProv))
-        .with("WorkerFlow", attr(Attr::WorkerFlow))
-        .with("SupplierOverlap", attr(Attr::SupplierOverlap))
-        .with("JVAge", attr(Attr::JvAge))
-        .with("FormedBefore2000", attr(Attr::FormedBefore2000))
-        .with("e_JV:SameGroup", float(&|i| Some(panel.e_jv[i] * Attr::SameGroup.value(p, panel.pair_row[i] as usize)?)))
-        .with("e_JV:SameSeg", float(&|i| Some(panel.e_jv[i] * Attr::SameSeg.value(p, panel.pair_row[i] as usize)?)))
-        .with(
-            "e_JV:SameGroup:SameSeg",
-            float(&|i| {
-                let r = panel.pair_row[i] as usize;
-                Some(panel.e_jv[i] * Attr::SameGroup.value(p, r)? * Attr::SameSeg.value(p, r)?)
-            }),
-        )
-        .with(
-            "cluster_D",
-            text(&|i| format!("{}|{}", p.firm_names[p.domestic_firm[panel.pair_row[i] as usize] as usize], cat(i))),
-        )
-        .with(
-            "cluster_JV",
-            text(&|i| format!("{}|{}", p.firm_names[p.jv_firm[panel.pair_row[i] as usize] as usize], cat(i))),
-        )
+        .with("survey", text(&|i| cat(i).to_owned()))
+        .with("e_D", float(&panel.e_d))
+        .with("e_JV", float(&panel.e_jv))
+        .with("score_D", float(&panel.score_d))
+        .with("score_JV", float(&panel.score_jv));
+    for a in [
+        Attr::SameGroup,
+        Attr::SameSeg,
+        Attr::SameProv,
+        Attr::WorkerFlow,
+        Attr::SupplierOverlap,
+        Attr::JvAge,
+        Attr::FormedBefore2000,
+    ] {
+        t = t.with(&a.name(), attr(a));
+    }
+    // The interactions of baseline (2): every row is in its sample, in panel order.
+    let spec = specs_for(SpecGroup::Baseline, false).into_iter().find(|s| s.id == "baseline.2").expect("defined");
+    let (design, _) = build_design(panel, &spec);
+    for c in design.x.iter().skip(1) {
+        t = t.with(&c.name, float(&c.values));
+    }
+    t.with("cluster_D", text(&|i| format!("{}|{}", firm(&p.domestic_firm, i), cat(i))))
+        .with("cluster_JV", text(&|i| format!("{}|{}", firm(&p.jv_firm, i), cat(i))))
 }
 
 /// Write the placebo draws CSV at `path` and the histogram SVG beside it.
