@@ -65,6 +65,21 @@ fn push_unique(v: &mut Vec<String>, s: &str) {
     }
 }
 
+/// The error for a dependent variable that is constant on the `n` rows of
+/// the estimation sample (`value` when known).
+fn no_variation(cfg: &EstimateConfig, n: usize, value: f64, when: &str) -> crate::error::Error {
+    let all = if value.is_nan() { "all equal".to_owned() } else { format!("all equal to {value}") };
+    crate::io::LoadError::Read {
+        path: cfg.data.clone(),
+        message: format!(
+            "the dependent variable `{}` has no variation: its {n} value(s){when} are {all}, \
+             so there is nothing to explain (R² is undefined)",
+            cfg.y
+        ),
+    }
+    .into()
+}
+
 /// Run the command.
 pub fn run(cfg: &EstimateConfig, ctx: &mut Ctx<'_>) -> Result<()> {
     let clusters: Vec<String> = match &cfg.vcov {
@@ -84,6 +99,18 @@ pub fn run(cfg: &EstimateConfig, ctx: &mut Ctx<'_>) -> Result<()> {
     }
     let frame = read_frame(&cfg.data, &numeric, &categorical)?;
     let n_missing = frame.n_missing;
+    if frame.n_rows == n_missing {
+        let message = if frame.n_rows == 0 {
+            "the file has no data rows (only a header), so there is nothing to estimate".to_owned()
+        } else {
+            format!(
+                "all {n_missing} data row(s) have a missing value in a requested column ({}), so there is \
+                 nothing to estimate",
+                numeric.iter().chain(&categorical).map(String::as_str).collect::<Vec<_>>().join(", ")
+            )
+        };
+        return Err(crate::io::LoadError::Read { path: cfg.data.clone(), message }.into());
+    }
     if n_missing > 0 {
         ctx.info(format!("{}: dropped {n_missing} row(s) with missing values", cfg.data.display()))?;
     }
@@ -115,8 +142,26 @@ pub fn run(cfg: &EstimateConfig, ctx: &mut Ctx<'_>) -> Result<()> {
         .iter()
         .map(|n| Factor { name: n.clone(), codes: take(&mut cats, &mut uses, n).unwrap_or_default() })
         .collect();
+    if let Some(&first) = y.values.first()
+        && y.values.iter().all(|&v| v == first)
+    {
+        return Err(no_variation(cfg, y.values.len(), first, ""));
+    }
     let design = Design { y, x, weights, fe, clusters: clusters_f };
     let fit = fit_ols_owned(design, &cfg.fit)?;
+    if !fit.r2.is_finite() {
+        // y is constant (or weighted to be) on the rows left after singleton removal.
+        return Err(no_variation(cfg, fit.nobs, f64::NAN, " in the estimation sample"));
+    }
+    if fit.r2_within.is_some_and(|r| !r.is_finite()) {
+        ctx.warn(format!(
+            "{}: the dependent variable `{}` has no variation within the fixed effects ({}): they explain it \
+             fully, so every coefficient is 0 and the within R² is undefined",
+            cfg.data.display(),
+            cfg.y,
+            cfg.fe.join(", ")
+        ))?;
+    }
     let d = &fit.diagnostics;
     if !d.demean.converged {
         ctx.warn(format!(

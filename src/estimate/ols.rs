@@ -244,7 +244,12 @@ pub fn fit_ols_owned(design: Design, opts: &FitOptions) -> Result<OlsFit, Estima
     };
     let nobs = n_input - n_singletons;
     if nobs == 0 {
-        return Err(EstimateError::EmptySample("every observation is a singleton".into()));
+        let names: Vec<&str> = design.fe.iter().map(|f| f.name.as_str()).collect();
+        return Err(EstimateError::EmptySample(format!(
+            "every observation is a singleton (alone in its level of fixed effect {}) and singletons are \
+             removed; there is no within variation to estimate from",
+            names.join(", ")
+        )));
     }
     let subset = |v: Vec<f64>| -> Vec<f64> {
         if n_singletons == 0 { v } else { v.into_iter().zip(&keep).filter(|(_, k)| **k).map(|(x, _)| x).collect() }

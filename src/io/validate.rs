@@ -136,8 +136,8 @@ pub(crate) fn check_firms(firms: &[Firm], path: &Path) -> Result<(), LoadError> 
     unique(path, "firm_id", firms.iter().map(|f| f.firm_id.as_str()), |k| (*k).to_owned())
 }
 
-/// `jv_links`: unique (jv_id, domestic_parent, foreign_parent); no JV is its
-/// own parent; the JV is a firm of kind `jv`, the parents of kinds
+/// `jv_links`: unique (jv_id, domestic_parent, foreign_parent); the JV is a
+/// firm of kind `jv` and not its own parent; the parents are of kinds
 /// `domestic` and `foreign`.
 pub(crate) fn check_jv_links(links: &[JvLink], path: &Path, firms: &FirmIndex) -> Result<(), LoadError> {
     unique(
@@ -147,6 +147,7 @@ pub(crate) fn check_jv_links(links: &[JvLink], path: &Path, firms: &FirmIndex) -
         |(a, b, c)| format!("{a}, {b}, {c}"),
     )?;
     for (i, l) in links.iter().enumerate() {
+        firms.check(path, i + 1, "jv_id", l.jv_id.as_str(), &[FirmKind::Jv])?;
         for (column, parent) in [("domestic_parent", &l.domestic_parent), ("foreign_parent", &l.foreign_parent)] {
             if parent == &l.jv_id {
                 return Err(LoadError::BadValue {
@@ -157,7 +158,6 @@ pub(crate) fn check_jv_links(links: &[JvLink], path: &Path, firms: &FirmIndex) -
                 });
             }
         }
-        firms.check(path, i + 1, "jv_id", l.jv_id.as_str(), &[FirmKind::Jv])?;
         firms.check(path, i + 1, "domestic_parent", l.domestic_parent.as_str(), &[FirmKind::Domestic])?;
         firms.check(path, i + 1, "foreign_parent", l.foreign_parent.as_str(), &[FirmKind::Foreign])?;
     }

@@ -2,6 +2,7 @@
 //! there is only one). One module per area.
 
 mod architecture;
+mod catalogue;
 mod check;
 mod cli;
 mod common;

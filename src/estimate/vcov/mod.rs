@@ -121,10 +121,12 @@ pub struct Inference {
 }
 
 /// Build a coefficient row (95 % interval, t with `df` degrees of freedom).
+/// A t statistic that is not a number (0/0: a zero estimate with a zero
+/// standard error, or a NaN standard error) gives a NaN p-value.
 pub fn coef_row(name: &str, estimate: f64, se: f64, df: usize) -> CoefRow {
     let t = estimate / se;
     let dist = StudentsT::new(0.0, 1.0, df.max(1) as f64).expect("valid t distribution");
-    let p = (2.0 * dist.sf(t.abs())).min(1.0);
+    let p = if t.is_nan() { f64::NAN } else { (2.0 * dist.sf(t.abs())).min(1.0) };
     let q = dist.inverse_cdf(0.975);
     CoefRow { name: name.to_owned(), estimate, se, t, p, ci_low: estimate - q * se, ci_high: estimate + q * se }
 }
