@@ -9,8 +9,9 @@
 //!
 //! # Algorithm
 //!
-//! The baseline regression $e^D = \alpha + e^{JV}(\beta_0 + \beta_1 SG + \beta_2 SS
-//! + \beta_3 SG\cdot SS) + u$ has no fixed effects, so its normal equations
+//! The baseline regression
+//! $e^D = \alpha + e^{JV}(\beta_0 + \beta_1 SG + \beta_2 SS + \beta_3 SG\cdot SS) + u$
+//! has no fixed effects, so its normal equations
 //! depend on the data only through five sums ($n$, $\sum e^{JV}$,
 //! $\sum (e^{JV})^2$, $\sum e^D$, $\sum e^{JV}e^D$) in each of the four
 //! (SameGroup, SameSeg) cells. Those sums are precomputed per (unit,
@@ -130,6 +131,7 @@ fn add(a: &mut Sums, b: &Sums) {
 
 /// Solve the baseline (2) normal equations from the four (SG, SS) cells and
 /// return β_SG + β_SS + β_SG×SS, or `None` when singular.
+#[allow(clippy::needless_range_loop)] // 5×5 normal equations read best with indices
 fn headline_from_cells(cells: &[[Sums; 2]; 2]) -> Option<f64> {
     // Columns: 0 intercept, 1 e, 2 e·SG, 3 e·SS, 4 e·SG·SS.
     let on = |col: usize, g: usize, s: usize| match col {
@@ -165,6 +167,7 @@ fn headline_from_cells(cells: &[[Sums; 2]; 2]) -> Option<f64> {
 }
 
 /// Gaussian elimination with partial pivoting; `None` when (near) singular.
+#[allow(clippy::needless_range_loop)] // textbook elimination on a 5×5 array
 fn solve5(mut a: [[f64; 5]; 5], mut b: [f64; 5]) -> Option<[f64; 5]> {
     let scale = (0..5).map(|i| a[i][i].abs()).fold(0.0, f64::max);
     for c in 0..5 {

@@ -73,6 +73,9 @@ impl Strengths {
     }
 }
 
+/// One quality row of a sample: (block, dimension, segment×dimension key and year, score).
+type ScoreRow = (u32, u32, (u32, i32), f64);
+
 /// Compute relative strengths (step 1) for the models of `pairs`.
 ///
 /// # Arguments
@@ -177,8 +180,7 @@ pub fn relative_strengths_for(ds: &Dataset, model_names: &[ModelId]) -> Result<S
     // Blocks: one per observed (year, model).
     let mut index: HashMap<(i32, u32), u32> = HashMap::new();
     let mut keys: Vec<(i32, u32)> = Vec::new();
-    // Per sample: (block, dim, segment×dim×year key, score).
-    let mut rows: [Vec<(u32, u32, (u32, i32), f64)>; 2] = [Vec::new(), Vec::new()];
+    let mut rows: [Vec<ScoreRow>; 2] = [Vec::new(), Vec::new()];
     let mut segments: Vec<&str> = ds.models.iter().map(|m| m.segment.as_str()).collect();
     segments.sort_unstable();
     segments.dedup();
