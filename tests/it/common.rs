@@ -1,7 +1,8 @@
 //! Helpers shared by the integration tests: the shipped data folder and
 //! one-line builders of typed-table rows for hand-built datasets.
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use spillnet::io::tables::{Dataset, Firm, FirmKind, Ownership, SupplierLink, SupplierTarget, WorkerMove};
 
@@ -35,4 +36,23 @@ pub fn sup_firm(s: &str, firm: &str) -> SupplierLink {
 /// An aggregated worker move.
 pub fn worker_move(from: &str, to: &str, year: i32, count: u64) -> WorkerMove {
     WorkerMove { from_firm: from.into(), to_firm: to.into(), year, count, person_id: None }
+}
+
+/// All files under `dir`, recursively (relative `/`-separated path → bytes).
+pub fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel =
+                    p.strip_prefix(dir).unwrap().components().map(|c| c.as_os_str().to_string_lossy().into_owned());
+                out.insert(rel.collect::<Vec<_>>().join("/"), std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
 }

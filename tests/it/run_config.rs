@@ -10,32 +10,13 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::common::shipped_data_dir;
+use crate::common::{files, shipped_data_dir};
 
 /// The binary, run from the repository root (where `data/default.toml` is).
 fn spillnet() -> Command {
     let mut c = Command::cargo_bin("spillnet").unwrap();
     c.current_dir(env!("CARGO_MANIFEST_DIR"));
     c
-}
-
-/// All files under `dir` (relative `/`-separated path → bytes).
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel =
-                    p.strip_prefix(dir).unwrap().components().map(|c| c.as_os_str().to_string_lossy().into_owned());
-                out.insert(rel.collect::<Vec<_>>().join("/"), std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    out
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

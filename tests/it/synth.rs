@@ -8,7 +8,7 @@
 //! which the study pipeline (`spillnet::study`) reproduces exactly.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -16,25 +16,10 @@ use spillnet::io::load::load_dataset;
 use spillnet::io::tables::{Dataset, FirmKind, SupplierTarget};
 use spillnet::synth::{Scale, SynthParams, generate};
 
+use crate::common::files;
+
 fn spillnet() -> Command {
     Command::cargo_bin("spillnet").unwrap()
-}
-
-/// All files under `dir` (relative path → bytes), recursively.
-fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.insert(p.strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    out
 }
 
 fn synth_into(dir: &Path, args: &[&str]) {
@@ -48,7 +33,7 @@ fn same_seed_gives_byte_identical_folders_and_another_seed_differs() {
     synth_into(b.path(), &["--seed", "5", "--scale", "small"]);
     synth_into(c.path(), &["--seed", "6", "--scale", "small"]);
     let (fa, fb, fc) = (files(a.path()), files(b.path()), files(c.path()));
-    let names: Vec<String> = fa.keys().map(|p| p.display().to_string()).collect();
+    let names: Vec<String> = fa.keys().cloned().collect();
     for expected in [
         "firms.csv",
         "jv_links.csv",
@@ -66,13 +51,13 @@ fn same_seed_gives_byte_identical_folders_and_another_seed_differs() {
     }
     assert_eq!(fa.len(), fb.len());
     for (name, bytes) in &fa {
-        assert!(fb[name] == *bytes, "{} differs between two runs with the same seed", name.display());
+        assert!(fb[name] == *bytes, "{name} differs between two runs with the same seed");
     }
     // The real network is the same; the synthetic tables are not.
-    assert_eq!(fa[Path::new("firms.csv")], fc[Path::new("firms.csv")]);
-    assert_eq!(fa[Path::new("jv_links.csv")], fc[Path::new("jv_links.csv")]);
+    assert_eq!(fa["firms.csv"], fc["firms.csv"]);
+    assert_eq!(fa["jv_links.csv"], fc["jv_links.csv"]);
     for t in ["models.csv", "quality.csv", "suppliers.csv", "worker_moves.csv", "truth.json"] {
-        assert_ne!(fa[Path::new(t)], fc[Path::new(t)], "{t} does not depend on the seed");
+        assert_ne!(fa[t], fc[t], "{t} does not depend on the seed");
     }
 }
 
@@ -88,8 +73,8 @@ fn shipped_data_folder_is_reproduced_by_the_documented_command() {
     synth_into(out.path(), &["--seed", "1", "--scale", "paper"]);
     let (fresh, shipped) = (files(out.path()), files(&data));
     for (name, bytes) in &fresh {
-        let Some(s) = shipped.get(name) else { panic!("data/{} is missing", name.display()) };
-        assert!(s == bytes, "data/{} differs from `spillnet synth --seed 1 --scale paper` output", name.display());
+        let Some(s) = shipped.get(name) else { panic!("data/{name} is missing") };
+        assert!(s == bytes, "data/{name} differs from `spillnet synth --seed 1 --scale paper` output");
     }
 }
 
