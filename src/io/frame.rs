@@ -60,16 +60,29 @@ fn read_any(path: &Path) -> Result<DataFrame, LoadError> {
         let file = std::fs::File::open(path).map_err(|e| read_err(path, e))?;
         ParquetReader::new(file).finish().map_err(|e| read_err(path, e))
     } else {
-        std::fs::metadata(path).map_err(|e| read_err(path, e))?;
+        let meta = std::fs::metadata(path).map_err(|e| read_err(path, e))?;
+        if meta.len() == 0 {
+            return Err(LoadError::Read { path: path.to_path_buf(), message: super::raw::EMPTY_FILE.into() });
+        }
         read_csv(path, false).or_else(|_| read_csv(path, true))
     }
 }
 
 fn find<'a>(df: &'a DataFrame, path: &Path, name: &str) -> Result<&'a Column, LoadError> {
-    df.columns()
-        .iter()
-        .find(|c| c.name().as_str().trim().trim_start_matches('\u{feff}') == name)
-        .ok_or_else(|| LoadError::MissingColumn { path: path.to_path_buf(), column: name.to_owned() })
+    let found = df.columns().iter().find(|c| c.name().as_str().trim().trim_start_matches('\u{feff}') == name);
+    found.ok_or_else(|| match df.columns() {
+        // One column whose name holds another separator: the file is not comma-separated.
+        [only] if super::load::likely_delimiter(only.name().as_str()).is_some() => LoadError::Read {
+            path: path.to_path_buf(),
+            message: format!(
+                "no column `{name}`: the header has one column `{}`; columns must be separated by commas, but this \
+                 file seems to use {}",
+                only.name().as_str().replace('\t', "\\t"),
+                super::load::likely_delimiter(only.name().as_str()).unwrap_or_default()
+            ),
+        },
+        _ => LoadError::MissingColumn { path: path.to_path_buf(), column: name.to_owned() },
+    })
 }
 
 /// Values of a numeric column, NaN marking a missing cell (present cells

@@ -252,7 +252,7 @@ pub(super) fn match_columns(raw: &RawTable, spec: &TableSpec) -> Result<Vec<Opti
 /// use instead of a comma, described for a message: a semicolon, a tab, a
 /// vertical bar or spaces (in that order of preference); `None` when the
 /// name holds none of them.
-fn likely_delimiter(header: &str) -> Option<&'static str> {
+pub(super) fn likely_delimiter(header: &str) -> Option<&'static str> {
     [(';', "semicolons (`;`)"), ('\t', "tabs"), ('|', "vertical bars (`|`)"), (' ', "spaces")]
         .into_iter()
         .find(|(c, _)| header.contains(*c))

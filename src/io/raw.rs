@@ -175,7 +175,7 @@ pub(crate) fn check_csv_structure(bytes: &[u8]) -> Result<(), String> {
 const BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// The message for an empty CSV file (no header line).
-const EMPTY_FILE: &str = "the file is empty; a table needs at least a header line naming its columns";
+pub(super) const EMPTY_FILE: &str = "the file is empty; a table needs at least a header line naming its columns";
 
 /// The message for record `row` (0 = header) that is not valid UTF-8.
 fn utf8_message(row: usize) -> String {

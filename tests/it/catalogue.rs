@@ -847,7 +847,14 @@ const CASES: &[Case] = &[
         name: "estimate: empty file",
         setup: |d| estimate(d, "", &["--y", "y", "--x", "x1"]),
         code: 1,
-        stderr: &["error: {dir}/e.csv: "],
+        stderr: &["error: {dir}/e.csv: the file is empty"],
+        stdout: &[],
+    },
+    Case {
+        name: "estimate: semicolon-separated file",
+        setup: |d| estimate(d, "y;x1\n1;2\n3;4\n", &["--y", "y", "--x", "x1"]),
+        code: 1,
+        stderr: &["error: {dir}/e.csv: no column `y`", "seems to use semicolons"],
         stdout: &[],
     },
     Case {
