@@ -167,8 +167,6 @@ pub struct StudyPanel {
     pub pairs: PairPanel,
     /// Step-1 output (dimensions, categories, diagnostics; residual blocks).
     pub strengths: Strengths,
-    /// Segment index of each model of `pairs.model_names`.
-    pub model_segment: Vec<u32>,
     /// Pair-year row of each panel row.
     pub pair_row: Vec<u32>,
     /// Dimension index of each row.
@@ -220,8 +218,8 @@ impl StudyPanel {
         let t = (p.year[r] - 1800).max(0) as u64; // < 1024 for validated years
         let k = u64::from(self.dim[i]);
         let (mi, mj) = (p.domestic_model[r], p.jv_model[r]);
-        let seg_d = u64::from(self.model_segment[mi as usize]);
-        let seg_j = u64::from(self.model_segment[mj as usize]);
+        let seg_d = u64::from(self.strengths.model_segment[mi as usize]);
+        let seg_j = u64::from(self.strengths.model_segment[mj as usize]);
         match fe {
             FeKind::FollowerFirm => u64::from(p.domestic_firm[r]),
             FeKind::FollowerFirmYear => (u64::from(p.domestic_firm[r]) << 10) | t,
@@ -257,15 +255,6 @@ pub fn compact_keys(keys: impl Iterator<Item = u64>) -> Vec<u32> {
 pub fn build_panel(ds: &Dataset, opts: &PairOptions) -> Result<StudyPanel, StudyError> {
     let pairs = build_pairs(ds, opts)?;
     let strengths = relative_strengths(ds, &pairs)?;
-    let mut segments: Vec<&str> = ds.models.iter().map(|m| m.segment.as_str()).collect();
-    segments.sort_unstable();
-    segments.dedup();
-    let seg_of: HashMap<&str, u32> = ds
-        .models
-        .iter()
-        .map(|m| (m.model_id.as_str(), segments.binary_search(&m.segment.as_str()).expect("listed") as u32))
-        .collect();
-    let model_segment: Vec<u32> = pairs.model_names.iter().map(|m| seg_of[m.as_str()]).collect();
     let nd = strengths.n_dims();
     let n_max = pairs.len() * nd;
     let (mut pair_row, mut dim) = (Vec::with_capacity(n_max), Vec::with_capacity(n_max));
@@ -298,5 +287,5 @@ pub fn build_panel(ds: &Dataset, opts: &PairOptions) -> Result<StudyPanel, Study
         rows: pair_row.len(),
         rows_missing_dimension: missing,
     };
-    Ok(StudyPanel { pairs, strengths, model_segment, pair_row, dim, e_d, e_jv, score_d, score_jv, diagnostics })
+    Ok(StudyPanel { pairs, strengths, pair_row, dim, e_d, e_jv, score_d, score_jv, diagnostics })
 }

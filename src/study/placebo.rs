@@ -211,9 +211,13 @@ fn unit_key(panel: &StudyPanel, level: PlaceboLevel, r: usize) -> (u32, u32, u32
     match level {
         PlaceboLevel::ModelYear => (i, j, 0, 0, p.year[r]),
         PlaceboLevel::Model => (i, j, 0, 0, 0),
-        PlaceboLevel::FirmSegment => {
-            (p.domestic_firm[r], p.jv_firm[r], panel.model_segment[i as usize], panel.model_segment[j as usize], 0)
-        }
+        PlaceboLevel::FirmSegment => (
+            p.domestic_firm[r],
+            p.jv_firm[r],
+            panel.strengths.model_segment[i as usize],
+            panel.strengths.model_segment[j as usize],
+            0,
+        ),
         PlaceboLevel::Firm => (p.domestic_firm[r], p.jv_firm[r], 0, 0, 0),
     }
 }

@@ -49,6 +49,8 @@ pub struct Strengths {
     pub dimension_category: Vec<u32>,
     /// Survey categories, sorted (`all` when the quality table has no `survey` column).
     pub categories: Vec<String>,
+    /// Segment of each model (index into the sorted segment names of `models`).
+    pub model_segment: Vec<u32>,
     /// (year, model index of [`PairPanel::model_names`]) → block number.
     index: HashMap<(i32, u32), u32>,
     /// Residuals, `dimensions.len()` values per block.
@@ -167,26 +169,32 @@ pub fn relative_strengths_for(ds: &Dataset, model_names: &[ModelId]) -> Result<S
         .collect();
     let nd = dimensions.len();
 
-    // Model → (sample, segment) via the pair panel's model index.
+    // Model → (index, sample, segment index); segments sorted by name.
+    let mut segments: Vec<&str> = ds.models.iter().map(|m| m.segment.as_str()).collect();
+    segments.sort_unstable();
+    segments.dedup();
     let kind_of: HashMap<&str, FirmKind> = ds.firms.iter().map(|f| (f.firm_id.as_str(), f.kind)).collect();
-    let mut model_info: HashMap<&str, (u32, bool, &str)> = HashMap::new(); // id → (index, is JV, segment)
+    let mut model_info: HashMap<&str, (u32, bool, u32)> = HashMap::new();
+    let mut model_segment = vec![u32::MAX; model_names.len()];
     for m in &ds.models {
         if let Ok(ix) = model_names.binary_search(&m.model_id) {
             let jv = kind_of.get(m.firm_id.as_str()) == Some(&FirmKind::Jv);
-            model_info.insert(m.model_id.as_str(), (ix as u32, jv, m.segment.as_str()));
+            let seg = segments.binary_search(&m.segment.as_str()).expect("segment listed") as u32;
+            model_info.insert(m.model_id.as_str(), (ix as u32, jv, seg));
+            model_segment[ix] = seg;
         }
+    }
+    if let Some(ix) = model_segment.iter().position(|&s| s == u32::MAX) {
+        return Err(StudyError::Data(format!("model `{}` is not in the models table", model_names[ix])));
     }
 
     // Blocks: one per observed (year, model).
     let mut index: HashMap<(i32, u32), u32> = HashMap::new();
     let mut keys: Vec<(i32, u32)> = Vec::new();
     let mut rows: [Vec<ScoreRow>; 2] = [Vec::new(), Vec::new()];
-    let mut segments: Vec<&str> = ds.models.iter().map(|m| m.segment.as_str()).collect();
-    segments.sort_unstable();
-    segments.dedup();
     let mut foreign_rows = 0;
     for q in &ds.quality {
-        let Some(&(ix, jv, seg)) = model_info.get(q.model_id.as_str()) else {
+        let Some(&(ix, jv, s)) = model_info.get(q.model_id.as_str()) else {
             foreign_rows += 1;
             continue;
         };
@@ -196,7 +204,6 @@ pub fn relative_strengths_for(ds: &Dataset, model_names: &[ModelId]) -> Result<S
             next
         });
         let d = dimensions.binary_search(&q.dimension).expect("dimension listed") as u32;
-        let s = segments.binary_search(&seg).expect("segment listed") as u32;
         rows[usize::from(jv)].push((b, d, (s * nd as u32 + d, q.year), q.score));
     }
 
@@ -243,6 +250,7 @@ pub fn relative_strengths_for(ds: &Dataset, model_names: &[ModelId]) -> Result<S
         dimensions,
         dimension_category,
         categories,
+        model_segment,
         index,
         residual,
         score,
