@@ -80,6 +80,7 @@ fn run_default_config_writes_every_output_and_a_manifest_with_input_hashes() {
     assert_eq!(m["config"]["spillover"]["spec"], "all");
     assert_eq!(m["config"]["exposure"][0]["weights"], "raw", "defaults are filled in");
     assert_eq!(m["seeds"]["spillover"], 1);
+    outputs_equal_the_recorded_baseline(&out);
 
     // Inputs: every table of the shipped folder, with its size and hash.
     let inputs = m["inputs"].as_array().unwrap();
@@ -342,3 +343,25 @@ fn run_help_documents_the_config_and_the_precedence_of_flags() {
         assert!(text.contains(needle), "`run --help` lacks {needle:?}:\n{text}");
     }
 }
+
+/// The main job's outputs must not change unless a change is deliberate: every
+/// file listed in `tests/baseline/main_job.sha256` (recorded from the main job
+/// before the workspace redesign; see tests/baseline/README.md) must have the
+/// same bytes. Rendered images are not listed (they depend on the Graphviz
+/// version), nor is the manifest (timings).
+fn outputs_equal_the_recorded_baseline(out: &Path) {
+    let listed = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/baseline/main_job.sha256")).unwrap();
+    let mut checked = 0;
+    let mut differ = Vec::new();
+    for line in listed.lines().filter(|l| !l.trim().is_empty()) {
+        let (hash, path) = line.split_once("  ").expect("`sha256  path` lines");
+        let bytes = std::fs::read(out.join(path)).unwrap_or_else(|e| panic!("baseline output {path} not written: {e}"));
+        if sha256_hex(&bytes) != hash {
+            differ.push(path.to_owned());
+        }
+        checked += 1;
+    }
+    assert!(checked >= 14, "the baseline lists {checked} files");
+    assert!(differ.is_empty(), "outputs differ from the recorded baseline (tests/baseline/README.md): {differ:?}");
+}
+
