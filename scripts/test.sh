@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v dot >/dev/null 2>&1 || echo "note: graphviz 'dot' not found; DOT-parsing tests will say so (apt-get install graphviz)"
-cargo nextest run --no-fail-fast "$@"
-cargo test --doc --quiet
+cargo nextest run --workspace --no-fail-fast "$@"
+cargo test --workspace --doc --quiet

@@ -1,41 +1,49 @@
 //! spillnet: measure knowledge spillovers through inter-firm networks.
 //!
-//! The pipeline runs left to right; a layer imports only layers to its left
-//! (plus [`ids`], [`error`] and [`atomic`]), `estimate` imports nothing but
-//! `ids`/`error`, and only [`app`] sees every layer:
+//! The library is a Cargo workspace; each layer is its own crate, so the
+//! compiler enforces that a layer imports only layers to its left:
 //!
 //! ```text
-//!   io ──► graph ──► exposure ──► estimate ──► report / export
-//!   ▲                                                  │
-//!   └──────────── app (wires the layers) ◄── cli ◄── main
+//!   spillnet-io ──► spillnet-network ──► spillnet-study ──► spillnet-report
+//!       │            (graph, exposure)       ▲    ▲            spillnet-export
+//!       ├──► spillnet-synth ─────────────────┼────┼──► spillnet-montecarlo
+//!       │                 spillnet-estimate ─┘    │
+//!       └─────────────────────────────────────────┘
+//!   spillnet (this crate): cli (flags → configs) ──► app (wires the crates) ◄── main
 //! ```
 //!
-//! - [`io`]: the only place polars appears; loads and validates the SPEC §1
-//!   tables into plain typed tables ([`io::tables`]) and writes them back.
-//! - [`synth`]: the synthetic generator layered on the real JV network.
-//! - [`graph`]: the typed knowledge-flow multigraph and its views.
-//! - [`estimate`]: OLS with high-dimensional fixed effects and fixest-exact
-//!   inference; knows nothing of graphs or data frames.
-//! - [`exposure`]: pair attributes and channel-weighted exposure measures.
-//! - [`study`]: the spillover study of SPEC §4 (relative strengths, pairwise
-//!   regressions, mediation, quantification, placebo, Monte Carlo) on the engine.
-//! - [`report`]: formats results (regression tables, summaries); computes nothing.
-//! - [`export`]: Graphviz DOT export and rendering.
-//! - [`cli`] / [`app`]: raw flags → validated configs → runs.
+//! - [`io`] (`spillnet-io`): the only crate that uses polars; loads and
+//!   validates the input tables into plain typed tables ([`io::tables`]) and
+//!   writes them back; also the id newtypes ([`ids`]) and atomic output ([`atomic`]).
+//! - [`synth`] (`spillnet-synth`): the synthetic generator layered on the real JV network.
+//! - [`graph`] and [`exposure`] (`spillnet-network`): the typed knowledge-flow
+//!   multigraph and its views; pair attributes and channel-weighted exposure.
+//! - [`estimate`] (`spillnet-estimate`): OLS with high-dimensional fixed
+//!   effects and fixest-exact inference; depends on no data-frame, graph or
+//!   CLI crate.
+//! - [`study`] (`spillnet-study`): the spillover study of SPEC §4.
+//! - [`montecarlo`] (`spillnet-montecarlo`): the study's estimator on many
+//!   synthetic datasets (sits above both `synth` and `study`).
+//! - [`report`] (`spillnet-report`): formats results; computes nothing.
+//! - [`export`] (`spillnet-export`): Graphviz DOT export and rendering.
+//! - [`cli`] / [`app`] (this crate): raw flags → validated configs → runs.
+//!
+//! This crate re-exports the layer crates under their old module names, so
+//! `spillnet::io::tables`, `spillnet::estimate::fit_ols` and so on keep working.
 #![deny(missing_docs)]
 
 pub mod app;
-pub mod atomic;
 pub mod cli;
 pub mod error;
-pub mod estimate;
-pub mod export;
-pub mod exposure;
-pub mod graph;
-pub mod ids;
-pub mod io;
-pub mod report;
-pub mod study;
-pub mod synth;
+
+pub use spillnet_estimate as estimate;
+pub use spillnet_export as export;
+pub use spillnet_io as io;
+pub use spillnet_io::{atomic, ids};
+pub use spillnet_montecarlo as montecarlo;
+pub use spillnet_network::{exposure, graph};
+pub use spillnet_report as report;
+pub use spillnet_study as study;
+pub use spillnet_synth as synth;
 
 pub use error::{Error, Result};

@@ -3,26 +3,24 @@
 //! requested specifications, the headline bootstrap, mediation,
 //! quantification and placebo ([`crate::study`]), and writes the report
 //! ([`crate::report::spillover`]) to stdout or atomically to files.
-//! Also used by `spillnet run` ([`write_study`]). Imports `io`, `study`,
+//! `spillnet run` uses [`study_with_progress`] and [`write_study`]. Imports `io`, `study`,
 //! `report`, `atomic`, `error`.
 
 use std::path::{Path, PathBuf};
 
 use super::Ctx;
 use super::progress::Progress;
-use super::run::{Job, SPILLOVER_DIR, SpilloverSection};
 use crate::atomic::write_atomic;
 use crate::error::Result;
-use crate::estimate::BootWeights;
 use crate::io::load::load_dataset;
 use crate::io::tables::Dataset;
 use crate::io::write::{ColumnData, TableData, TableFormat, write_table};
 use crate::report::regression_table::OutputFormat;
 use crate::report::spillover::{placebo_csv, placebo_svg, render_study};
-use crate::study::montecarlo::{McOptions, McSummary, run_montecarlo};
+use crate::montecarlo::{McOptions, McSummary, run_montecarlo};
 use crate::study::panel::{Attr, StudyPanel};
 use crate::study::specs::{SpecGroup, build_design, specs_for};
-use crate::study::{BootOptions, PlaceboOptions, StudyOptions, StudyResult, build_panel, run_study};
+use crate::study::{StudyOptions, StudyResult, build_panel, run_study};
 
 /// Validated configuration of `spillnet spillover`.
 #[derive(Debug, Clone)]
@@ -153,67 +151,6 @@ pub fn write_study(
     }
     files.extend(write_placebo(result, &dir.join("placebo.csv"), ctx)?);
     Ok(files)
-}
-
-/// The study options of a run configuration's `[spillover]` section.
-pub fn section_options(section: &SpilloverSection) -> StudyOptions {
-    StudyOptions {
-        groups: section.spec.groups(),
-        boot: (section.boot > 0).then_some(BootOptions {
-            reps: section.boot as usize,
-            seed: section.seed,
-            weights: BootWeights::Rademacher,
-        }),
-        placebo: (section.placebo > 0).then_some(PlaceboOptions {
-            draws: section.placebo as usize,
-            level: section.placebo_level,
-            seed: section.seed,
-        }),
-        ..StudyOptions::default()
-    }
-}
-
-/// Step `spillover` of `spillnet run`: the study of the `[spillover]`
-/// section, written into `OUT/spillover/` (one report per format, placebo
-/// draws and histogram), with its row accounting in the manifest.
-pub fn run_step(job: &mut Job<'_>, ds: &Dataset, section: &SpilloverSection, ctx: &mut Ctx<'_>) -> Result<()> {
-    let opts = section_options(section);
-    let mut step = job.manifest.begin_step("spillover", "pair × dimension slots");
-    let (_, result) = study_with_progress(ds, &opts, &job.progress)?;
-    let p = &result.panel;
-    step.rows((p.pair_years * p.dimensions) as u64, p.rows as u64);
-    step.exclude(
-        "pair × dimension slot where a model-year has no score in that dimension",
-        p.rows_missing_dimension as u64,
-    );
-    step.count("pair_years", p.pair_years as u64);
-    step.count("affiliated_pair_years", result.pairs.affiliated_pair_years as u64);
-    step.count("pair_years_without_supplier_overlap", result.pairs.overlap_missing.rows as u64);
-    for m in &result.models {
-        step.count(format!("nobs.{}", m.spec.id), m.fit.nobs as u64);
-        for (why, n) in &m.sample.excluded {
-            step.count(format!("excluded.{}: {why}", m.spec.id), *n as u64);
-        }
-        if m.fit.diagnostics.n_singletons > 0 {
-            step.count(format!("excluded.{}: singletons", m.spec.id), m.fit.diagnostics.n_singletons as u64);
-        }
-    }
-    let dir = job.cfg.out.join(SPILLOVER_DIR);
-    for path in write_study(&result, &dir, &section.output_formats(), ctx)? {
-        step.output(&path);
-    }
-    job.manifest.end_step(step)?;
-    let h = &result.headline;
-    ctx.println("")?;
-    ctx.println(format_args!(
-        "spillover  headline {:.4} (SE {:.4}{}), N = {}; {} specifications; reports in {}",
-        h.estimate,
-        h.se,
-        h.p_boot.map(|p| format!(", wild-bootstrap p = {p:.4}")).unwrap_or_default(),
-        h.nobs,
-        result.models.len(),
-        dir.display()
-    ))
 }
 
 /// Run `spillnet spillover`.

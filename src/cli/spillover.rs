@@ -11,7 +11,7 @@ use super::synth::ScaleArg;
 use crate::app::spillover::{MonteCarloConfig, SpilloverConfig};
 use crate::error::{Error, Result};
 use crate::exposure::pairs::{FlowMode, Overlap, PairOptions};
-use crate::study::montecarlo::McOptions;
+use crate::montecarlo::McOptions;
 use crate::study::{BootOptions, PlaceboLevel, PlaceboOptions, SpecGroup, StudyOptions};
 use crate::synth::Scale;
 

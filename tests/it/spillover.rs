@@ -10,7 +10,7 @@ use std::path::Path;
 
 use approx::assert_relative_eq;
 use assert_cmd::Command;
-use spillnet::study::montecarlo::{McOptions, run_montecarlo};
+use spillnet::montecarlo::{McOptions, run_montecarlo};
 use spillnet::study::{
     PlaceboLevel, PlaceboOptions, SpecGroup, StudyOptions, StudyResult, build_and_run, build_panel, run_study,
 };

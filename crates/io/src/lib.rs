@@ -1,0 +1,34 @@
+//! Input/output of tables: the ONLY crate where polars appears.
+//!
+//! - [`tables`]: the plain typed tables every other layer consumes.
+//! - [`load`]: reads a data folder (CSV or Parquet per table) and validates
+//!   it (columns, types, keys, references, ranges) into a [`tables::Dataset`].
+//! - [`write`]: writes typed tables back as CSV or Parquet, atomically.
+//! - [`schema`]: column specifications of every table (names, types, nullability).
+//! - `raw` (private): reads one CSV/Parquet file as untyped cells; cell parsers.
+//! - `validate` (private): unique keys and references across tables.
+//! - `moves` (private): streams `worker_moves` in bounded memory and
+//!   aggregates it by (from_firm, to_firm, year).
+//! - [`frame`]: reads an arbitrary table's columns for `spillnet estimate`.
+//!
+//! - [`ids`]: the id newtypes shared by every layer.
+//! - [`atomic`]: atomic output (temporary file + rename) and [`atomic::OutputError`].
+//!
+//! Depends on no other spillnet crate.
+#![deny(missing_docs)]
+
+pub mod atomic;
+mod columns;
+pub mod error;
+pub mod frame;
+pub mod ids;
+pub mod load;
+mod moves;
+mod raw;
+pub mod schema;
+pub mod tables;
+mod validate;
+pub mod write;
+
+pub use atomic::OutputError;
+pub use error::LoadError;

@@ -1,0 +1,431 @@
+//! Loading a data folder: finds each SPEC §1 table (`<table>.csv` or
+//! `<table>.parquet`), reads it (`io::raw`), checks its columns against
+//! [`super::schema`], decodes every row into the typed tables of
+//! [`super::tables`] (types, nulls, enums, ranges, row-level rules) and
+//! validates keys and references (`io::validate`). Tables are processed
+//! one at a time in load order; references only point to tables loaded
+//! earlier. The first violation is returned as a [`LoadError`] naming the
+//! file, the 1-based data row and the column; no row is ever dropped.
+//!
+//! `worker_moves`, which may hold one row per person and move (10^8 rows),
+//! is streamed instead (`io::moves`): validated row by row with the same
+//! rules and messages, and aggregated by (from_firm, to_firm, year) with
+//! summed counts, in bounded memory. [`LoadReport::worker_moves`] keeps
+//! what the file held before aggregation.
+//!
+//! Whitespace around a cell (and around a header name) is trimmed; a cell
+//! that is empty after trimming is null. Imports `io::{error, raw, schema,
+//! moves, tables, validate, write::TableFormat}` and `ids`.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::error::LoadError;
+use super::raw::{Cell, RawTable, parse_finite, parse_text, parse_year};
+use super::schema::{self, ColumnType, TableSpec};
+use super::tables::{
+    Dataset, Firm, FirmKind, JvLink, Model, Ownership, Production, QualityScore, SupplierLink, SupplierTarget,
+};
+use super::columns::match_columns;
+use super::write::TableFormat;
+use super::{moves, validate};
+pub use super::moves::MovesInput;
+use crate::ids::{FirmId, GroupId, ModelId, SupplierId};
+
+/// Where one table of a data folder came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TableSource {
+    /// Table name (file stem).
+    pub table: &'static str,
+    /// The file read; `None` when an optional table is absent.
+    pub path: Option<PathBuf>,
+    /// Its format; `None` when absent.
+    pub format: Option<TableFormat>,
+    /// Number of data rows (0 when absent).
+    pub rows: usize,
+}
+
+/// What [`load_dataset_with_sources`] read: one entry per table, in load order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoadReport {
+    /// The data folder.
+    pub dir: PathBuf,
+    /// One entry per table of [`schema::TABLES`].
+    pub tables: Vec<TableSource>,
+    /// Other `.csv` / `.parquet` files in the folder (not read; often a
+    /// misspelt table name such as `model.csv`), sorted.
+    pub unrecognized: Vec<String>,
+    /// The `worker_moves` file before aggregation (`None` when the table is absent).
+    pub worker_moves: Option<MovesInput>,
+}
+
+/// Load and validate every table of a data folder.
+pub fn load_dataset(dir: &Path) -> Result<Dataset, LoadError> {
+    load_dataset_with_sources(dir).map(|(ds, _)| ds)
+}
+
+/// Load and validate every table of a data folder, also reporting which file
+/// each table came from (or that an optional table is absent).
+pub fn load_dataset_with_sources(dir: &Path) -> Result<(Dataset, LoadReport), LoadError> {
+    if !dir.is_dir() {
+        return Err(LoadError::Read { path: dir.to_path_buf(), message: "data folder not found".into() });
+    }
+    let mut report = LoadReport {
+        dir: dir.to_path_buf(),
+        tables: Vec::with_capacity(schema::TABLES.len()),
+        unrecognized: unrecognized_files(dir)?,
+        worker_moves: None,
+    };
+    let mut ds = Dataset::default();
+
+    let firms = open(dir, &schema::FIRMS, &mut report)?;
+    ds.firms = decode(firms.as_ref(), decode_firm)?;
+    let firms_path = path_of(dir, firms.as_ref(), &schema::FIRMS);
+    validate::check_firms(&ds.firms, &firms_path)?;
+    let firm_index = validate::FirmIndex::new(&ds.firms, &firms_path);
+
+    let jv = open(dir, &schema::JV_LINKS, &mut report)?;
+    ds.jv_links = decode(jv.as_ref(), decode_jv_link)?;
+    validate::check_jv_links(&ds.jv_links, &path_of(dir, jv.as_ref(), &schema::JV_LINKS), &firm_index)?;
+
+    let models = open(dir, &schema::MODELS, &mut report)?;
+    ds.models = decode(models.as_ref(), decode_model)?;
+    let models_path = path_of(dir, models.as_ref(), &schema::MODELS);
+    validate::check_models(&ds.models, &models_path, &firm_index)?;
+    let model_index = validate::ModelIndex::new(&ds.models, &models_path);
+
+    let quality = open(dir, &schema::QUALITY, &mut report)?;
+    ds.quality = decode(quality.as_ref(), decode_quality)?;
+    validate::check_quality(&ds.quality, &path_of(dir, quality.as_ref(), &schema::QUALITY), &model_index)?;
+
+    let suppliers = open(dir, &schema::SUPPLIERS, &mut report)?;
+    ds.suppliers = decode(suppliers.as_ref(), decode_supplier)?;
+    validate::check_suppliers(
+        &ds.suppliers,
+        &path_of(dir, suppliers.as_ref(), &schema::SUPPLIERS),
+        &firm_index,
+        &model_index,
+    )?;
+
+    let spec = &schema::WORKER_MOVES;
+    match locate_table(dir, spec)? {
+        None => report.tables.push(TableSource { table: spec.name, path: None, format: None, rows: 0 }),
+        Some((path, format)) => {
+            let moves = moves::load_worker_moves(&path, format, &ds.firms, &firm_index)?;
+            report.tables.push(TableSource {
+                table: spec.name,
+                path: Some(path),
+                format: Some(format),
+                rows: moves.input.rows,
+            });
+            report.worker_moves = Some(moves.input);
+            ds.worker_moves = moves.moves;
+        }
+    }
+
+    let production = open(dir, &schema::PRODUCTION, &mut report)?;
+    if production.is_some() {
+        let rows = decode(production.as_ref(), decode_production)?;
+        validate::check_production(&rows, &path_of(dir, production.as_ref(), &schema::PRODUCTION), &firm_index)?;
+        ds.production = Some(rows);
+    }
+    Ok((ds, report))
+}
+
+/// Names of `.csv` / `.parquet` files in `dir` that are not a table file, sorted.
+fn unrecognized_files(dir: &Path) -> Result<Vec<String>, LoadError> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| LoadError::Read { path: dir.to_path_buf(), message: e.to_string() })?;
+    let mut out = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let lower = name.to_ascii_lowercase();
+        let is_table_like = lower.ends_with(".csv") || lower.ends_with(".parquet");
+        let is_table =
+            schema::TABLES.iter().any(|t| name == format!("{}.csv", t.name) || name == format!("{}.parquet", t.name));
+        if is_table_like && !is_table {
+            out.push(name);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Find the file of `spec` in `dir`: `Ok(None)` when absent.
+pub fn locate_table(dir: &Path, spec: &TableSpec) -> Result<Option<(PathBuf, TableFormat)>, LoadError> {
+    let csv = dir.join(format!("{}.csv", spec.name));
+    let parquet = dir.join(format!("{}.parquet", spec.name));
+    match (csv.is_file(), parquet.is_file()) {
+        (true, true) => Err(LoadError::Ambiguous { dir: dir.to_path_buf(), table: spec.name.into() }),
+        (true, false) => Ok(Some((csv, TableFormat::Csv))),
+        (false, true) => Ok(Some((parquet, TableFormat::Parquet))),
+        (false, false) if spec.required => {
+            Err(LoadError::MissingTable { dir: dir.to_path_buf(), table: spec.name.into() })
+        }
+        (false, false) => Ok(None),
+    }
+}
+
+/// A table file read and its columns matched to the spec.
+struct Rows {
+    raw: RawTable,
+    spec: &'static TableSpec,
+    /// For each spec column, its index in the file (`None`: optional column absent).
+    idx: Vec<Option<usize>>,
+}
+
+fn open(dir: &Path, spec: &'static TableSpec, report: &mut LoadReport) -> Result<Option<Rows>, LoadError> {
+    let Some((path, format)) = locate_table(dir, spec)? else {
+        report.tables.push(TableSource { table: spec.name, path: None, format: None, rows: 0 });
+        return Ok(None);
+    };
+    let raw = RawTable::read(&path, format)?;
+    let idx = match_columns(&raw, spec)?;
+    report.tables.push(TableSource { table: spec.name, path: Some(path), format: Some(format), rows: raw.height });
+    Ok(Some(Rows { raw, spec, idx }))
+}
+
+fn path_of(dir: &Path, rows: Option<&Rows>, spec: &TableSpec) -> PathBuf {
+    rows.map_or_else(|| dir.join(format!("{}.csv", spec.name)), |r| r.raw.path.clone())
+}
+
+/// Decode every row of an (optional) table; an absent table gives no rows.
+fn decode<T>(rows: Option<&Rows>, f: fn(&Rows, usize) -> Result<T, LoadError>) -> Result<Vec<T>, LoadError> {
+    let Some(rows) = rows else { return Ok(Vec::new()) };
+    (0..rows.raw.height).map(|i| f(rows, i)).collect()
+}
+
+impl Rows {
+    /// The error for 0-based row `row`, column `column`.
+    fn bad(&self, row: usize, column: &str, message: impl Into<String>) -> LoadError {
+        LoadError::BadValue {
+            path: self.raw.path.clone(),
+            row: row + 1,
+            column: column.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The cell of column `name` in row `row` (`None` when null or the optional column is absent),
+    /// with an error when the column is not nullable.
+    fn cell(&self, row: usize, name: &str) -> Result<Option<Cell<'_>>, LoadError> {
+        let (k, spec) = self
+            .spec
+            .columns
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.name == name)
+            .unwrap_or_else(|| unreachable!("column {name} not in spec {}", self.spec.name));
+        let cell = self.idx[k].and_then(|j| self.raw.cell(j, row));
+        if cell.is_none() && !spec.nullable {
+            return Err(self.bad(row, name, "empty cell; a value is required"));
+        }
+        Ok(cell)
+    }
+
+    /// A value parsed by the column's type; `None` for a null in a nullable column.
+    fn value<T>(
+        &self,
+        row: usize,
+        name: &str,
+        parse: impl FnOnce(Cell<'_>) -> Result<T, String>,
+    ) -> Result<Option<T>, LoadError> {
+        match self.cell(row, name)? {
+            None => Ok(None),
+            Some(c) => parse(c).map(Some).map_err(|m| self.bad(row, name, m)),
+        }
+    }
+
+    /// A value of a non-nullable column.
+    fn required<T>(
+        &self,
+        row: usize,
+        name: &str,
+        parse: impl FnOnce(Cell<'_>) -> Result<T, String>,
+    ) -> Result<T, LoadError> {
+        self.value(row, name, parse)?.ok_or_else(|| self.bad(row, name, "empty cell; a value is required"))
+    }
+
+    fn text(&self, row: usize, name: &str) -> Result<Option<String>, LoadError> {
+        self.value(row, name, parse_text)
+    }
+
+    fn req_text(&self, row: usize, name: &str) -> Result<String, LoadError> {
+        self.required(row, name, parse_text)
+    }
+
+    fn year(&self, row: usize, name: &str) -> Result<Option<i32>, LoadError> {
+        self.value(row, name, parse_year)
+    }
+
+    fn req_year(&self, row: usize, name: &str) -> Result<i32, LoadError> {
+        self.required(row, name, parse_year)
+    }
+
+    fn float(&self, row: usize, name: &str) -> Result<Option<f64>, LoadError> {
+        self.value(row, name, parse_finite)
+    }
+
+    fn req_float(&self, row: usize, name: &str) -> Result<f64, LoadError> {
+        self.required(row, name, parse_finite)
+    }
+
+    /// An enum column: the text must be one of the spec's spellings.
+    fn req_enum<T>(&self, row: usize, name: &str, parse: fn(&str) -> Option<T>) -> Result<T, LoadError> {
+        let allowed = match self.spec.column(name).map(|c| c.ty) {
+            Some(ColumnType::Enum(values)) => values,
+            _ => &[],
+        };
+        self.required(row, name, |c| {
+            let s = parse_text(c)?;
+            parse(&s).ok_or_else(|| format!("invalid {name} `{s}`, expected one of {}", allowed.join(", ")))
+        })
+    }
+}
+
+fn decode_firm(r: &Rows, i: usize) -> Result<Firm, LoadError> {
+    let firm_id = r.req_text(i, "firm_id")?;
+    Ok(Firm {
+        name: r.req_text(i, "name")?,
+        kind: r.req_enum(i, "kind", FirmKind::parse)?,
+        group_id: GroupId(r.text(i, "group_id")?.unwrap_or_else(|| firm_id.clone())),
+        province: r.text(i, "province")?,
+        ownership: r.req_enum(i, "ownership", Ownership::parse)?,
+        firm_id: FirmId(firm_id),
+    })
+}
+
+fn decode_jv_link(r: &Rows, i: usize) -> Result<JvLink, LoadError> {
+    let jv_id = FirmId(r.req_text(i, "jv_id")?);
+    let domestic_parent = FirmId(r.req_text(i, "domestic_parent")?);
+    let foreign_parent = FirmId(r.req_text(i, "foreign_parent")?);
+    let founded = r.req_year(i, "founded")?;
+    let dissolved = r.year(i, "dissolved")?;
+    if let Some(d) = dissolved
+        && d < founded
+    {
+        return Err(r.bad(i, "dissolved", format!("dissolved {d} is before founded {founded}")));
+    }
+    let foreign_share = r.float(i, "foreign_share")?;
+    if let Some(s) = foreign_share
+        && !(0.0..=1.0).contains(&s)
+    {
+        return Err(r.bad(i, "foreign_share", format!("foreign_share {s} is outside [0, 1]")));
+    }
+    Ok(JvLink { jv_id, domestic_parent, foreign_parent, founded, dissolved, foreign_share })
+}
+
+fn decode_model(r: &Rows, i: usize) -> Result<Model, LoadError> {
+    let model_id = ModelId(r.req_text(i, "model_id")?);
+    let firm_id = FirmId(r.req_text(i, "firm_id")?);
+    let segment = r.req_text(i, "segment")?;
+    let first_year = r.req_year(i, "first_year")?;
+    let last_year = r.req_year(i, "last_year")?;
+    if last_year < first_year {
+        return Err(r.bad(i, "last_year", format!("last_year {last_year} is before first_year {first_year}")));
+    }
+    Ok(Model { model_id, firm_id, segment, first_year, last_year })
+}
+
+fn decode_quality(r: &Rows, i: usize) -> Result<QualityScore, LoadError> {
+    Ok(QualityScore {
+        model_id: ModelId(r.req_text(i, "model_id")?),
+        year: r.req_year(i, "year")?,
+        dimension: r.req_text(i, "dimension")?,
+        survey: r.text(i, "survey")?,
+        score: r.req_float(i, "score")?,
+    })
+}
+
+fn decode_supplier(r: &Rows, i: usize) -> Result<SupplierLink, LoadError> {
+    let supplier_id = SupplierId(r.req_text(i, "supplier_id")?);
+    let model = r.text(i, "model_id")?;
+    let firm = r.text(i, "firm_id")?;
+    let target = match (model, firm) {
+        (Some(m), None) => SupplierTarget::Model(ModelId(m)),
+        (None, Some(f)) => SupplierTarget::Firm(FirmId(f)),
+        (Some(_), Some(_)) => {
+            return Err(r.bad(i, "firm_id", "both model_id and firm_id are set; give exactly one"));
+        }
+        (None, None) => {
+            let column = if r.idx[1].is_some() { "model_id" } else { "firm_id" };
+            return Err(r.bad(i, column, "empty cell; one of model_id and firm_id is required"));
+        }
+    };
+    Ok(SupplierLink { supplier_id, target, component: r.req_text(i, "component")?, year: r.year(i, "year")? })
+}
+
+fn decode_production(r: &Rows, i: usize) -> Result<Production, LoadError> {
+    let firm_id = FirmId(r.req_text(i, "firm_id")?);
+    let year = r.req_year(i, "year")?;
+    let units = r.req_float(i, "units")?;
+    if units < 0.0 {
+        return Err(r.bad(i, "units", format!("units must be at least 0, found {units}")));
+    }
+    Ok(Production { firm_id, year, units })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::raw::parse_count;
+
+    #[test]
+    fn years() {
+        assert_eq!(parse_year(Cell::Text("2001")), Ok(2001));
+        assert_eq!(parse_year(Cell::Int(1900)), Ok(1900));
+        assert_eq!(parse_year(Cell::Text("2100")), Ok(2100));
+        assert_eq!(parse_year(Cell::Text("1899")).unwrap_err(), "year 1899 is out of range [1900, 2100]");
+        assert_eq!(parse_year(Cell::Text("20010")).unwrap_err(), "year 20010 is out of range [1900, 2100]");
+        assert_eq!(parse_year(Cell::Text("y2k")).unwrap_err(), "expected an integer, found `y2k`");
+    }
+
+    #[test]
+    fn counts() {
+        assert_eq!(parse_count(Cell::Text("3")), Ok(3));
+        assert_eq!(parse_count(Cell::UInt(u64::MAX)), Ok(u64::MAX));
+        assert_eq!(parse_count(Cell::Text("0")).unwrap_err(), "count must be at least 1, found 0");
+        assert_eq!(parse_count(Cell::Text("-2")).unwrap_err(), "count must be at least 1, found -2");
+    }
+
+    #[test]
+    fn one_column_header_with_another_separator() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("production.csv");
+        for (text, shown, sep) in [
+            ("firm_id;year;units\nA;2001;5\n", "firm_id;year;units", "semicolons (`;`)"),
+            ("firm_id\tyear\tunits\nA\t2001\t5\n", "firm_id\\tyear\\tunits", "tabs"),
+            ("firm_id|year|units\n", "firm_id|year|units", "vertical bars (`|`)"),
+        ] {
+            std::fs::write(&p, text).unwrap();
+            let raw = RawTable::read(&p, TableFormat::Csv).unwrap();
+            let err = match_columns(&raw, &schema::PRODUCTION).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "{}: the header has one column `{shown}`: columns must be separated by commas, \
+                     but this file seems to use {sep} (expected columns: firm_id, year, units)",
+                    p.display()
+                )
+            );
+        }
+        // A one-column header without another separator is a missing column.
+        std::fs::write(&p, "firm_id\nA\n").unwrap();
+        let raw = RawTable::read(&p, TableFormat::Csv).unwrap();
+        let err = match_columns(&raw, &schema::PRODUCTION).unwrap_err();
+        assert_eq!(err.to_string(), format!("{}: missing column `year`", p.display()));
+    }
+
+    #[test]
+    fn ambiguous_and_missing_tables() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = locate_table(dir.path(), &schema::FIRMS).unwrap_err();
+        assert!(matches!(err, LoadError::MissingTable { .. }), "{err}");
+        assert_eq!(locate_table(dir.path(), &schema::MODELS).unwrap(), None);
+        std::fs::write(dir.path().join("models.csv"), "x").unwrap();
+        std::fs::write(dir.path().join("models.parquet"), "x").unwrap();
+        let err = locate_table(dir.path(), &schema::MODELS).unwrap_err();
+        assert!(err.to_string().contains("both models.csv and models.parquet"), "{err}");
+    }
+}

@@ -1,0 +1,469 @@
+//! Streaming load of the `worker_moves` table: reads the file piece by piece
+//! (`io::raw::stream_table`: CSV in chunks of whole records, Parquet in
+//! row batches), validates every row exactly as the other tables are
+//! validated (same messages, same 1-based data rows, same order of
+//! precedence between errors), and aggregates the rows by
+//! (from_firm, to_firm, year) with summed counts, so memory is
+//! O(distinct triples + firms), not O(rows).
+//!
+//! Aggregated rows come in the order in which their triple first appears in
+//! the file. A triple that appears in a single row keeps that row as it is
+//! (its count and `person_id`); a triple of several rows gets the summed
+//! count and no `person_id`. A file with no repeated triple therefore loads
+//! exactly as a table read whole would. Imports `io::{error, load, raw,
+//! schema, tables, validate, write::TableFormat}` and `ids`.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::path::Path;
+
+use super::error::LoadError;
+use super::columns::match_columns;
+use super::raw::{Cell, RawTable, parse_count, parse_text_ref, parse_year, stream_table};
+use super::schema;
+use super::tables::{Firm, WorkerMove};
+use super::validate::FirmIndex;
+use super::write::TableFormat;
+
+/// What the `worker_moves` file held before its rows were aggregated by
+/// (from_firm, to_firm, year) into [`crate::tables::Dataset::worker_moves`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct MovesInput {
+    /// Data rows in the file.
+    pub rows: usize,
+    /// Rows with a `person_id`.
+    pub person_rows: usize,
+    /// Sum of `count` over the rows (1 for an empty cell or no `count` column).
+    pub workers: u64,
+    /// Distinct (from_firm, to_firm, year): the length of [`crate::tables::Dataset::worker_moves`].
+    pub aggregated: usize,
+}
+
+/// CSV text per piece handed to polars.
+const CHUNK_BYTES: usize = 1 << 20;
+/// Parquet rows per piece.
+const BATCH_ROWS: usize = 1 << 17;
+
+/// The `worker_moves` table aggregated by (from_firm, to_firm, year).
+pub(crate) struct Aggregated {
+    /// One row per distinct triple, in order of first appearance.
+    pub moves: Vec<WorkerMove>,
+    /// What the file held before aggregation.
+    pub input: MovesInput,
+}
+
+/// Read, validate and aggregate the `worker_moves` file `path`; `firms` is
+/// the loaded `firms` table and `index` its index.
+pub(crate) fn load_worker_moves(
+    path: &Path,
+    format: TableFormat,
+    firms: &[Firm],
+    index: &FirmIndex,
+) -> Result<Aggregated, LoadError> {
+    load_with(path, format, firms, index, CHUNK_BYTES, BATCH_ROWS)
+}
+
+/// [`load_worker_moves`] with explicit piece sizes (small ones in tests).
+fn load_with(
+    path: &Path,
+    format: TableFormat,
+    firms: &[Firm],
+    index: &FirmIndex,
+    chunk_bytes: usize,
+    batch_rows: usize,
+) -> Result<Aggregated, LoadError> {
+    let mut agg = Aggregator::new(path, index);
+    let mut cols: Option<Cols> = None;
+    let rows = stream_table(path, format, chunk_bytes, batch_rows, &mut |t, first_row| {
+        let c = match cols {
+            Some(c) => c,
+            None => *cols.insert(Cols::new(t)?),
+        };
+        (0..t.height).try_for_each(|i| agg.add(t, c, i, first_row + i))
+    })?;
+    agg.finish(rows, firms)
+}
+
+/// Positions of the `worker_moves` columns in the file.
+#[derive(Debug, Clone, Copy)]
+struct Cols {
+    from: Option<usize>,
+    to: Option<usize>,
+    year: Option<usize>,
+    count: Option<usize>,
+    person: Option<usize>,
+}
+
+impl Cols {
+    /// Match the header of `t` to the spec (same errors as every table).
+    fn new(t: &RawTable) -> Result<Self, LoadError> {
+        let idx = match_columns(t, &schema::WORKER_MOVES)?;
+        let at = |name: &str| {
+            let k = schema::WORKER_MOVES.columns.iter().position(|c| c.name == name);
+            k.and_then(|k| idx[k])
+        };
+        Ok(Cols {
+            from: at("from_firm"),
+            to: at("to_firm"),
+            year: at("year"),
+            count: at("count"),
+            person: at("person_id"),
+        })
+    }
+}
+
+/// One decoded row, borrowing its text from the piece.
+struct Row<'t> {
+    from: Cow<'t, str>,
+    to: Cow<'t, str>,
+    year: i32,
+    count: u64,
+    person: Option<Cow<'t, str>>,
+}
+
+/// The error for 0-based data row `row` of `t`, column `column`.
+fn bad(t: &RawTable, row: usize, column: &str, message: impl Into<String>) -> LoadError {
+    LoadError::BadValue { path: t.path.clone(), row: row + 1, column: column.into(), message: message.into() }
+}
+
+/// Decode row `i` of the piece `t` (data row `row` of the file) with the
+/// rules and messages of the other tables' decoders: `from_firm`, `to_firm`
+/// (different firms), `year`, `count` (default 1), `person_id`, in this order.
+fn decode(t: &RawTable, c: Cols, i: usize, row: usize) -> Result<Row<'_>, LoadError> {
+    let required = |col: Option<usize>, name: &str| {
+        col.and_then(|j| t.cell(j, i)).ok_or_else(|| bad(t, row, name, "empty cell; a value is required"))
+    };
+    fn text<'t>(t: &RawTable, row: usize, cell: Cell<'t>, name: &str) -> Result<Cow<'t, str>, LoadError> {
+        parse_text_ref(cell).map_err(|m| bad(t, row, name, m))
+    }
+    let from = text(t, row, required(c.from, "from_firm")?, "from_firm")?;
+    let to = text(t, row, required(c.to, "to_firm")?, "to_firm")?;
+    if from == to {
+        return Err(bad(
+            t,
+            row,
+            "to_firm",
+            format!("to_firm equals from_firm (`{to}`); a move joins two different firms"),
+        ));
+    }
+    let year = parse_year(required(c.year, "year")?).map_err(|m| bad(t, row, "year", m))?;
+    let count = match c.count.and_then(|j| t.cell(j, i)) {
+        None => 1,
+        Some(cell) => parse_count(cell).map_err(|m| bad(t, row, "count", m))?,
+    };
+    let person = match c.person.and_then(|j| t.cell(j, i)) {
+        None => None,
+        Some(cell) => Some(text(t, row, cell, "person_id")?),
+    };
+    Ok(Row { from, to, year, count, person })
+}
+
+/// One distinct (from_firm, to_firm, year).
+struct Group {
+    /// Positions of the firms in `firms`.
+    from: u32,
+    to: u32,
+    year: i32,
+    /// Summed count.
+    count: u64,
+    /// The person id while the group has a single row.
+    person: Option<Box<str>>,
+}
+
+/// Accumulates decoded rows by triple.
+struct Aggregator<'a> {
+    path: &'a Path,
+    index: &'a FirmIndex,
+    /// Triple → position in `groups`.
+    seen: HashMap<(u32, u32, i32), u32>,
+    groups: Vec<Group>,
+    person_rows: usize,
+    workers: u64,
+    /// The first reference to a firm that does not exist. Reported only when
+    /// no row has a bad cell, as when decoding precedes validation.
+    dangling: Option<LoadError>,
+}
+
+impl<'a> Aggregator<'a> {
+    fn new(path: &'a Path, index: &'a FirmIndex) -> Self {
+        Aggregator { path, index, seen: HashMap::new(), groups: Vec::new(), person_rows: 0, workers: 0, dangling: None }
+    }
+
+    /// Decode and add row `i` of the piece `t`, data row `row` of the file.
+    fn add(&mut self, t: &RawTable, c: Cols, i: usize, row: usize) -> Result<(), LoadError> {
+        let r = decode(t, c, i, row)?;
+        self.person_rows += usize::from(r.person.is_some());
+        self.workers = self.workers.saturating_add(r.count);
+        let (Some(from), Some(to)) = (self.index.position(&r.from), self.index.position(&r.to)) else {
+            if self.dangling.is_none() {
+                let (column, value) =
+                    if self.index.position(&r.from).is_none() { ("from_firm", &r.from) } else { ("to_firm", &r.to) };
+                self.dangling = Some(self.index.dangling(self.path, row + 1, column, value));
+            }
+            return Ok(());
+        };
+        let key = (firm_u32(from), firm_u32(to), r.year);
+        match self.seen.entry(key) {
+            Entry::Vacant(e) => {
+                let n = u32::try_from(self.groups.len())
+                    .map_err(|_| bad(t, row, "year", "more than 2^32 distinct (from_firm, to_firm, year)"))?;
+                e.insert(n);
+                self.groups.push(Group {
+                    from: key.0,
+                    to: key.1,
+                    year: r.year,
+                    count: r.count,
+                    person: r.person.map(|p| p.into()),
+                });
+            }
+            Entry::Occupied(e) => {
+                let g = &mut self.groups[*e.get() as usize];
+                g.person = None;
+                g.count = g.count.checked_add(r.count).ok_or_else(|| {
+                    let message =
+                        format!("the counts of ({}, {}, {}) sum to more than {}", r.from, r.to, r.year, u64::MAX);
+                    bad(t, row, "count", message)
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The aggregated table, once the whole file (`rows` data rows) is read.
+    fn finish(self, rows: usize, firms: &[Firm]) -> Result<Aggregated, LoadError> {
+        if let Some(e) = self.dangling {
+            return Err(e);
+        }
+        drop(self.seen);
+        let input =
+            MovesInput { rows, person_rows: self.person_rows, workers: self.workers, aggregated: self.groups.len() };
+        let moves = self
+            .groups
+            .into_iter()
+            .map(|g| WorkerMove {
+                from_firm: firms[g.from as usize].firm_id.clone(),
+                to_firm: firms[g.to as usize].firm_id.clone(),
+                year: g.year,
+                count: g.count,
+                person_id: g.person.map(String::from),
+            })
+            .collect();
+        Ok(Aggregated { moves, input })
+    }
+}
+
+/// A firm position as stored in the aggregation keys.
+fn firm_u32(pos: usize) -> u32 {
+    u32::try_from(pos).unwrap_or_else(|_| unreachable!("more than 2^32 firms"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tables::{FirmKind, Ownership};
+    use crate::write::{ColumnData, TableData, write_table};
+
+    type Triple = (String, String, i32, u64, Option<String>);
+
+    fn firms() -> Vec<Firm> {
+        ["A", "B", "C"]
+            .iter()
+            .map(|id| Firm {
+                firm_id: (*id).into(),
+                name: (*id).into(),
+                kind: FirmKind::Domestic,
+                group_id: (*id).into(),
+                province: None,
+                ownership: Ownership::Private,
+            })
+            .collect()
+    }
+
+    /// Load `path` with pieces of `chunk` bytes / `batch` rows; errors as
+    /// their message with the folder removed.
+    fn load_file(path: &Path, format: TableFormat, chunk: usize, batch: usize) -> Result<Aggregated, String> {
+        let firms = firms();
+        let index = FirmIndex::new(&firms, Path::new("firms.csv"));
+        load_with(path, format, &firms, &index, chunk, batch)
+            .map_err(|e| e.to_string().replace(&format!("{}/", path.parent().unwrap().display()), ""))
+    }
+
+    /// Load `bytes` as `worker_moves.csv` with pieces of `chunk` bytes.
+    fn load_csv(bytes: impl AsRef<[u8]>, chunk: usize) -> Result<Aggregated, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("worker_moves.csv");
+        std::fs::write(&path, bytes).unwrap();
+        load_file(&path, TableFormat::Csv, chunk, 1)
+    }
+
+    fn triples(a: &Aggregated) -> Vec<Triple> {
+        a.moves
+            .iter()
+            .map(|m| (m.from_firm.0.clone(), m.to_firm.0.clone(), m.year, m.count, m.person_id.clone()))
+            .collect()
+    }
+
+    fn t(from: &str, to: &str, year: i32, count: u64, person: Option<&str>) -> Triple {
+        (from.into(), to.into(), year, count, person.map(Into::into))
+    }
+
+    const PERSONS: &str = "from_firm,to_firm,year,person_id\n\
+        A,B,2001,p1\n\
+        B,C,2002,p2\n\
+        A,B,2001,p3\n\
+        C,A,2003,p4\n\
+        A,B,2001,p5\n\
+        A,B,2002,p6\n";
+
+    #[test]
+    fn duplicates_are_summed_in_first_seen_order_for_any_chunk_size() {
+        for chunk in [1, 7, 30, 1 << 20] {
+            let a = load_csv(PERSONS, chunk).unwrap();
+            assert_eq!(
+                triples(&a),
+                [
+                    t("A", "B", 2001, 3, None),
+                    t("B", "C", 2002, 1, Some("p2")),
+                    t("C", "A", 2003, 1, Some("p4")),
+                    t("A", "B", 2002, 1, Some("p6")),
+                ],
+                "chunk {chunk}"
+            );
+            assert_eq!(a.input, MovesInput { rows: 6, person_rows: 6, workers: 6, aggregated: 4 });
+        }
+    }
+
+    #[test]
+    fn count_column_defaults_to_one_and_is_summed() {
+        let a = load_csv("from_firm,to_firm,year,count\nA,B,2001,3\nA,B,2001,\nB,A,2001,\nA,B,2001,4\n", 5).unwrap();
+        assert_eq!(triples(&a), [t("A", "B", 2001, 8, None), t("B", "A", 2001, 1, None)]);
+        assert_eq!(a.input, MovesInput { rows: 4, person_rows: 0, workers: 9, aggregated: 2 });
+        // Columns in any order; no count column.
+        let a = load_csv("year,to_firm,from_firm\n2001,B,A\n", 5).unwrap();
+        assert_eq!(triples(&a), [t("A", "B", 2001, 1, None)]);
+    }
+
+    #[test]
+    fn header_only_crlf_bom_quotes_and_no_final_newline() {
+        let a = load_csv("from_firm,to_firm,year\n", 1).unwrap();
+        assert!(a.moves.is_empty() && a.input.rows == 0);
+        let a = load_csv("\u{feff}from_firm,to_firm,year\r\nA,B,2001\r\n\"A\", B ,2001", 1).unwrap();
+        assert_eq!(triples(&a), [t("A", "B", 2001, 2, None)]);
+        assert_eq!(a.input.rows, 2);
+    }
+
+    #[test]
+    fn error_rows_are_file_rows_whatever_the_chunk_size() {
+        const HEADER: &str = "from_firm,to_firm,year,count\n";
+        let body = "A,B,2001,2\n".repeat(50);
+        // Rows 1-50, then `line` as row 51, then rows 52-101.
+        let with = |line: &str| format!("{HEADER}{body}{line}\n{body}");
+        for chunk in [1, 13, 100, 1 << 20] {
+            let fails = |text: &str, expected: &str| {
+                assert_eq!(load_csv(text, chunk).err().unwrap(), expected, "chunk {chunk}");
+            };
+            fails(&with("A,B,2001,0"), "worker_moves.csv: row 51, column `count`: count must be at least 1, found 0");
+            fails(&with("A,B,2001,-2"), "worker_moves.csv: row 51, column `count`: count must be at least 1, found -2");
+            fails(&with("A,B,2001,x"), "worker_moves.csv: row 51, column `count`: expected an integer, found `x`");
+            fails(
+                &with("A,B,1800,1"),
+                "worker_moves.csv: row 51, column `year`: year 1800 is out of range [1900, 2100]",
+            );
+            fails(
+                &with("A,A,2001,1"),
+                "worker_moves.csv: row 51, column `to_firm`: to_firm equals from_firm (`A`); a move joins two different firms",
+            );
+            fails(&with(",B,2001,1"), "worker_moves.csv: row 51, column `from_firm`: empty cell; a value is required");
+            fails(
+                &with("A,Z,2001,1"),
+                "worker_moves.csv: row 51, column `to_firm`: `Z` not found (no such firm_id in firms.csv)",
+            );
+            fails(&with("A,B"), "worker_moves.csv: row 51 has 2 fields, but the header has 4");
+            fails(&with(""), "worker_moves.csv: row 51 is a blank line; remove it");
+            fails(&with("A,B,2001,\"1"), "worker_moves.csv: row 51: a quoted field is never closed");
+            let mut bytes = with("A,B,2001,1").into_bytes();
+            let at = HEADER.len() + body.len() + 2;
+            bytes[at] = 0xff;
+            assert_eq!(load_csv(&bytes, chunk).err().unwrap(), "worker_moves.csv: row 51 is not valid UTF-8");
+
+            // Precedence as when the file is read whole: a dangling reference
+            // (row 51) < a bad cell (row 102) < bad UTF-8 (row 153) < a
+            // structural defect (row 204), whatever comes first.
+            let dangling = format!("{HEADER}{body}Z,B,2001,1\n{body}");
+            let cell = format!("{dangling}A,B,x,1\n{body}");
+            fails(&cell, "worker_moves.csv: row 102, column `year`: expected an integer, found `x`");
+            let mut utf8 = format!("{cell}A,B,2001,1\n{body}").into_bytes();
+            let at = cell.len() + 2;
+            utf8[at] = 0xff;
+            assert_eq!(load_csv(&utf8, chunk).err().unwrap(), "worker_moves.csv: row 153 is not valid UTF-8");
+            utf8.extend_from_slice(b"A,B\n");
+            assert_eq!(
+                load_csv(&utf8, chunk).err().unwrap(),
+                "worker_moves.csv: row 204 has 2 fields, but the header has 4"
+            );
+        }
+    }
+
+    #[test]
+    fn header_errors_are_those_of_every_table() {
+        assert_eq!(
+            load_csv("from_firm,year\nA,2001\n", 1).err().unwrap(),
+            "worker_moves.csv: missing column `to_firm`"
+        );
+        assert_eq!(
+            load_csv("from_firm,to_firm,year,n\nA,B,2001,1\n", 1).err().unwrap(),
+            "worker_moves.csv: unexpected column `n` (allowed: from_firm, to_firm, year, count, person_id)"
+        );
+        assert!(load_csv("", 1).err().unwrap().starts_with("worker_moves.csv: "));
+        assert_eq!(load_csv("\n", 1).err().unwrap(), "worker_moves.csv: the header line is empty");
+    }
+
+    #[test]
+    fn count_overflow_is_an_error() {
+        let text = format!("from_firm,to_firm,year,count\nA,B,2001,{}\nA,B,2001,1\n", i64::MAX);
+        let a = load_csv(&text, 1).unwrap();
+        assert_eq!(a.moves[0].count, i64::MAX as u64 + 1);
+        let text = format!("{text}A,B,2001,{}\n", i64::MAX);
+        assert_eq!(load_csv(&text, 1).unwrap().moves[0].count, u64::MAX);
+        assert_eq!(
+            load_csv(format!("{text}A,B,2001,1\n"), 1).err().unwrap(),
+            format!(
+                "worker_moves.csv: row 4, column `count`: the counts of (A, B, 2001) sum to more than {}",
+                u64::MAX
+            )
+        );
+    }
+
+    #[test]
+    fn parquet_in_small_batches() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("worker_moves.parquet");
+        let text = |v: &[&str]| ColumnData::Text(v.iter().map(|s| (!s.is_empty()).then(|| (*s).to_owned())).collect());
+        let table = TableData::default()
+            .with("from_firm", text(&["A", "B", "A", "C"]))
+            .with("to_firm", text(&["B", "C", "B", "A"]))
+            .with("year", ColumnData::Int(vec![Some(2001), Some(2002), Some(2001), Some(2003)]))
+            .with("person_id", text(&["p1", "p2", "", "p4"]));
+        write_table(&path, &table, TableFormat::Parquet).unwrap();
+        for batch in [1, 3, 100] {
+            let a = load_file(&path, TableFormat::Parquet, 1, batch).unwrap();
+            assert_eq!(
+                triples(&a),
+                [t("A", "B", 2001, 2, None), t("B", "C", 2002, 1, Some("p2")), t("C", "A", 2003, 1, Some("p4"))]
+            );
+            assert_eq!(a.input, MovesInput { rows: 4, person_rows: 3, workers: 4, aggregated: 3 });
+        }
+        let table = TableData::default()
+            .with("from_firm", text(&["A", "A", "A"]))
+            .with("to_firm", text(&["B", "B", "B"]))
+            .with("year", ColumnData::Int(vec![Some(2001), Some(2001), Some(3001)]));
+        write_table(&path, &table, TableFormat::Parquet).unwrap();
+        for batch in [1, 2, 100] {
+            assert_eq!(
+                load_file(&path, TableFormat::Parquet, 1, batch).err().unwrap(),
+                "worker_moves.parquet: row 3, column `year`: year 3001 is out of range [1900, 2100]"
+            );
+        }
+    }
+}

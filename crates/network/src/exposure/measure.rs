@@ -1,0 +1,677 @@
+//! Channel-weighted exposure measures (SPEC §3, "General channel exposure"):
+//!
+//! ```text
+//! Exposure^c_{d,k,t} = Σ_j w^c_{d,j,t} · Q_{j,k,t}
+//! ```
+//!
+//! for a focal domestic unit `d`, quality dimension `k`, year `t`, channel
+//! `c`, summed over the JV units `j` observed in year `t`.
+//!
+//! Owns [`Level`], [`Channel`], [`Flow`], [`Weights`], [`QualitySource`],
+//! [`ExposureConfig`], the output [`ExposurePanel`] / [`PairWeights`] /
+//! [`ExposureDiagnostics`], the entry point [`compute_exposure`] and the
+//! kernel [`exposure_from_weights`].
+//!
+//! Imports only `io::tables`, `ids` and this layer's error; never `estimate`,
+//! never polars. (`graph::Channel` describes graph edges — ownership,
+//! production, located-in — not weights between a domestic and a JV unit, so
+//! this module has its own [`Channel`].)
+//!
+//! Conventions (all documented choices):
+//! - *Units.* Firm level: focal units are firms of kind `domestic`, JV units
+//!   firms of kind `jv`. Model level: focal units are models of domestic
+//!   firms, JV units models of JV firms. Models of foreign parents are ignored.
+//! - *Observed.* A JV unit is observed in year `t` when it has at least one
+//!   quality value in `t` (a JV firm: when any of its models has one).
+//!   `Q_{j,k,t}` is the model's value (model level) or the mean over the
+//!   firm's models with a value in `(k, t)` (firm level). A JV unit observed
+//!   in `t` but without a value in `(k, t)` contributes nothing to that sum
+//!   (its weight still counts in the row total of [`Weights::Row`]).
+//! - *Rows.* The panel has one row per focal `(d, k, t)` with a quality value
+//!   (firm level: any of the firm's models has one), so at model level the
+//!   panel has exactly as many rows as the focal models' quality rows.
+//! - *Lag.* `lag = L` means flows up to year `t − L` ([`Flow::Cumulative`]) or
+//!   in year `t − L` exactly ([`Flow::Annual`]); [`Flow::Pooled`] ignores it.
+//!   [`ExposureConfig::default`] uses `L = 1`.
+//! - *Affiliation* and *supplier overlap* are time-invariant (the group table
+//!   and pooled supplier sets have no years).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use rayon::prelude::*;
+
+use super::ExposureError;
+use spillnet_io::ids::{FirmId, ModelId, SupplierId};
+use spillnet_io::tables::{Dataset, FirmKind, SupplierTarget};
+
+/// Which units the exposure is measured for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Level {
+    /// `d` = domestic firm, `j` = JV firm; `Q` = mean score of the firm's models.
+    Firm,
+    /// `d` = domestic model, `j` = JV model; `Q` = the model's score.
+    Model,
+}
+
+/// A channel through which a focal unit is exposed to a JV unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Channel {
+    /// `w = 1` when the focal firm's `group_id` equals the group of a domestic
+    /// parent of the JV firm (from `jv_links`), else 0.
+    Affiliation,
+    /// `w` = workers who moved from the JV firm to the focal firm, over the
+    /// window set by [`Flow`] and the lag.
+    WorkerFlow,
+    /// `w` = number of distinct suppliers the two units share (pooled sets;
+    /// a supplier row that targets a firm counts for each of its models).
+    SupplierOverlap,
+    /// `w = 1` when both firms have the same (non-null) province, else 0.
+    Geography,
+}
+
+impl Channel {
+    /// All channels, in output order.
+    pub const ALL: [Channel; 4] =
+        [Channel::Affiliation, Channel::WorkerFlow, Channel::SupplierOverlap, Channel::Geography];
+
+    /// Snake-case name used for output columns.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Affiliation => "affiliation",
+            Channel::WorkerFlow => "worker_flow",
+            Channel::SupplierOverlap => "supplier_overlap",
+            Channel::Geography => "geography",
+        }
+    }
+}
+
+/// Time window of worker flows counted in [`Channel::WorkerFlow`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Flow {
+    /// All years pooled (lag ignored).
+    Pooled,
+    /// Years `≤ t − lag`.
+    Cumulative,
+    /// Year `t − lag` only.
+    Annual,
+}
+
+/// Transformation of the raw channel weights before summing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Weights {
+    /// Use `w` as is.
+    Raw,
+    /// `w / Σ_j w` over the JV units observed in `t`; a zero total gives
+    /// exposure 0 (counted in [`ExposureDiagnostics::zero_weight_rows`]).
+    Row,
+    /// `ln(1 + w)`.
+    Log1p,
+}
+
+/// One externally supplied quality value (e.g. a relative strength).
+#[derive(Debug, Clone, PartialEq)]
+pub struct QualityValue {
+    /// The model.
+    pub model_id: ModelId,
+    /// Quality dimension.
+    pub dimension: String,
+    /// Year.
+    pub year: i32,
+    /// Value; must be finite.
+    pub value: f64,
+}
+
+/// Where `Q` (and the set of focal rows) comes from.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum QualitySource {
+    /// The raw scores of `Dataset::quality`.
+    #[default]
+    Raw,
+    /// These values instead (one per (model, dimension, year); every model
+    /// must exist in `Dataset::models`).
+    Override(Vec<QualityValue>),
+    /// Relative strengths (step 1 of the study: scores net of model×year and
+    /// segment×dimension×year effects). This layer cannot compute them (they
+    /// need the estimation engine): the application resolves this variant
+    /// into [`QualitySource::Override`] first, and [`compute_exposure`]
+    /// rejects it unresolved.
+    Relative,
+}
+
+/// What to compute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExposureConfig {
+    /// Firm or model level.
+    pub level: Level,
+    /// Channels, one output column each (in this order; no duplicates, not empty).
+    pub channels: Vec<Channel>,
+    /// Weight transformation.
+    pub weights: Weights,
+    /// Worker-flow window.
+    pub flow: Flow,
+    /// Flow lag `L` (flows up to / in `t − L`).
+    pub lag: u32,
+    /// Also return the [`PairWeights`] table.
+    pub pair_weights: bool,
+    /// Source of `Q`.
+    pub quality: QualitySource,
+}
+
+impl Default for ExposureConfig {
+    /// Model level, all channels, raw weights, cumulative flows with lag 1,
+    /// no pair table, raw scores.
+    fn default() -> Self {
+        Self {
+            level: Level::Model,
+            channels: Channel::ALL.to_vec(),
+            weights: Weights::Raw,
+            flow: Flow::Cumulative,
+            lag: 1,
+            pair_weights: false,
+            quality: QualitySource::Raw,
+        }
+    }
+}
+
+/// Long exposure table, sorted by (unit, dimension, year).
+///
+/// Shapes: `unit`, `dimension`, `year` have `n_rows` entries; `values` has
+/// one column per entry of `channels`, each with `n_rows` entries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExposurePanel {
+    /// Level of the units.
+    pub level: Level,
+    /// Channels, in column order.
+    pub channels: Vec<Channel>,
+    /// Focal unit id (firm id or model id).
+    pub unit: Vec<String>,
+    /// Quality dimension.
+    pub dimension: Vec<String>,
+    /// Year.
+    pub year: Vec<i32>,
+    /// `values[c][r]`: exposure through `channels[c]` of row `r`.
+    pub values: Vec<Vec<f64>>,
+    /// The (transformed) pair weights, when requested.
+    pub pairs: Option<PairWeights>,
+    /// Counts.
+    pub diagnostics: ExposureDiagnostics,
+}
+
+impl ExposurePanel {
+    /// Number of rows.
+    pub fn n_rows(&self) -> usize {
+        self.unit.len()
+    }
+
+    /// The column of one channel, if it was requested.
+    pub fn column(&self, channel: Channel) -> Option<&[f64]> {
+        self.channels.iter().position(|&c| c == channel).map(|i| self.values[i].as_slice())
+    }
+}
+
+/// Transformed weights `w^c_{d,j,t}` for every focal unit `d` observed in `t`
+/// and every JV unit `j` observed in `t`, sorted by (focal, jv, year).
+///
+/// Shapes: `focal`, `jv`, `year` have `n_pairs` entries; `values[c]` has
+/// `n_pairs` entries for each channel of [`ExposurePanel::channels`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PairWeights {
+    /// Focal unit id.
+    pub focal: Vec<String>,
+    /// JV unit id.
+    pub jv: Vec<String>,
+    /// Year.
+    pub year: Vec<i32>,
+    /// `values[c][p]`: weight of pair `p` through channel `c`.
+    pub values: Vec<Vec<f64>>,
+}
+
+/// Counts returned with a panel.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ExposureDiagnostics {
+    /// Focal units with at least one row.
+    pub focal_units: usize,
+    /// JV units observed in at least one year.
+    pub jv_units: usize,
+    /// Panel rows.
+    pub rows: usize,
+    /// Per channel (in [`ExposurePanel::channels`] order): rows whose raw
+    /// weights over the JV units observed in `t` sum to zero.
+    pub zero_weight_rows: Vec<usize>,
+}
+
+/// The kernel: `Σ_j weights[j] · quality[j]`, skipping `j` whose quality is
+/// missing (non-finite, e.g. NaN). Summation in index order (deterministic).
+///
+/// # Errors
+/// [`ExposureError::Data`] when the slices have different lengths.
+///
+/// Complexity: O(J).
+pub fn exposure_from_weights(weights: &[f64], quality: &[f64]) -> Result<f64, ExposureError> {
+    if weights.len() != quality.len() {
+        return Err(ExposureError::Data(format!(
+            "exposure_from_weights: {} weights but {} quality values",
+            weights.len(),
+            quality.len()
+        )));
+    }
+    Ok(dot_skip_missing(weights, quality))
+}
+
+fn dot_skip_missing(weights: &[f64], quality: &[f64]) -> f64 {
+    weights.iter().zip(quality).filter(|(_, q)| q.is_finite()).map(|(w, q)| w * q).sum()
+}
+
+/// One unit (focal or JV): id and index of its firm in `Dataset::firms`.
+struct Unit {
+    id: String,
+    firm: usize,
+    /// Pooled supplier set.
+    suppliers: BTreeSet<SupplierId>,
+}
+
+/// Quality of a set of units on a (dimension × year) grid.
+struct Grid {
+    /// `q[u][y * n_dims + k]`, NaN when missing.
+    q: Vec<Vec<f64>>,
+}
+
+/// Compute channel exposures for a dataset.
+///
+/// # Arguments
+/// - `data`: validated tables.
+/// - `cfg`: level, channels, weights, flow window, lag, quality source.
+///
+/// # Returns
+/// The [`ExposurePanel`]; deterministic (independent of the rayon thread
+/// count: each focal unit is computed sequentially and results are
+/// collected in unit order).
+///
+/// # Errors
+/// [`ExposureError::Data`] for an empty or repeated channel list, a model or
+/// flow referring to an unknown firm, an override naming an unknown model,
+/// a non-finite or duplicated override value.
+///
+/// Complexity: O(D · Y · J · C + rows · J) time, O(J · K · Y) extra memory.
+pub fn compute_exposure(data: &Dataset, cfg: &ExposureConfig) -> Result<ExposurePanel, ExposureError> {
+    if cfg.channels.is_empty() {
+        return Err(ExposureError::Data("no exposure channel requested".into()));
+    }
+    let uniq: BTreeSet<Channel> = cfg.channels.iter().copied().collect();
+    if uniq.len() != cfg.channels.len() {
+        return Err(ExposureError::Data("an exposure channel is requested twice".into()));
+    }
+    let firm_pos: HashMap<&FirmId, usize> = data.firms.iter().enumerate().map(|(i, f)| (&f.firm_id, i)).collect();
+    let mut model_firm: HashMap<&ModelId, usize> = HashMap::new();
+    for (i, m) in data.models.iter().enumerate() {
+        let f = *firm_pos.get(&m.firm_id).ok_or_else(|| {
+            ExposureError::Data(format!("models row {}: firm_id {} is not in firms", i + 1, m.firm_id))
+        })?;
+        model_firm.insert(&m.model_id, f);
+    }
+
+    // Quality values: (model, dimension, year, value).
+    let values: Vec<(&ModelId, &str, i32, f64)> = match &cfg.quality {
+        QualitySource::Raw => {
+            data.quality.iter().map(|q| (&q.model_id, q.dimension.as_str(), q.year, q.score)).collect()
+        }
+        QualitySource::Relative => {
+            return Err(ExposureError::Data(
+                "relative strengths must be computed before the exposure (resolve QualitySource::Relative into Override)"
+                    .into(),
+            ));
+        }
+        QualitySource::Override(v) => {
+            let mut seen = BTreeSet::new();
+            for (i, q) in v.iter().enumerate() {
+                if !model_firm.contains_key(&q.model_id) {
+                    return Err(ExposureError::Data(format!(
+                        "quality override row {}: model_id {} is not in models",
+                        i + 1,
+                        q.model_id
+                    )));
+                }
+                if !q.value.is_finite() {
+                    return Err(ExposureError::Data(format!(
+                        "quality override row {}: value {} is not finite",
+                        i + 1,
+                        q.value
+                    )));
+                }
+                if !seen.insert((&q.model_id, q.dimension.as_str(), q.year)) {
+                    return Err(ExposureError::Data(format!(
+                        "quality override row {}: duplicate value for ({}, {}, {})",
+                        i + 1,
+                        q.model_id,
+                        q.dimension,
+                        q.year
+                    )));
+                }
+            }
+            v.iter().map(|q| (&q.model_id, q.dimension.as_str(), q.year, q.value)).collect()
+        }
+    };
+    let dims: Vec<&str> = values.iter().map(|v| v.1).collect::<BTreeSet<_>>().into_iter().collect();
+    let years: Vec<i32> = values.iter().map(|v| v.2).collect::<BTreeSet<_>>().into_iter().collect();
+    let dim_ix: HashMap<&str, usize> = dims.iter().enumerate().map(|(i, d)| (*d, i)).collect();
+    let year_ix: HashMap<i32, usize> = years.iter().enumerate().map(|(i, y)| (*y, i)).collect();
+    let (n_dims, n_years) = (dims.len(), years.len());
+
+    // Supplier sets per model and per firm (pooled).
+    let mut model_sup: HashMap<&ModelId, BTreeSet<SupplierId>> = HashMap::new();
+    let mut firm_sup: HashMap<usize, BTreeSet<SupplierId>> = HashMap::new();
+    for s in &data.suppliers {
+        match &s.target {
+            SupplierTarget::Model(m) => {
+                model_sup.entry(m).or_default().insert(s.supplier_id.clone());
+            }
+            SupplierTarget::Firm(f) => {
+                if let Some(&fp) = firm_pos.get(f) {
+                    firm_sup.entry(fp).or_default().insert(s.supplier_id.clone());
+                }
+            }
+        }
+    }
+    let sup_of_model = |m: &ModelId, f: usize| -> BTreeSet<SupplierId> {
+        let mut s = model_sup.get(m).cloned().unwrap_or_default();
+        if let Some(fs) = firm_sup.get(&f) {
+            s.extend(fs.iter().cloned());
+        }
+        s
+    };
+
+    // Units and their quality grids.
+    let kind_of = |f: usize| data.firms[f].kind;
+    let (focal, jv, focal_grid, jv_grid) = match cfg.level {
+        Level::Model => {
+            let mut focal = Vec::new();
+            let mut jv = Vec::new();
+            let mut ix: HashMap<&ModelId, (bool, usize)> = HashMap::new();
+            let mut models: Vec<_> = data.models.iter().collect();
+            models.sort_by(|a, b| a.model_id.cmp(&b.model_id));
+            for m in models {
+                let f = model_firm[&m.model_id];
+                let u = Unit { id: m.model_id.0.clone(), firm: f, suppliers: sup_of_model(&m.model_id, f) };
+                match kind_of(f) {
+                    FirmKind::Domestic => {
+                        ix.insert(&m.model_id, (true, focal.len()));
+                        focal.push(u);
+                    }
+                    FirmKind::Jv => {
+                        ix.insert(&m.model_id, (false, jv.len()));
+                        jv.push(u);
+                    }
+                    FirmKind::Foreign => {}
+                }
+            }
+            let mut fg = Grid { q: vec![vec![f64::NAN; n_dims * n_years]; focal.len()] };
+            let mut jg = Grid { q: vec![vec![f64::NAN; n_dims * n_years]; jv.len()] };
+            for &(m, d, y, v) in &values {
+                if let Some(&(is_focal, u)) = ix.get(m) {
+                    let cell = year_ix[&y] * n_dims + dim_ix[d];
+                    if is_focal { fg.q[u][cell] = v } else { jg.q[u][cell] = v }
+                }
+            }
+            (focal, jv, fg, jg)
+        }
+        Level::Firm => {
+            let mut firms: Vec<usize> = (0..data.firms.len()).collect();
+            firms.sort_by(|&a, &b| data.firms[a].firm_id.cmp(&data.firms[b].firm_id));
+            let mut focal = Vec::new();
+            let mut jv = Vec::new();
+            let mut ix: HashMap<usize, (bool, usize)> = HashMap::new();
+            for f in firms {
+                let mut sup = firm_sup.get(&f).cloned().unwrap_or_default();
+                for m in data.models.iter().filter(|m| model_firm[&m.model_id] == f) {
+                    if let Some(s) = model_sup.get(&m.model_id) {
+                        sup.extend(s.iter().cloned());
+                    }
+                }
+                let u = Unit { id: data.firms[f].firm_id.0.clone(), firm: f, suppliers: sup };
+                match kind_of(f) {
+                    FirmKind::Domestic => {
+                        ix.insert(f, (true, focal.len()));
+                        focal.push(u);
+                    }
+                    FirmKind::Jv => {
+                        ix.insert(f, (false, jv.len()));
+                        jv.push(u);
+                    }
+                    FirmKind::Foreign => {}
+                }
+            }
+            let cells = n_dims * n_years;
+            let mut sum_f = vec![vec![0.0; cells]; focal.len()];
+            let mut cnt_f = vec![vec![0u32; cells]; focal.len()];
+            let mut sum_j = vec![vec![0.0; cells]; jv.len()];
+            let mut cnt_j = vec![vec![0u32; cells]; jv.len()];
+            for &(m, d, y, v) in &values {
+                let f = model_firm[m];
+                if let Some(&(is_focal, u)) = ix.get(&f) {
+                    let cell = year_ix[&y] * n_dims + dim_ix[d];
+                    let (s, c) = if is_focal { (&mut sum_f, &mut cnt_f) } else { (&mut sum_j, &mut cnt_j) };
+                    s[u][cell] += v;
+                    c[u][cell] += 1;
+                }
+            }
+            let mean = |s: Vec<Vec<f64>>, c: Vec<Vec<u32>>| Grid {
+                q: s.into_iter()
+                    .zip(c)
+                    .map(|(s, c)| {
+                        s.into_iter().zip(c).map(|(s, c)| if c == 0 { f64::NAN } else { s / c as f64 }).collect()
+                    })
+                    .collect(),
+            };
+            (focal, jv, mean(sum_f, cnt_f), mean(sum_j, cnt_j))
+        }
+    };
+
+    // JV observed per year.
+    let observed = |g: &Grid, u: usize, y: usize| g.q[u][y * n_dims..(y + 1) * n_dims].iter().any(|v| v.is_finite());
+    let jv_obs: Vec<Vec<bool>> =
+        (0..n_years).map(|y| (0..jv.len()).map(|j| observed(&jv_grid, j, y)).collect()).collect();
+    // Quality columns per (year, dim): jv_col[y * n_dims + k][j].
+    let jv_col: Vec<Vec<f64>> = (0..n_dims * n_years).map(|cell| jv_grid.q.iter().map(|q| q[cell]).collect()).collect();
+
+    // Worker flows: (from firm, to firm) → year → workers.
+    let mut flows: HashMap<(usize, usize), BTreeMap<i32, u64>> = HashMap::new();
+    for (i, w) in data.worker_moves.iter().enumerate() {
+        let from = *firm_pos.get(&w.from_firm).ok_or_else(|| {
+            ExposureError::Data(format!("worker_moves row {}: from_firm {} is not in firms", i + 1, w.from_firm))
+        })?;
+        let to = *firm_pos.get(&w.to_firm).ok_or_else(|| {
+            ExposureError::Data(format!("worker_moves row {}: to_firm {} is not in firms", i + 1, w.to_firm))
+        })?;
+        *flows.entry((from, to)).or_default().entry(w.year).or_default() += w.count;
+    }
+    let lag = i64::from(cfg.lag);
+    let flow_weight = |from: usize, to: usize, t: i32| -> f64 {
+        let Some(by_year) = flows.get(&(from, to)) else { return 0.0 };
+        let cut = i64::from(t) - lag;
+        let total: u64 = match cfg.flow {
+            Flow::Pooled => by_year.values().sum(),
+            Flow::Cumulative => by_year.iter().filter(|(y, _)| i64::from(**y) <= cut).map(|(_, c)| c).sum(),
+            Flow::Annual => by_year.iter().filter(|(y, _)| i64::from(**y) == cut).map(|(_, c)| c).sum(),
+        };
+        total as f64
+    };
+
+    // Domestic-parent groups of each JV firm.
+    let mut jv_groups: HashMap<usize, BTreeSet<&str>> = HashMap::new();
+    for (i, l) in data.jv_links.iter().enumerate() {
+        let jvf = *firm_pos
+            .get(&l.jv_id)
+            .ok_or_else(|| ExposureError::Data(format!("jv_links row {}: jv_id {} is not in firms", i + 1, l.jv_id)))?;
+        let dp = *firm_pos.get(&l.domestic_parent).ok_or_else(|| {
+            ExposureError::Data(format!(
+                "jv_links row {}: domestic_parent {} is not in firms",
+                i + 1,
+                l.domestic_parent
+            ))
+        })?;
+        jv_groups.entry(jvf).or_default().insert(data.firms[dp].group_id.as_str());
+    }
+
+    let n_ch = cfg.channels.len();
+    // Per focal unit: rows (k, y, values per channel), zero counts, pair rows.
+    struct UnitOut {
+        rows: Vec<(usize, usize, Vec<f64>)>,
+        zeros: Vec<usize>,
+        pairs: Vec<(usize, usize, Vec<f64>)>,
+    }
+    let per_unit: Vec<UnitOut> = focal
+        .par_iter()
+        .enumerate()
+        .map(|(d, du)| {
+            let fd = &data.firms[du.firm];
+            // Time-invariant weights per channel and JV unit.
+            let static_w: Vec<Vec<f64>> = cfg
+                .channels
+                .iter()
+                .map(|&c| {
+                    jv.iter()
+                        .map(|ju| match c {
+                            Channel::Affiliation => f64::from(u8::from(
+                                jv_groups.get(&ju.firm).is_some_and(|g| g.contains(fd.group_id.as_str())),
+                            )),
+                            Channel::SupplierOverlap => du.suppliers.intersection(&ju.suppliers).count() as f64,
+                            Channel::Geography => {
+                                let fj = &data.firms[ju.firm];
+                                f64::from(u8::from(fd.province.is_some() && fd.province == fj.province))
+                            }
+                            Channel::WorkerFlow => 0.0,
+                        })
+                        .collect()
+                })
+                .collect();
+            let mut out = UnitOut { rows: Vec::new(), zeros: vec![0; n_ch], pairs: Vec::new() };
+            let mut by_year: Vec<Option<Vec<Vec<f64>>>> = vec![None; n_years];
+            let mut totals_zero: Vec<Vec<bool>> = vec![Vec::new(); n_years];
+            for (y, slot) in by_year.iter_mut().enumerate() {
+                if !observed(&focal_grid, d, y) {
+                    continue;
+                }
+                let t = years[y];
+                let mut ws = Vec::with_capacity(n_ch);
+                let mut zs = Vec::with_capacity(n_ch);
+                for (ci, &c) in cfg.channels.iter().enumerate() {
+                    let mut w: Vec<f64> = (0..jv.len())
+                        .map(|j| {
+                            if !jv_obs[y][j] {
+                                0.0
+                            } else if c == Channel::WorkerFlow {
+                                flow_weight(jv[j].firm, du.firm, t)
+                            } else {
+                                static_w[ci][j]
+                            }
+                        })
+                        .collect();
+                    let total: f64 = w.iter().sum();
+                    zs.push(total == 0.0);
+                    match cfg.weights {
+                        Weights::Raw => {}
+                        Weights::Row => {
+                            if total != 0.0 {
+                                w.iter_mut().for_each(|x| *x /= total);
+                            }
+                        }
+                        Weights::Log1p => w.iter_mut().for_each(|x| *x = x.ln_1p()),
+                    }
+                    ws.push(w);
+                }
+                if cfg.pair_weights {
+                    for j in (0..jv.len()).filter(|&j| jv_obs[y][j]) {
+                        out.pairs.push((j, y, ws.iter().map(|w| w[j]).collect()));
+                    }
+                }
+                totals_zero[y] = zs;
+                *slot = Some(ws);
+            }
+            for k in 0..n_dims {
+                for (y, ws) in by_year.iter().enumerate() {
+                    let Some(ws) = ws else { continue };
+                    if !focal_grid.q[d][y * n_dims + k].is_finite() {
+                        continue;
+                    }
+                    let col = &jv_col[y * n_dims + k];
+                    let vals = ws.iter().map(|w| dot_skip_missing(w, col)).collect();
+                    for (ci, z) in totals_zero[y].iter().enumerate() {
+                        out.zeros[ci] += usize::from(*z);
+                    }
+                    out.rows.push((k, y, vals));
+                }
+            }
+            out.pairs.sort_by_key(|p| (p.0, p.1)); // JV units are sorted by id
+            out
+        })
+        .collect();
+
+    let mut panel = ExposurePanel {
+        level: cfg.level,
+        channels: cfg.channels.clone(),
+        unit: Vec::new(),
+        dimension: Vec::new(),
+        year: Vec::new(),
+        values: vec![Vec::new(); n_ch],
+        pairs: cfg.pair_weights.then(|| PairWeights { values: vec![Vec::new(); n_ch], ..Default::default() }),
+        diagnostics: ExposureDiagnostics {
+            jv_units: (0..jv.len()).filter(|&j| (0..n_years).any(|y| jv_obs[y][j])).count(),
+            zero_weight_rows: vec![0; n_ch],
+            ..Default::default()
+        },
+    };
+    for (d, out) in per_unit.into_iter().enumerate() {
+        if !out.rows.is_empty() {
+            panel.diagnostics.focal_units += 1;
+        }
+        for (ci, z) in out.zeros.iter().enumerate() {
+            panel.diagnostics.zero_weight_rows[ci] += z;
+        }
+        for (k, y, vals) in out.rows {
+            panel.unit.push(focal[d].id.clone());
+            panel.dimension.push(dims[k].to_owned());
+            panel.year.push(years[y]);
+            for (ci, v) in vals.into_iter().enumerate() {
+                panel.values[ci].push(v);
+            }
+        }
+        if let Some(p) = panel.pairs.as_mut() {
+            for (j, y, vals) in out.pairs {
+                p.focal.push(focal[d].id.clone());
+                p.jv.push(jv[j].id.clone());
+                p.year.push(years[y]);
+                for (ci, v) in vals.into_iter().enumerate() {
+                    p.values[ci].push(v);
+                }
+            }
+        }
+    }
+    panel.diagnostics.rows = panel.unit.len();
+    Ok(panel)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kernel_skips_missing_quality() {
+        let e = exposure_from_weights(&[1.0, 2.0, 3.0], &[0.5, f64::NAN, -1.0]).unwrap();
+        assert_eq!(e, 0.5 - 3.0);
+    }
+
+    #[test]
+    fn kernel_rejects_length_mismatch() {
+        let err = exposure_from_weights(&[1.0], &[1.0, 2.0]).unwrap_err();
+        assert!(err.to_string().contains("1 weights but 2 quality values"), "{err}");
+    }
+
+    #[test]
+    fn empty_or_repeated_channels_are_errors() {
+        let data = Dataset::default();
+        let cfg = ExposureConfig { channels: vec![], ..Default::default() };
+        assert!(compute_exposure(&data, &cfg).unwrap_err().to_string().contains("no exposure channel"));
+        let cfg = ExposureConfig { channels: vec![Channel::Geography, Channel::Geography], ..Default::default() };
+        assert!(compute_exposure(&data, &cfg).unwrap_err().to_string().contains("twice"));
+    }
+}

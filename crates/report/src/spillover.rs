@@ -1,0 +1,405 @@
+//! Formats a [`StudyResult`]: the study's report in text, Markdown or LaTeX
+//! (headline, one etable-style table per specification group, mediation,
+//! quantification, placebo, sample accounting), a long CSV of every
+//! coefficient, a JSON document (`headline`, `models`, `mediation`,
+//! `quantification`, `placebo`, `diagnostics`), the placebo draws as CSV and
+//! a histogram of them as SVG. Formats only: computes nothing.
+//! Imports `study` (result types) and its sibling `regression_table`.
+
+use std::fmt::Write as _;
+
+use serde_json::json;
+
+use super::regression_table::{ModelColumn, OutputFormat, model_json, render};
+use spillnet_study::{FittedSpec, PlaceboResult, SpecGroup, StudyResult};
+
+fn columns<'a>(models: &[&'a FittedSpec]) -> Vec<ModelColumn<'a>> {
+    models
+        .iter()
+        .map(|m| ModelColumn {
+            title: &m.spec.title,
+            fit: &m.fit,
+            inference: &m.inference,
+            lincoms: &m.lincoms,
+            boots: &m.boots,
+            n_missing: 0,
+        })
+        .collect()
+}
+
+fn groups(r: &StudyResult) -> Vec<(SpecGroup, Vec<&FittedSpec>)> {
+    SpecGroup::ALL
+        .into_iter()
+        .map(|g| (g, r.models.iter().filter(|m| m.spec.group == g).collect::<Vec<_>>()))
+        .filter(|(_, v)| !v.is_empty())
+        .collect()
+}
+
+fn f4(x: f64) -> String {
+    format!("{x:.4}")
+}
+
+/// Plain-language lines (shared by the text, Markdown and LaTeX reports).
+fn summary_lines(r: &StudyResult) -> Vec<String> {
+    let h = &r.headline;
+    let mut out = Vec::new();
+    let p = &r.pairs;
+    out.push(format!(
+        "Panel: {} same-year domestic–JV pair-years ({} distinct pairs, {} affiliated), {} dimensions, {} pair × dimension rows.",
+        p.pair_years, p.distinct_pairs, p.affiliated_distinct_pairs, r.panel.dimensions, r.panel.rows
+    ));
+    if r.panel.rows_missing_dimension > 0 {
+        out.push(format!(
+            "Excluded: {} pair × dimension slots where a model-year lacks that dimension.",
+            r.panel.rows_missing_dimension
+        ));
+    }
+    let o = &p.overlap_missing;
+    if o.rows > 0 {
+        out.push(format!(
+            "Supplier overlap undefined for {} pair-years ({} distinct pairs; models with < {} suppliers: {} domestic-only, {} JV-only, {} both); these rows are excluded from the mechanism specifications only.",
+            o.rows, o.distinct_pairs, o.min_suppliers, o.rows_domestic_short, o.rows_jv_short, o.rows_both_short
+        ));
+    }
+    let boot = h.p_boot.map(|p| format!(", wild-bootstrap p = {p:.4}")).unwrap_or_default();
+    out.push(format!(
+        "Headline spillover to affiliated same-segment pairs (β_SameGroup + β_SameSeg + β_SameGroup×SameSeg, baseline (2)): {} (SE {}, p = {:.4}{boot}; 95% CI [{}, {}]; N = {}).",
+        f4(h.estimate),
+        f4(h.se),
+        h.p,
+        f4(h.ci[0]),
+        f4(h.ci[1]),
+        h.nobs
+    ));
+    for m in &r.mediation {
+        out.push(format!(
+            "Mediation, {}: gap in mean z-score (affiliated − non-affiliated) {} × (β {} + β×SameGroup {}) / {} = {:.1}% (main effect only: {:.1}%).",
+            m.channel,
+            f4(m.gap_z),
+            f4(m.coef),
+            f4(m.coef_same_group),
+            f4(m.total),
+            100.0 * m.share,
+            100.0 * m.share_main_only
+        ));
+    }
+    if let Some(q) = &r.quantification {
+        out.push(format!(
+            "Quantification ({} survey, {} dimensions): |JV mean {:.1} − affiliated domestic {} level {:.1}| × {} = {:.1} fewer defects per 100 vehicles, {:.1}% of the affiliated domestic models' improvement {:.1} → {:.1} ({}–{}).",
+            q.survey,
+            q.dimensions,
+            q.jv_mean_defects,
+            q.start_year,
+            q.affiliated_start_defects,
+            f4(q.rho),
+            q.spillover_defects,
+            100.0 * q.share_of_improvement,
+            q.affiliated_start_defects,
+            q.affiliated_end_defects,
+            q.start_year,
+            q.end_year
+        ));
+    }
+    if let Some(pl) = &r.placebo {
+        out.push(placebo_line(pl));
+    }
+    out.push(format!(
+        "Inference: CRV1 two-way clustered by follower firm × survey and leader firm × survey (fixest's small-sample correction; t with min(G) − 1 df). Step 1 residualised {} JV and {} domestic quality rows.",
+        r.strengths.jv_rows, r.strengths.domestic_rows
+    ));
+    out
+}
+
+fn placebo_line(pl: &PlaceboResult) -> String {
+    let q = |p: f64| pl.quantiles.iter().find(|x| (x.0 - p).abs() < 1e-12).map_or(f64::NAN, |x| x.1);
+    format!(
+        "Placebo ({} draws at the {} level, seed {}; {} of {} units affiliated): real {} vs placebo median {}, 5–95% [{}, {}]; p (one-sided) = {:.4}, p (two-sided) = {:.4}{}.",
+        pl.options.draws,
+        pl.options.level,
+        pl.options.seed,
+        pl.affiliated_units,
+        pl.units,
+        f4(pl.real),
+        f4(q(0.5)),
+        f4(q(0.05)),
+        f4(q(0.95)),
+        pl.p_one_sided,
+        pl.p_two_sided,
+        if pl.undefined > 0 { format!(" ({} singular draws excluded)", pl.undefined) } else { String::new() }
+    )
+}
+
+fn sample_lines(models: &[&FittedSpec]) -> Vec<String> {
+    models
+        .iter()
+        .map(|m| {
+            let ex: Vec<String> = m.sample.excluded.iter().map(|(why, n)| format!("{n} {why}")).collect();
+            format!(
+                "{} {}: {} of {} rows{}",
+                m.spec.title,
+                m.spec.label,
+                m.sample.rows_out,
+                m.sample.rows_in,
+                if ex.is_empty() { String::new() } else { format!(" (excluded: {})", ex.join("; ")) }
+            )
+        })
+        .collect()
+}
+
+fn text_or_md(r: &StudyResult, md: bool) -> String {
+    let mut out = String::new();
+    let head = |s: &str, level: usize| {
+        if md { format!("{} {s}\n\n", "#".repeat(level)) } else { format!("{s}\n{}\n", "=".repeat(s.chars().count())) }
+    };
+    out.push_str(&head("Spillover study", 1));
+    for l in summary_lines(r) {
+        out.push_str(&if md { format!("- {l}\n") } else { format!("{l}\n") });
+    }
+    out.push('\n');
+    for (g, models) in groups(r) {
+        out.push_str(&head(&format!("{} ({})", g.caption(), g.as_str()), 2));
+        let fmt = if md { OutputFormat::Markdown } else { OutputFormat::Text };
+        out.push_str(&render(&columns(&models), fmt));
+        for l in sample_lines(&models) {
+            out.push_str(&if md { format!("- {l}\n") } else { format!("{l}\n") });
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn latex_text(s: &str) -> String {
+    s.replace('\\', "\\textbackslash{}")
+        .replace('_', "\\_")
+        .replace('%', "\\%")
+        .replace('&', "\\&")
+        .replace('#', "\\#")
+        .replace('×', "$\\times$")
+        .replace('β', "$\\beta$")
+        .replace('−', "-")
+        .replace('–', "--")
+        .replace('→', "$\\to$")
+}
+
+fn latex(r: &StudyResult) -> String {
+    let mut out = String::from("% spillnet spillover report\n\\section*{Spillover study}\n\\begin{itemize}\n");
+    for l in summary_lines(r) {
+        let _ = writeln!(out, "\\item {}", latex_text(&l));
+    }
+    out.push_str("\\end{itemize}\n\n");
+    for (g, models) in groups(r) {
+        let _ = writeln!(out, "\\begin{{table}}[htbp]\n\\centering\n\\caption{{{}}}", latex_text(g.caption()));
+        out.push_str(&render(&columns(&models), OutputFormat::Latex));
+        out.push_str("\\end{table}\n");
+        for l in sample_lines(&models) {
+            let _ = writeln!(out, "% {l}");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn csv(r: &StudyResult) -> String {
+    let mut out = String::from("spec,group,title,label,term,kind,estimate,se,t,p,ci_low,ci_high,nobs\n");
+    let q =
+        |s: &str| if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() };
+    for m in &r.models {
+        let rows = m.inference.coefs.iter().map(|c| (c, "coef")).chain(m.lincoms.iter().map(|l| (&l.row, "lincom")));
+        for (c, kind) in rows {
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{kind},{},{},{},{},{},{},{}",
+                m.spec.id,
+                m.spec.group,
+                m.spec.title,
+                q(&m.spec.label),
+                q(&c.name),
+                c.estimate,
+                c.se,
+                c.t,
+                c.p,
+                c.ci_low,
+                c.ci_high,
+                m.fit.nobs
+            );
+        }
+    }
+    out
+}
+
+fn json_doc(r: &StudyResult) -> String {
+    let models: Vec<serde_json::Value> = r
+        .models
+        .iter()
+        .map(|m| {
+            let col = columns(&[m]).remove(0);
+            let mut v = model_json(&col);
+            if let Some(o) = v.as_object_mut() {
+                o.insert("spec".into(), json!(m.spec.id));
+                o.insert("group".into(), json!(m.spec.group));
+                o.insert("label".into(), json!(m.spec.label));
+                o.insert("sample".into(), json!(m.spec.sample));
+                o.insert("rows".into(), json!(m.sample));
+            }
+            v
+        })
+        .collect();
+    let h = &r.headline;
+    let doc = json!({
+        "headline": {
+            "estimate": h.estimate,
+            "se": h.se,
+            "p": h.p,
+            "ci": h.ci,
+            "p_boot": h.p_boot,
+            "nobs": h.nobs,
+            "definition": "baseline (2): e_JV:SameGroup + e_JV:SameSeg + e_JV:SameGroup:SameSeg, CRV1 two-way clustered (firm_D^survey, firm_JV^survey), delta-method SE",
+        },
+        "models": models,
+        "mediation": r.mediation,
+        "quantification": r.quantification,
+        "placebo": r.placebo.as_ref().map(|p| json!({
+            "options": p.options,
+            "statistic": p.statistic,
+            "real": p.real,
+            "units": p.units,
+            "affiliated_units": p.affiliated_units,
+            "affiliated_row_share": p.affiliated_row_share,
+            "mean_placebo_row_share": p.mean_placebo_row_share,
+            "undefined": p.undefined,
+            "p_one_sided": p.p_one_sided,
+            "p_two_sided": p.p_two_sided,
+            "quantiles": p.quantiles,
+        })),
+        "diagnostics": {
+            "pairs": pair_diagnostics(r),
+            "strengths": r.strengths,
+            "panel": r.panel,
+        },
+    });
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}
+
+fn pair_diagnostics(r: &StudyResult) -> serde_json::Value {
+    let p = &r.pairs;
+    let o = &p.overlap_missing;
+    json!({
+        "pair_years": p.pair_years,
+        "distinct_pairs": p.distinct_pairs,
+        "affiliated_pair_years": p.affiliated_pair_years,
+        "affiliated_distinct_pairs": p.affiliated_distinct_pairs,
+        "same_segment_pair_years": p.same_segment_pair_years,
+        "same_province_pair_years": p.same_province_pair_years,
+        "rows_without_jv_age": p.rows_without_jv_age,
+        "models_without_quality": p.models_without_quality.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+        "supplier_overlap_missing": {
+            "min_suppliers": o.min_suppliers,
+            "pair_years": o.rows,
+            "distinct_pairs": o.distinct_pairs,
+            "domestic_short": o.rows_domestic_short,
+            "jv_short": o.rows_jv_short,
+            "both_short": o.rows_both_short,
+        },
+        "worker_flow_gap_z": p.worker_flow_gap_z,
+        "supplier_overlap_gap_z": p.supplier_overlap_gap_z,
+    })
+}
+
+/// Render the study's report in `format`.
+pub fn render_study(r: &StudyResult, format: OutputFormat) -> String {
+    match format {
+        OutputFormat::Text => text_or_md(r, false),
+        OutputFormat::Markdown => text_or_md(r, true),
+        OutputFormat::Latex => latex(r),
+        OutputFormat::Csv => csv(r),
+        OutputFormat::Json => json_doc(r),
+    }
+}
+
+/// The placebo draws as CSV: `draw,statistic` (empty statistic for a singular draw).
+pub fn placebo_csv(p: &PlaceboResult) -> String {
+    let mut out = String::from("draw,statistic\n");
+    for (b, v) in p.values.iter().enumerate() {
+        if v.is_finite() {
+            let _ = writeln!(out, "{b},{v}");
+        } else {
+            let _ = writeln!(out, "{b},");
+        }
+    }
+    out
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// A histogram of the placebo draws with the real statistic marked, as a
+/// self-contained SVG (40 bins; deterministic).
+pub fn placebo_svg(p: &PlaceboResult) -> String {
+    let vals: Vec<f64> = p.values.iter().copied().filter(|v| v.is_finite()).collect();
+    let (w, h, ml, mb, mt) = (640.0, 360.0, 50.0, 40.0, 30.0);
+    let lo = vals.iter().copied().fold(p.real, f64::min);
+    let hi = vals.iter().copied().fold(p.real, f64::max);
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let (lo, hi) = (lo - 0.05 * span, hi + 0.05 * span);
+    let bins = 40usize;
+    let mut counts = vec![0usize; bins];
+    for v in &vals {
+        let b = (((v - lo) / (hi - lo)) * bins as f64).floor() as usize;
+        counts[b.min(bins - 1)] += 1;
+    }
+    let max = counts.iter().copied().max().unwrap_or(1).max(1) as f64;
+    let pw = w - ml - 10.0;
+    let ph = h - mb - mt;
+    let x = |v: f64| ml + (v - lo) / (hi - lo) * pw;
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+    );
+    let _ = writeln!(
+        s,
+        "<text x=\"{ml}\" y=\"18\">{}</text>",
+        xml_escape(&format!(
+            "Placebo: {} draws at the {} level; real = {:.4}, p (one-sided) = {:.3}",
+            p.options.draws, p.options.level, p.real, p.p_one_sided
+        ))
+    );
+    let bw = pw / bins as f64;
+    for (b, &c) in counts.iter().enumerate() {
+        let bh = c as f64 / max * ph;
+        let _ = writeln!(
+            s,
+            "<rect x=\"{:.2}\" y=\"{:.2}\" width=\"{:.2}\" height=\"{:.2}\" fill=\"#8da0cb\" stroke=\"white\"/>",
+            ml + b as f64 * bw,
+            mt + ph - bh,
+            bw,
+            bh
+        );
+    }
+    let xr = x(p.real);
+    let _ = writeln!(
+        s,
+        "<line x1=\"{xr:.2}\" y1=\"{mt}\" x2=\"{xr:.2}\" y2=\"{:.2}\" stroke=\"#d62728\" stroke-width=\"2\"/>",
+        mt + ph
+    );
+    let _ = writeln!(
+        s,
+        "<line x1=\"{ml}\" y1=\"{:.2}\" x2=\"{:.2}\" y2=\"{:.2}\" stroke=\"black\"/>",
+        mt + ph,
+        ml + pw,
+        mt + ph
+    );
+    for k in 0..=4 {
+        let v = lo + (hi - lo) * k as f64 / 4.0;
+        let _ = writeln!(s, "<text x=\"{:.2}\" y=\"{:.2}\" text-anchor=\"middle\">{v:.3}</text>", x(v), mt + ph + 16.0);
+    }
+    let _ = writeln!(
+        s,
+        "<text x=\"{:.2}\" y=\"{:.2}\" text-anchor=\"middle\">headline spillover</text>",
+        ml + pw / 2.0,
+        h - 6.0
+    );
+    s.push_str("</svg>\n");
+    s
+}

@@ -1,0 +1,315 @@
+//! The study end to end (SPEC §3–4): long panel → every requested
+//! specification fitted by the estimation engine with two-way clustered
+//! inference → headline spillover (delta-method SE, wild-bootstrap p-value)
+//! → mediation shares → quantification in defects → permutation placebo.
+//!
+//! Owns [`StudyOptions`], [`FittedSpec`], [`Headline`], [`Mediation`],
+//! [`StudyResult`] and [`run_study`] / [`estimate_specs`]. Imports
+//! `estimate` (the engine), `exposure::pairs` (options) and its siblings.
+
+use super::StudyError;
+use super::panel::{Attr, CLUSTER_FOLLOWER, CLUSTER_LEADER, PanelDiagnostics, StudyPanel, build_panel};
+use super::placebo::{PlaceboOptions, PlaceboResult, run_placebo};
+use super::quantify::{Quantification, quantify};
+use super::specs::{SampleReport, Spec, SpecGroup, build_design, specs_for};
+use super::strengths::StrengthDiagnostics;
+use spillnet_estimate::{
+    BootResult, BootSpec, BootWeights, FitOptions, Inference, Lincom, LincomResult, OlsFit, Ssc, VcovSpec,
+    fit_ols_owned, lincom, vcov, wild_bootstrap,
+};
+use spillnet_network::exposure::pairs::{PairDiagnostics, PairOptions};
+use spillnet_io::tables::Dataset;
+
+/// Wild bootstrap of the headline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct BootOptions {
+    /// Replications (full enumeration when 2^G ≤ reps).
+    pub reps: usize,
+    /// Seed.
+    pub seed: u64,
+    /// Weight distribution.
+    pub weights: BootWeights,
+}
+
+/// What to estimate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StudyOptions {
+    /// Pair-panel options (flow window, overlap measure, supplier threshold, sd divisor).
+    pub pairs: PairOptions,
+    /// Tables to estimate; the baseline is always estimated (it defines the headline).
+    pub groups: Vec<SpecGroup>,
+    /// Engine options.
+    pub fit: FitOptions,
+    /// Small-sample correction (fixest's default).
+    pub ssc: Ssc,
+    /// Wild bootstrap of the headline, if any.
+    pub boot: Option<BootOptions>,
+    /// Permutation placebo, if any.
+    pub placebo: Option<PlaceboOptions>,
+    /// Survey whose dimensions are defect counts (score = −defects per 100 vehicles).
+    pub defects_survey: String,
+}
+
+impl Default for StudyOptions {
+    fn default() -> Self {
+        StudyOptions {
+            pairs: PairOptions::default(),
+            groups: vec![SpecGroup::Baseline],
+            fit: FitOptions::default(),
+            ssc: Ssc::default(),
+            boot: None,
+            placebo: None,
+            defects_survey: "iqs".into(),
+        }
+    }
+}
+
+/// One fitted specification. The fit is slimmed after inference (its
+/// observation-level vectors are dropped) to bound memory.
+#[derive(Debug, Clone)]
+pub struct FittedSpec {
+    /// The specification.
+    pub spec: Spec,
+    /// The fit (coefficients, sizes, diagnostics; no observation-level vectors).
+    pub fit: OlsFit,
+    /// Two-way clustered inference.
+    pub inference: Inference,
+    /// The headline combination, when the spec identifies it.
+    pub lincoms: Vec<LincomResult>,
+    /// Wild bootstrap of the headline (baseline (2) only, when requested).
+    pub boots: Vec<BootResult>,
+    /// Rows used and excluded.
+    pub sample: SampleReport,
+}
+
+/// The spillover to affiliated same-segment pairs (baseline column 2).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Headline {
+    /// β_SameGroup + β_SameSeg + β_SameGroup×SameSeg.
+    pub estimate: f64,
+    /// Delta-method SE under two-way clustering.
+    pub se: f64,
+    /// t-test p-value (t with G−1 degrees of freedom, G the smaller cluster count).
+    pub p: f64,
+    /// 95 % confidence interval.
+    pub ci: [f64; 2],
+    /// Wild cluster restricted bootstrap p-value (clustered by follower firm × survey), if run.
+    pub p_boot: Option<f64>,
+    /// Observations.
+    pub nobs: usize,
+}
+
+/// Mediation share of one channel (SPEC §4).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Mediation {
+    /// `WorkerFlow` or `SupplierOverlap`.
+    pub channel: String,
+    /// Mean z-score of affiliated minus non-affiliated pair-years in the mechanism sample.
+    pub gap_z: f64,
+    /// β of e_JV × channel.
+    pub coef: f64,
+    /// β of e_JV × SameGroup × channel.
+    pub coef_same_group: f64,
+    /// The headline spillover (baseline column 2).
+    pub total: f64,
+    /// gap × (coef + coef_same_group) / total: the channel's share among affiliated pairs.
+    pub share: f64,
+    /// gap × coef / total (the study's supplier computation, which drops an insignificant interaction).
+    pub share_main_only: f64,
+}
+
+/// Everything the study produced.
+#[derive(Debug, Clone)]
+pub struct StudyResult {
+    /// Pair-panel counts and exclusions.
+    pub pairs: PairDiagnostics,
+    /// Step-1 counts.
+    pub strengths: StrengthDiagnostics,
+    /// Long-panel counts.
+    pub panel: PanelDiagnostics,
+    /// Fitted specifications, grouped by table in [`SpecGroup::ALL`] order.
+    pub models: Vec<FittedSpec>,
+    /// The headline.
+    pub headline: Headline,
+    /// Mediation shares (when the mechanisms table was estimated).
+    pub mediation: Vec<Mediation>,
+    /// Spillover in defects per 100 vehicles (when the defect survey exists).
+    pub quantification: Option<Quantification>,
+    /// Placebo distribution (when requested).
+    pub placebo: Option<PlaceboResult>,
+}
+
+/// Fit one specification with two-way clustered inference and its headline lincom.
+pub fn fit_spec(panel: &StudyPanel, spec: &Spec, opts: &StudyOptions) -> Result<FittedSpec, StudyError> {
+    let (design, sample) = build_design(panel, spec);
+    if design.nobs() == 0 {
+        return Err(StudyError::Data(format!("specification {} ({}) has no observation", spec.id, spec.label)));
+    }
+    let wrap = |e| StudyError::Spec { spec: spec.id.clone(), source: e };
+    let fit = fit_ols_owned(design, &opts.fit).map_err(wrap)?;
+    let inference = vcov(&fit, &VcovSpec::Cluster(vec![CLUSTER_FOLLOWER.into(), CLUSTER_LEADER.into()]), &opts.ssc)
+        .map_err(wrap)?;
+    let mut lincoms = Vec::new();
+    if let Some(terms) = spec.headline_terms() {
+        let lc = Lincom { label: terms.join(" + "), terms: terms.into_iter().map(|t| (1.0, t)).collect(), null: 0.0 };
+        lincoms.push(lincom(&fit, &inference, &lc).map_err(wrap)?);
+    }
+    Ok(FittedSpec { spec: spec.clone(), fit, inference, lincoms, boots: Vec::new(), sample })
+}
+
+/// Drop a fit's observation-level vectors (kept: coefficients, bread, sizes, diagnostics).
+fn slim(fit: &mut OlsFit) {
+    fit.xt = Vec::new();
+    fit.resid_t = Vec::new();
+    fit.fe_index = Vec::new();
+    fit.weights = None;
+    for c in &mut fit.clusters {
+        c.1 = Vec::new();
+    }
+}
+
+/// Estimate the specifications of `groups` (the baseline first, always) on
+/// a built panel, with the headline bootstrap on baseline (2) if requested.
+/// `progress` is called with the number of finished models.
+pub fn estimate_specs(
+    panel: &StudyPanel,
+    opts: &StudyOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(Vec<FittedSpec>, Headline), StudyError> {
+    let has_prod = panel.pairs.log_cum_prod_jv.is_some();
+    let mut groups = opts.groups.clone();
+    groups.push(SpecGroup::Baseline);
+    groups.sort();
+    groups.dedup();
+    let mut models = Vec::new();
+    let mut headline = None;
+    for g in groups {
+        for spec in specs_for(g, has_prod) {
+            let mut m = fit_spec(panel, &spec, opts)?;
+            if spec.id == "baseline.2" {
+                let lc = &m.lincoms[0];
+                let mut p_boot = None;
+                if let Some(b) = &opts.boot {
+                    let bs =
+                        BootSpec { reps: b.reps, seed: b.seed, weights: b.weights, cluster: CLUSTER_FOLLOWER.into() };
+                    let r = wild_bootstrap(&m.fit, &lc.lincom, &bs, &opts.ssc)
+                        .map_err(|e| StudyError::Spec { spec: spec.id.clone(), source: e })?;
+                    p_boot = Some(r.p);
+                    m.boots.push(r);
+                }
+                headline = Some(Headline {
+                    estimate: lc.row.estimate,
+                    se: lc.row.se,
+                    p: lc.row.p,
+                    ci: [lc.row.ci_low, lc.row.ci_high],
+                    p_boot,
+                    nobs: m.fit.nobs,
+                });
+            }
+            slim(&mut m.fit);
+            models.push(m);
+            progress(1);
+        }
+    }
+    let headline = headline.expect("the baseline group is always estimated");
+    Ok((models, headline))
+}
+
+/// The mechanisms column with both channels, whose coefficients give the mediation shares.
+pub const MEDIATION_SPEC: &str = "mechanisms.3";
+
+/// Mediation shares from the mechanisms column with both channels ([`MEDIATION_SPEC`]).
+pub fn mediation(panel: &StudyPanel, models: &[FittedSpec], total: f64) -> Vec<Mediation> {
+    let Some(m) = models.iter().find(|m| m.spec.id == MEDIATION_SPEC) else {
+        return Vec::new();
+    };
+    let design_rows = mechanism_rows(panel);
+    let coef = |name: &str| m.inference.coefs.iter().find(|c| c.name == name).map(|c| c.estimate);
+    let mut out = Vec::new();
+    for a in [Attr::WorkerFlow, Attr::SupplierOverlap] {
+        let (Some(c), Some(cs)) = (coef(&format!("e_JV:{}", a.name())), coef(&format!("e_JV:SameGroup:{}", a.name())))
+        else {
+            continue;
+        };
+        // Gap over the pair-years of the mechanism sample.
+        let (mut s1, mut n1, mut s0, mut n0) = (0.0, 0usize, 0.0, 0usize);
+        for &r in &design_rows {
+            let z = a.value(&panel.pairs, r).unwrap_or(0.0);
+            if panel.pairs.same_group[r] {
+                s1 += z;
+                n1 += 1;
+            } else {
+                s0 += z;
+                n0 += 1;
+            }
+        }
+        if n1 == 0 || n0 == 0 {
+            continue;
+        }
+        let gap_z = s1 / n1 as f64 - s0 / n0 as f64;
+        out.push(Mediation {
+            channel: a.name(),
+            gap_z,
+            coef: c,
+            coef_same_group: cs,
+            total,
+            share: gap_z * (c + cs) / total,
+            share_main_only: gap_z * c / total,
+        });
+    }
+    out
+}
+
+/// Pair-year rows of the mechanism sample (same segment, both channels defined).
+fn mechanism_rows(panel: &StudyPanel) -> Vec<usize> {
+    let p = &panel.pairs;
+    (0..p.len())
+        .filter(|&r| {
+            p.same_seg[r] && Attr::SupplierOverlap.value(p, r).is_some() && Attr::WorkerFlow.value(p, r).is_some()
+        })
+        .collect()
+}
+
+/// Run the whole study on a dataset and its long panel ([`build_panel`]).
+///
+/// `progress(step, n)`: `step` names the phase (`models`, `placebo`), `n`
+/// the units finished.
+pub fn run_study(
+    ds: &Dataset,
+    panel: &StudyPanel,
+    opts: &StudyOptions,
+    progress: &(dyn Fn(&str, u64) + Sync),
+) -> Result<StudyResult, StudyError> {
+    if panel.is_empty() {
+        return Err(StudyError::Data(
+            "the pair panel is empty: no year has both a domestic and a JV model with quality scores".into(),
+        ));
+    }
+    let (models, headline) = estimate_specs(panel, opts, &|n| progress("models", n))?;
+    let mediation = mediation(panel, &models, headline.estimate);
+    let quantification = quantify(ds, &panel.pairs, &opts.defects_survey, headline.estimate);
+    let placebo = match &opts.placebo {
+        Some(p) if p.draws > 0 => Some(run_placebo(panel, p, &|n| progress("placebo", n))?),
+        _ => None,
+    };
+    Ok(StudyResult {
+        pairs: panel.pairs.diagnostics.clone(),
+        strengths: panel.strengths.diagnostics.clone(),
+        panel: panel.diagnostics.clone(),
+        models,
+        headline,
+        mediation,
+        quantification,
+        placebo,
+    })
+}
+
+/// [`build_panel`] then [`run_study`].
+pub fn build_and_run(
+    ds: &Dataset,
+    opts: &StudyOptions,
+    progress: &(dyn Fn(&str, u64) + Sync),
+) -> Result<StudyResult, StudyError> {
+    let panel = build_panel(ds, &opts.pairs)?;
+    run_study(ds, &panel, opts, progress)
+}

@@ -1,0 +1,266 @@
+//! Step 1 of the study's estimator (SPEC §4): relative strengths. Separately
+//! for JV models and for domestic models, quality scores are residualised on
+//! model×year and segment×dimension×year fixed effects,
+//! $\text{Score}_{ikt} = \lambda_{it} + \lambda_{skt} + e_{ikt}$; the residual
+//! $e_{ikt}$ is model i's relative strength in dimension k in year t.
+//!
+//! Owns [`relative_strengths`], [`Strengths`] and [`StrengthDiagnostics`].
+//! The residuals come from the estimation engine's alternating projections
+//! ([`spillnet_estimate::fe::demean`]), which are exact in one sweep on a
+//! balanced block and converge to the least-squares residual otherwise.
+//! Imports `io::tables`, `exposure::pairs` (model/firm indices), `estimate::fe`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::StudyError;
+use spillnet_estimate::fe::{DemeanOptions, FeIndex, compact, demean};
+use spillnet_network::exposure::measure::QualityValue;
+use spillnet_network::exposure::pairs::PairPanel;
+use spillnet_io::ids::ModelId;
+use spillnet_io::tables::{Dataset, FirmKind};
+
+/// Tolerance of the step-1 demeaning (largest group mean removed in a sweep).
+pub const STEP1_TOL: f64 = 1e-10;
+
+/// Counts and convergence of step 1, per sample.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StrengthDiagnostics {
+    /// Quality rows of JV models residualised.
+    pub jv_rows: usize,
+    /// Quality rows of domestic models residualised.
+    pub domestic_rows: usize,
+    /// Quality rows of models of foreign firms (not in either sample).
+    pub foreign_rows: usize,
+    /// Model-years whose 19 (or however many) dimensions are not all present.
+    pub incomplete_model_years: usize,
+    /// Largest number of demeaning sweeps (JV, domestic).
+    pub sweeps: [usize; 2],
+    /// Whether both samples converged.
+    pub converged: bool,
+}
+
+/// Relative strengths of every observed domestic or JV model-year, one value
+/// per dimension (NaN where the model-year has no score in that dimension).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Strengths {
+    /// Dimension names, sorted; dimension indices point here.
+    pub dimensions: Vec<String>,
+    /// Survey category of each dimension (index into `categories`).
+    pub dimension_category: Vec<u32>,
+    /// Survey categories, sorted (`all` when the quality table has no `survey` column).
+    pub categories: Vec<String>,
+    /// Segment of each model (index into the sorted segment names of `models`).
+    pub model_segment: Vec<u32>,
+    /// (year, model index of [`PairPanel::model_names`]) → block number.
+    index: HashMap<(i32, u32), u32>,
+    /// Residuals, `dimensions.len()` values per block.
+    pub residual: Vec<f64>,
+    /// Raw scores in the same layout (for the one-step variant).
+    pub score: Vec<f64>,
+    /// Counts and convergence.
+    pub diagnostics: StrengthDiagnostics,
+}
+
+impl Strengths {
+    /// Number of dimensions.
+    pub fn n_dims(&self) -> usize {
+        self.dimensions.len()
+    }
+
+    /// The block of (model, year): residuals and raw scores, one per dimension.
+    pub fn block(&self, model: u32, year: i32) -> Option<(&[f64], &[f64])> {
+        let b = *self.index.get(&(year, model))? as usize;
+        let k = self.n_dims();
+        Some((&self.residual[b * k..(b + 1) * k], &self.score[b * k..(b + 1) * k]))
+    }
+}
+
+/// One quality row of a sample: (block, dimension, segment×dimension key and year, score).
+type ScoreRow = (u32, u32, (u32, i32), f64);
+
+/// Compute relative strengths (step 1) for the models of `pairs`.
+///
+/// # Arguments
+/// - `ds`: the validated dataset.
+/// - `pairs`: the pair panel (its `model_names` define the model indices).
+///
+/// See [`relative_strengths_for`].
+pub fn relative_strengths(ds: &Dataset, pairs: &PairPanel) -> Result<Strengths, StudyError> {
+    relative_strengths_for(ds, &pairs.model_names)
+}
+
+/// Relative strengths of every domestic and JV model-year as quality values
+/// (model, dimension, year, e), sorted, e.g. to use as `Q` in exposure tables.
+pub fn relative_quality(ds: &Dataset) -> Result<Vec<QualityValue>, StudyError> {
+    let kind: HashMap<&str, FirmKind> = ds.firms.iter().map(|f| (f.firm_id.as_str(), f.kind)).collect();
+    let mut names: Vec<ModelId> = ds
+        .models
+        .iter()
+        .filter(|m| matches!(kind.get(m.firm_id.as_str()), Some(FirmKind::Domestic | FirmKind::Jv)))
+        .map(|m| m.model_id.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    let s = relative_strengths_for(ds, &names)?;
+    let mut keys: Vec<(&(i32, u32), &u32)> = s.index.iter().collect();
+    keys.sort_by_key(|(k, _)| (names[k.1 as usize].clone(), k.0));
+    let nd = s.n_dims();
+    let mut out = Vec::with_capacity(keys.len() * nd);
+    for (&(year, model), &b) in keys {
+        for k in 0..nd {
+            let v = s.residual[b as usize * nd + k];
+            if v.is_finite() {
+                out.push(QualityValue {
+                    model_id: names[model as usize].clone(),
+                    dimension: s.dimensions[k].clone(),
+                    year,
+                    value: v,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Compute relative strengths (step 1) for the models `model_names`
+/// (sorted ids; their positions are the model indices of the result).
+///
+/// # Arguments
+/// - `ds`: the validated dataset.
+/// - `model_names`: sorted ids of the domestic and JV models.
+///
+/// # Returns
+/// [`Strengths`]: residuals of the two-way fixed-effect projection, computed
+/// separately for the JV sample and the domestic sample.
+///
+/// # Errors
+/// A dimension whose rows name two different surveys; a model of the pair
+/// panel missing from `models`.
+///
+/// # Complexity
+/// O(Q · sweeps) for Q quality rows (one sweep on balanced data).
+pub fn relative_strengths_for(ds: &Dataset, model_names: &[ModelId]) -> Result<Strengths, StudyError> {
+    // Dimensions and their survey categories.
+    let mut dim_survey: BTreeMap<&str, Option<&str>> = BTreeMap::new();
+    for q in &ds.quality {
+        let s = q.survey.as_deref();
+        match dim_survey.get(q.dimension.as_str()) {
+            None => {
+                dim_survey.insert(q.dimension.as_str(), s);
+            }
+            Some(prev) if *prev != s => {
+                return Err(StudyError::Data(format!(
+                    "quality: dimension `{}` is attributed to two surveys (`{}` and `{}`); a dimension belongs to one survey",
+                    q.dimension,
+                    prev.unwrap_or(""),
+                    s.unwrap_or("")
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    let dimensions: Vec<String> = dim_survey.keys().map(|d| (*d).to_owned()).collect();
+    let mut categories: Vec<String> = dim_survey.values().map(|s| s.unwrap_or("all").to_owned()).collect();
+    categories.sort();
+    categories.dedup();
+    let dimension_category: Vec<u32> = dim_survey
+        .values()
+        .map(|s| categories.binary_search(&s.unwrap_or("all").to_owned()).expect("category listed") as u32)
+        .collect();
+    let nd = dimensions.len();
+
+    // Model → (index, sample, segment index); segments sorted by name.
+    let mut segments: Vec<&str> = ds.models.iter().map(|m| m.segment.as_str()).collect();
+    segments.sort_unstable();
+    segments.dedup();
+    let kind_of: HashMap<&str, FirmKind> = ds.firms.iter().map(|f| (f.firm_id.as_str(), f.kind)).collect();
+    let mut model_info: HashMap<&str, (u32, bool, u32)> = HashMap::new();
+    let mut model_segment = vec![u32::MAX; model_names.len()];
+    for m in &ds.models {
+        if let Ok(ix) = model_names.binary_search(&m.model_id) {
+            let jv = kind_of.get(m.firm_id.as_str()) == Some(&FirmKind::Jv);
+            let seg = segments.binary_search(&m.segment.as_str()).expect("segment listed") as u32;
+            model_info.insert(m.model_id.as_str(), (ix as u32, jv, seg));
+            model_segment[ix] = seg;
+        }
+    }
+    if let Some(ix) = model_segment.iter().position(|&s| s == u32::MAX) {
+        return Err(StudyError::Data(format!("model `{}` is not in the models table", model_names[ix])));
+    }
+
+    // Blocks: one per observed (year, model).
+    let mut index: HashMap<(i32, u32), u32> = HashMap::new();
+    let mut keys: Vec<(i32, u32)> = Vec::new();
+    let mut rows: [Vec<ScoreRow>; 2] = [Vec::new(), Vec::new()];
+    let mut foreign_rows = 0;
+    for q in &ds.quality {
+        let Some(&(ix, jv, s)) = model_info.get(q.model_id.as_str()) else {
+            foreign_rows += 1;
+            continue;
+        };
+        let next = keys.len() as u32;
+        let b = *index.entry((q.year, ix)).or_insert_with(|| {
+            keys.push((q.year, ix));
+            next
+        });
+        let d = dimensions.binary_search(&q.dimension).expect("dimension listed") as u32;
+        rows[usize::from(jv)].push((b, d, (s * nd as u32 + d, q.year), q.score));
+    }
+
+    let nb = keys.len();
+    let mut residual = vec![f64::NAN; nb * nd];
+    let mut score = vec![f64::NAN; nb * nd];
+    let mut sweeps = [0usize; 2];
+    let mut converged = true;
+    let opts = DemeanOptions { tol: STEP1_TOL, max_iter: 100_000 };
+    for (sample, r) in rows.iter().enumerate() {
+        if r.is_empty() {
+            continue;
+        }
+        let blocks: Vec<u32> = r.iter().map(|x| x.0).collect();
+        let mut sdy: HashMap<(u32, i32), u32> = HashMap::new();
+        let sdy_codes: Vec<u32> = r
+            .iter()
+            .map(|x| {
+                let n = sdy.len() as u32;
+                *sdy.entry(x.2).or_insert(n)
+            })
+            .collect();
+        let (c1, n1) = compact(&blocks, None);
+        let (c2, n2) = compact(&sdy_codes, None);
+        let fes = [FeIndex::new(c1, n1, None), FeIndex::new(c2, n2, None)];
+        let mut col = vec![r.iter().map(|x| x.3).collect::<Vec<f64>>()];
+        let info = demean(&mut col, &fes, None, &opts);
+        sweeps[sample] = info.iterations;
+        converged &= info.converged;
+        for (x, e) in r.iter().zip(&col[0]) {
+            let at = x.0 as usize * nd + x.1 as usize;
+            residual[at] = *e;
+            score[at] = x.3;
+        }
+    }
+    let incomplete_model_years = (0..nb).filter(|&b| score[b * nd..(b + 1) * nd].iter().any(|v| v.is_nan())).count();
+    if !converged {
+        return Err(StudyError::Data(format!(
+            "step 1 (relative strengths): demeaning did not converge within {} sweeps",
+            opts.max_iter
+        )));
+    }
+    Ok(Strengths {
+        dimensions,
+        dimension_category,
+        categories,
+        model_segment,
+        index,
+        residual,
+        score,
+        diagnostics: StrengthDiagnostics {
+            jv_rows: rows[1].len(),
+            domestic_rows: rows[0].len(),
+            foreign_rows,
+            incomplete_model_years,
+            sweeps,
+            converged,
+        },
+    })
+}
