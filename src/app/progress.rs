@@ -125,6 +125,11 @@ impl Bar {
         self.0.set_message(msg);
     }
 
+    /// Whether the bar is drawn nowhere (quiet runs, stderr not a terminal).
+    pub fn is_hidden(&self) -> bool {
+        self.0.is_hidden()
+    }
+
     /// Units done so far.
     pub fn position(&self) -> u64 {
         self.0.position()
@@ -258,7 +263,9 @@ mod tests {
     #[test]
     fn spinner_is_hidden_when_quiet() {
         let s = Progress::new(true).spinner("loading");
+        assert!(s.is_hidden(), "a --quiet spinner must draw nowhere");
         s.set_message("still loading");
         s.finish();
+        assert!(Progress::new(true).bar(3, "work").is_hidden(), "a --quiet bar must draw nowhere");
     }
 }

@@ -85,7 +85,7 @@ The headline (JSON `headline`) is β_SameGroup + β_SameSeg + β_SameGroup×Same
 
 Examples:
   spillnet spillover                                      # baseline on data/, text on stdout
-  spillnet spillover --spec all --boot 999 --placebo 300 --placebo-level firm --out study.md --format md
+  spillnet spillover --spec all --placebo 300 --format md --out study.md
   spillnet spillover --panel-out panel.parquet            # the step-2 panel, for spillnet estimate";
 
 /// Estimate the study's spillover regressions (SPEC §4) on a data folder.

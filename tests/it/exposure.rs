@@ -5,7 +5,6 @@
 //! (row counts, an independent brute-force check, timing).
 
 use std::collections::HashMap;
-use std::time::Instant;
 
 use crate::common::{firm, shipped_dataset, sup_firm, worker_move};
 use approx::assert_relative_eq;
@@ -319,13 +318,10 @@ fn results_do_not_depend_on_thread_count() {
 }
 
 #[test]
-fn shipped_data_model_panel_is_fast_and_matches_brute_force() {
+fn shipped_data_model_panel_matches_brute_force() {
+    // Speed is measured by `cargo bench --bench study` and scripts/, not asserted here.
     let data = shipped_dataset();
-    let start = Instant::now();
     let p = compute_exposure(&data, &ExposureConfig::default()).unwrap();
-    let elapsed = start.elapsed();
-    println!("model-level exposure panel on data/: {} rows, 4 channels, {:.3?}", p.n_rows(), elapsed);
-    assert!(elapsed.as_secs_f64() < 3.0, "took {elapsed:?}");
 
     // Expected rows: one per quality row of a domestic firm's model.
     let kind: HashMap<&str, FirmKind> = data.firms.iter().map(|f| (f.firm_id.as_str(), f.kind)).collect();
@@ -373,9 +369,7 @@ fn shipped_data_model_panel_is_fast_and_matches_brute_force() {
     }
     assert!(nonzero > 0, "the check must exercise affiliated pairs");
 
-    let start = Instant::now();
     let f = compute_exposure(&data, &ExposureConfig { level: Level::Firm, ..Default::default() }).unwrap();
-    println!("firm-level exposure panel on data/: {} rows, {:.3?}", f.n_rows(), start.elapsed());
     let mut firm_cells = std::collections::BTreeSet::new();
     for q in data.quality.iter().filter(|q| is_dom(q.model_id.as_str())) {
         firm_cells.insert((model_firm[q.model_id.as_str()], q.dimension.as_str(), q.year));

@@ -325,14 +325,16 @@ fn count(t: &serde_json::Value, name: &str) -> usize {
     t["counts"].as_array().unwrap().iter().find(|c| c["name"] == name).unwrap()["value"].as_u64().unwrap() as usize
 }
 
+/// Self-consistency, not an independent check: `truth.json` is written by
+/// spillnet's own generator (`synth`), so this test pins the pair panel to the
+/// generator's bookkeeping of the same data. Independent checks of the panel
+/// are the brute-force tests in this file and `tests/reference/spillover.py`.
 #[test]
-fn shipped_data_matches_truth() {
+fn pair_panel_is_consistent_with_the_generators_truth_json() {
     let ds = shipped_dataset();
     let t = truth();
     let opts = PairOptions { standardisation: Standardisation::Population, ..Default::default() };
-    let start = Instant::now();
     let p = build_pairs(&ds, &opts).unwrap();
-    let elapsed = start.elapsed();
     let d = &p.diagnostics;
     let dims = 19;
     assert_eq!(d.pair_years, count(&t, "pair_years"));
@@ -364,7 +366,6 @@ fn shipped_data_matches_truth() {
     let s = build_pairs(&ds, &PairOptions::default()).unwrap();
     let n = d.pair_years as f64;
     assert_relative_eq!(s.diagnostics.worker_flow_gap_z.unwrap(), wgap * ((n - 1.0) / n).sqrt(), max_relative = 1e-9);
-    assert!(elapsed.as_secs_f64() < 2.0, "build_pairs took {elapsed:?}");
 }
 
 /// Manual measurement: `cargo nextest run --test it pairs::timing --run-ignored only --no-capture`.
