@@ -6,10 +6,13 @@
 //! panel, its placebo fast path equals the engine, placebo p-values are
 //! roughly uniform under the null, and the CLI writes what it promises.
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use approx::assert_relative_eq;
 use assert_cmd::Command;
+use spillnet::exposure::pairs::build_pairs;
+use spillnet::io::tables::FirmKind;
 use spillnet::montecarlo::{McOptions, run_montecarlo};
 use spillnet::study::{
     PlaceboLevel, PlaceboOptions, SpecGroup, StudyOptions, StudyResult, build_and_run, build_panel, run_study,
@@ -60,19 +63,79 @@ fn paper_scale_recovers_the_planted_parameters() {
         let b = coef(&r, "mechanisms.3", name);
         assert!((b - planted).abs() < 0.02, "{name}: {b} vs planted {planted}");
     }
-    // Mediation shares are gap × coefficient / total, from the estimates.
+    // Mediation and quantification, recomputed here from the pair panel, the
+    // data and the fitted coefficients (not from the result's own fields).
+    let headline = coef(&r, "baseline.2", "e_JV:SameGroup")
+        + coef(&r, "baseline.2", "e_JV:SameSeg")
+        + coef(&r, "baseline.2", "e_JV:SameGroup:SameSeg");
+    assert_relative_eq!(h.estimate, headline, max_relative = 1e-12);
+    let pairs = build_pairs(&ds, &StudyOptions::default().pairs).unwrap();
+    let mech: Vec<usize> = (0..pairs.len()).filter(|&i| pairs.same_seg[i] && pairs.supplier_overlap_raw[i].is_some()).collect();
+    let wf: Vec<Option<f64>> = pairs.worker_flow_raw.iter().map(|&x| Some(x)).collect();
     assert_eq!(r.mediation.len(), 2);
-    for m in &r.mediation {
-        assert_relative_eq!(m.share, m.gap_z * (m.coef + m.coef_same_group) / h.estimate, max_relative = 1e-12);
-        assert!(m.gap_z > 0.5, "{}: affiliated pairs have more of the channel ({})", m.channel, m.gap_z);
+    for (channel, raw) in [("WorkerFlow", &wf), ("SupplierOverlap", &pairs.supplier_overlap_raw)] {
+        let m = r.mediation.iter().find(|m| m.channel == channel).unwrap();
+        // z = (raw − mean) / sd over every pair-year with a value (sample sd), so a gap in z is the gap in raw / sd.
+        let all: Vec<f64> = raw.iter().flatten().copied().collect();
+        let n = all.len() as f64;
+        let mean = all.iter().sum::<f64>() / n;
+        let sd = (all.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        let group_mean = |aff: bool| {
+            let v: Vec<f64> = mech.iter().filter(|&&i| pairs.same_group[i] == aff).map(|&i| raw[i].unwrap()).collect();
+            v.iter().sum::<f64>() / v.len() as f64
+        };
+        let gap_z = (group_mean(true) - group_mean(false)) / sd;
+        let b = coef(&r, "mechanisms.3", &format!("e_JV:{channel}"));
+        let b_sg = coef(&r, "mechanisms.3", &format!("e_JV:SameGroup:{channel}"));
+        assert_relative_eq!(m.gap_z, gap_z, max_relative = 1e-9);
+        assert_relative_eq!(m.share, gap_z * (b + b_sg) / headline, max_relative = 1e-9);
+        assert_relative_eq!(m.share_main_only, gap_z * b / headline, max_relative = 1e-9);
+        assert!(gap_z > 0.5, "{channel}: affiliated pairs have more of the channel ({gap_z})");
     }
-    // Quantification from the data: the affiliated class's 2014 defect level is truth.json's.
+    // Quantification: defects per 100 vehicles = −Σ iqs scores of a model-year with every iqs dimension.
     let q = r.quantification.as_ref().expect("iqs survey present");
-    let aff = truth.defects.iter().find(|d| d.class == "affiliated").unwrap();
+    let firm_kind: HashMap<&str, FirmKind> = ds.firms.iter().map(|f| (f.firm_id.as_str(), f.kind)).collect();
+    let model_firm: HashMap<&str, &str> = ds.models.iter().map(|m| (m.model_id.as_str(), m.firm_id.as_str())).collect();
+    let affiliated: BTreeSet<&str> = (0..pairs.len())
+        .filter(|&i| pairs.same_group[i])
+        .map(|i| pairs.firm_names[pairs.domestic_firm[i] as usize].as_str())
+        .collect();
+    let iqs_dims: BTreeSet<&str> =
+        ds.quality.iter().filter(|x| x.survey.as_deref() == Some("iqs")).map(|x| x.dimension.as_str()).collect();
+    let mut model_year: BTreeMap<(&str, i32), (usize, f64)> = BTreeMap::new();
+    for x in ds.quality.iter().filter(|x| x.survey.as_deref() == Some("iqs")) {
+        let e = model_year.entry((x.model_id.as_str(), x.year)).or_default();
+        e.0 += 1;
+        e.1 -= x.score;
+    }
+    let (mut jv, mut aff_by_year) = (Vec::new(), BTreeMap::<i32, Vec<f64>>::new());
+    for ((m, t), (k, defects)) in model_year {
+        if k != iqs_dims.len() {
+            continue;
+        }
+        let f = model_firm[m];
+        match firm_kind[f] {
+            FirmKind::Jv => jv.push(defects),
+            FirmKind::Domestic if affiliated.contains(f) => aff_by_year.entry(t).or_default().push(defects),
+            _ => {}
+        }
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let jv_mean = mean(&jv);
+    let (&t0, d0) = aff_by_year.first_key_value().unwrap();
+    let (&t1, d1) = aff_by_year.last_key_value().unwrap();
+    let (d0, d1) = (mean(d0), mean(d1));
+    assert_eq!((q.start_year, q.end_year), (t0, t1));
     assert_eq!((q.start_year, q.end_year), (2001, 2014));
-    assert_relative_eq!(q.affiliated_end_defects, aff.realised_2014, max_relative = 1e-9);
-    assert_relative_eq!(q.spillover_defects, (q.jv_mean_defects - q.affiliated_start_defects).abs() * h.estimate);
-    assert!(q.jv_mean_defects > 95.0 && q.jv_mean_defects < 277.0, "{}", q.jv_mean_defects);
+    assert_relative_eq!(q.jv_mean_defects, jv_mean, max_relative = 1e-12);
+    assert_relative_eq!(q.affiliated_start_defects, d0, max_relative = 1e-12);
+    assert_relative_eq!(q.affiliated_end_defects, d1, max_relative = 1e-12);
+    assert_relative_eq!(q.spillover_defects, (jv_mean - d0).abs() * headline, max_relative = 1e-9);
+    assert_relative_eq!(q.share_of_improvement, (jv_mean - d0).abs() * headline / (d0 - d1), max_relative = 1e-9);
+    // The generator's own record of the affiliated class's 2014 level agrees (a self-consistency check).
+    let aff = truth.defects.iter().find(|d| d.class == "affiliated").unwrap();
+    assert_relative_eq!(d1, aff.realised_2014, max_relative = 1e-9);
+    assert!(jv_mean > 95.0 && jv_mean < 277.0, "{jv_mean}");
     // Every fixed-effect variant identifies a headline near ρ.
     for m in r.models.iter().filter(|m| m.spec.group == SpecGroup::FeVariants) {
         let lc = &m.lincoms[0].row;
