@@ -149,11 +149,11 @@ pub fn run(cfg: &EstimateConfig, ctx: &mut Ctx<'_>) -> Result<()> {
     }
     let design = Design { y, x, weights, fe, clusters: clusters_f };
     let fit = fit_ols_owned(design, &cfg.fit)?;
-    if !fit.r2.is_finite() {
+    if !fit.core.r2.is_finite() {
         // y is constant (or weighted to be) on the rows left after singleton removal.
-        return Err(no_variation(cfg, fit.nobs, f64::NAN, " in the estimation sample"));
+        return Err(no_variation(cfg, fit.core.nobs, f64::NAN, " in the estimation sample"));
     }
-    if fit.r2_within.is_some_and(|r| !r.is_finite()) {
+    if fit.core.r2_within.is_some_and(|r| !r.is_finite()) {
         ctx.warn(format!(
             "{}: the dependent variable `{}` has no variation within the fixed effects ({}): they explain it \
              fully, so every coefficient is 0 and the within R² is undefined",
@@ -162,7 +162,7 @@ pub fn run(cfg: &EstimateConfig, ctx: &mut Ctx<'_>) -> Result<()> {
             cfg.fe.join(", ")
         ))?;
     }
-    let d = &fit.diagnostics;
+    let d = &fit.core.diagnostics;
     if !d.demean.converged {
         ctx.warn(format!(
             "fixed-effect demeaning did not converge after {} iterations (tolerance {:e}); results are approximate",
@@ -185,7 +185,8 @@ pub fn run(cfg: &EstimateConfig, ctx: &mut Ctx<'_>) -> Result<()> {
         } else if !cfg.lincoms.is_empty() {
             cfg.lincoms.clone()
         } else {
-            fit.coef_names
+            fit.core
+                .coef_names
                 .iter()
                 .map(|n| Lincom { label: n.clone(), terms: vec![(1.0, n.clone())], null: 0.0 })
                 .collect()

@@ -531,12 +531,12 @@ pub fn run_spillover_step(job: &mut Job<'_>, ds: &Dataset, section: &SpilloverSe
     step.count("affiliated_pair_years", result.pairs.affiliated_pair_years as u64);
     step.count("pair_years_without_supplier_overlap", result.pairs.overlap_missing.rows as u64);
     for m in &result.models {
-        step.count(format!("nobs.{}", m.spec.id), m.fit.nobs as u64);
+        step.count(format!("nobs.{}", m.spec.id), m.fit.core.nobs as u64);
         for (why, n) in &m.sample.excluded {
             step.count(format!("excluded.{}: {why}", m.spec.id), *n as u64);
         }
-        if m.fit.diagnostics.n_singletons > 0 {
-            step.count(format!("excluded.{}: singletons", m.spec.id), m.fit.diagnostics.n_singletons as u64);
+        if m.fit.core.diagnostics.n_singletons > 0 {
+            step.count(format!("excluded.{}: singletons", m.spec.id), m.fit.core.diagnostics.n_singletons as u64);
         }
     }
     let dir = job.cfg.out.join(SPILLOVER_DIR);

@@ -179,14 +179,14 @@ pub fn run(cfg: &SpilloverConfig, ctx: &mut Ctx<'_>) -> Result<()> {
         _ => {}
     }
     for m in &result.models {
-        if !m.fit.diagnostics.demean.converged {
+        if !m.fit.core.diagnostics.demean.converged {
             ctx.warn(format_args!("{}: fixed-effect demeaning did not converge; results are approximate", m.spec.id))?;
         }
-        if !m.fit.diagnostics.collinear.is_empty() {
+        if !m.fit.core.diagnostics.collinear.is_empty() {
             ctx.warn(format_args!(
                 "{}: dropped collinear regressor(s): {}",
                 m.spec.id,
-                m.fit.diagnostics.collinear.join(", ")
+                m.fit.core.diagnostics.collinear.join(", ")
             ))?;
         }
     }

@@ -91,19 +91,19 @@ fn check_case(case: &str) {
     let exp = expected(case);
     let design = design_of(case, &exp);
     let fit = fit_ols(&design, &tight()).unwrap();
-    assert!(fit.diagnostics.demean.converged);
+    assert!(fit.core.diagnostics.demean.converged);
     for m in exp["models"].as_array().unwrap() {
         let spec: VcovSpec = m["vcov"].as_str().unwrap().parse().unwrap();
         let ssc: Ssc = m["ssc"].as_str().unwrap().parse().unwrap();
         let what = format!("{case} {spec} {ssc}");
-        assert_eq!(fit.nobs, m["nobs"].as_u64().unwrap() as usize, "{what}: nobs");
-        assert_eq!(fit.diagnostics.collinear, strs(&m["collinear"]), "{what}: collinear");
-        for f in &fit.fe {
+        assert_eq!(fit.core.nobs, m["nobs"].as_u64().unwrap() as usize, "{what}: nobs");
+        assert_eq!(fit.core.diagnostics.collinear, strs(&m["collinear"]), "{what}: collinear");
+        for f in &fit.core.fe {
             assert_eq!(f.levels as u64, m["fe_sizes"][&f.name].as_u64().unwrap(), "{what}: levels of {}", f.name);
         }
-        assert_rel(fit.r2, m["r2"].as_f64().unwrap(), REL_TOL, &format!("{what}: r2"));
-        assert_eq!(fit.r2_within.is_some(), m["r2_within"].is_number());
-        if let Some(r) = fit.r2_within {
+        assert_rel(fit.core.r2, m["r2"].as_f64().unwrap(), REL_TOL, &format!("{what}: r2"));
+        assert_eq!(fit.core.r2_within.is_some(), m["r2_within"].is_number());
+        if let Some(r) = fit.core.r2_within {
             assert_rel(r, m["r2_within"].as_f64().unwrap(), REL_TOL, &format!("{what}: within r2"));
         }
         let inf = vcov(&fit, &spec, &ssc).unwrap();
@@ -184,7 +184,7 @@ fn reference_collinear_regressors() {
 fn reference_singletons_and_missing() {
     let exp = expected("singletons");
     let fit = fit_ols(&design_of("singletons", &exp), &tight()).unwrap();
-    assert!(fit.diagnostics.n_singletons > 0);
+    assert!(fit.core.diagnostics.n_singletons > 0);
     check_case("singletons");
 }
 
@@ -210,7 +210,7 @@ fn fixed_effects_equal_dummy_regression() {
     fe_opts.drop_singletons = false;
     let fe_fit_all = fit_ols(&design, &fe_opts).unwrap();
     let dummy_fit = fit_ols(&dd, &opts).unwrap();
-    assert_eq!(fe_fit.nobs, fe_fit_all.nobs, "fixture has no singleton");
+    assert_eq!(fe_fit.core.nobs, fe_fit_all.core.nobs, "fixture has no singleton");
     let full: Ssc = "K.fixef=full".parse().unwrap();
     let a = vcov(&fe_fit_all, &VcovSpec::Iid, &full).unwrap();
     let b = vcov(&dummy_fit, &VcovSpec::Iid, &Ssc::default()).unwrap();
@@ -229,7 +229,7 @@ fn bootstrap_t_equals_crv1_t_without_corrections() {
         let fit = fit_ols(&design_of(case, &exp), &tight()).unwrap();
         let inf = vcov(&fit, &VcovSpec::Cluster(vec!["cl".into()]), &Ssc::none()).unwrap();
         let spec = BootSpec { reps: 99, seed: 7, weights: BootWeights::Webb, cluster: "cl".into() };
-        for (j, name) in fit.coef_names.iter().enumerate() {
+        for (j, name) in fit.core.coef_names.iter().enumerate() {
             let res = wild_bootstrap(&fit, &name.parse().unwrap(), &spec, &Ssc::none()).unwrap();
             assert_rel(res.t, inf.coefs[j].t, 1e-10, &format!("{case} {name}"));
             assert!(!res.enumerated && res.draws == 99);
@@ -269,9 +269,9 @@ fn fit_is_identical_whatever_the_thread_count() {
             .install(|| fit_ols(&design, &FitOptions::default()).unwrap())
     };
     let (a, b) = (run(1), run(2));
-    assert_eq!(a.beta, b.beta);
-    assert_eq!(a.resid_t, b.resid_t);
-    assert_eq!(a.diagnostics, b.diagnostics);
+    assert_eq!(a.core.beta, b.core.beta);
+    assert_eq!(a.core.resid_t, b.core.resid_t);
+    assert_eq!(a.core.diagnostics, b.core.diagnostics);
 }
 
 #[test]
@@ -280,8 +280,8 @@ fn non_convergence_is_reported() {
     let design = design_of("fe3_nested", &exp);
     let mut opts = FitOptions { demean: DemeanOptions { tol: 1e-15, max_iter: 2 }, ..FitOptions::default() };
     let fit = fit_ols(&design, &opts).unwrap();
-    assert!(!fit.diagnostics.demean.converged);
-    assert_eq!(fit.diagnostics.demean.iterations, 2);
+    assert!(!fit.core.diagnostics.demean.converged);
+    assert_eq!(fit.core.diagnostics.demean.iterations, 2);
     opts.error_on_no_convergence = true;
     let err = fit_ols(&design, &opts).unwrap_err();
     assert!(err.to_string().contains("did not converge after 2 iterations"), "{err}");

@@ -74,7 +74,7 @@ proptest! {
         for f in p.fe.iter_mut().chain(p.clusters.iter_mut()) { f.codes = permute(&f.codes, &order); }
         let (fa, a) = fit(&d);
         let (fb, b) = fit(&p);
-        prop_assert_eq!(fa.nobs, fb.nobs);
+        prop_assert_eq!(fa.core.nobs, fb.core.nobs);
         same(&a, &b)?;
     }
 

@@ -40,7 +40,7 @@ fn paper_scale_recovers_the_planted_parameters() {
     assert_eq!(r.panel.rows, r.pairs.pair_years * 19);
     assert_eq!(r.panel.rows as u64, truth.count("pair_dimension_obs").unwrap());
     // The same-segment and mechanism samples have truth.json's sizes.
-    let nobs = |id: &str| r.models.iter().find(|m| m.spec.id == id).unwrap().fit.nobs as u64;
+    let nobs = |id: &str| r.models.iter().find(|m| m.spec.id == id).unwrap().fit.core.nobs as u64;
     assert_eq!(nobs("same-segment.1"), truth.count("same_segment_obs").unwrap());
     assert_eq!(nobs("mechanisms.3"), truth.count("mechanism_obs").unwrap());
     assert_eq!(r.headline.nobs, r.panel.rows);
@@ -140,7 +140,7 @@ fn paper_scale_recovers_the_planted_parameters() {
     for m in r.models.iter().filter(|m| m.spec.group == SpecGroup::FeVariants) {
         let lc = &m.lincoms[0].row;
         assert!((lc.estimate - truth.rho).abs() < 0.05, "{}: {}", m.spec.id, lc.estimate);
-        assert!(m.fit.diagnostics.demean.converged, "{}", m.spec.id);
+        assert!(m.fit.core.diagnostics.demean.converged, "{}", m.spec.id);
     }
     // Sample accounting: rows in = rows out + excluded, for every spec.
     for m in &r.models {
@@ -328,7 +328,7 @@ fn shipped_data_matches_the_independent_pyfixest_implementation() {
     assert_eq!(models.len(), 4);
     for (id, e) in models {
         let m = r.models.iter().find(|m| &m.spec.id == id).unwrap_or_else(|| panic!("no {id}"));
-        assert_eq!(m.fit.nobs as u64, e["nobs"].as_u64().unwrap(), "{id}");
+        assert_eq!(m.fit.core.nobs as u64, e["nobs"].as_u64().unwrap(), "{id}");
         assert_eq!(m.inference.eigen_fixed, e["eigen_fixed"].as_bool().unwrap(), "{id}");
         let coefs = e["coefficients"].as_object().unwrap();
         assert_eq!(coefs.len(), m.inference.coefs.len(), "{id}");

@@ -1,7 +1,20 @@
 //! Wild cluster restricted bootstrap (WCR; Cameron, Gelbach & Miller 2008;
 //! Roodman, MacKinnon, Nielsen & Webb 2019) for one coefficient or a linear
 //! combination $H_0: R'\beta = r$, one-way clustered, with Rademacher or
-//! Webb weights. Imports nothing from the crate.
+//! Webb weights. Imports `fe`, `fit`, `lincom`, `ols` and `ssc` from the crate.
+//!
+//! # Linear models only
+//!
+//! Unlike [`vcov()`](crate::vcov()) and [`lincom`](crate::lincom()), which read
+//! any [`Fitted`](crate::Fitted) model, the bootstrap takes an [`OlsFit`]: it
+//! re-estimates the model under the null on $y^*$ in closed form, which needs
+//! a model linear in $y$ with bread $(\tilde X'W\tilde X)^{-1}$ and the
+//! fit's fixed effects, weights and demeaning options (to project the
+//! cluster indicators off the fixed effects). A 2SLS fit would need the wild
+//! restricted efficient bootstrap and a Poisson fit a score bootstrap
+//! instead. What it shares with the other inference (coefficients, bread,
+//! score factors, cluster variables, fixed-effect sizes and nesting) it
+//! reads from the fit's [`FitCore`].
 //!
 //! # Algorithm (no dummy matrices)
 //!
@@ -44,10 +57,10 @@ use rayon::prelude::*;
 
 use super::EstimateError;
 use super::fe;
+use super::fit::{ClusterVar, FitCore};
 use super::lincom::Lincom;
 use super::ols::OlsFit;
 use super::ssc::Ssc;
-use super::vcov::is_nested;
 
 /// Relative tolerance of the tie rule.
 pub const TIE_REL_TOL: f64 = 1e-9;
@@ -117,7 +130,9 @@ impl WcrKernel {
     }
 }
 
-fn build_kernel(fit: &OlsFit, r: &[f64], null: f64, codes: &[u32], g: usize, ssc: &Ssc) -> WcrKernel {
+fn build_kernel(ols: &OlsFit, r: &[f64], null: f64, cl: &ClusterVar, ssc: &Ssc) -> WcrKernel {
+    let fit: &FitCore = &ols.core;
+    let (codes, g) = (cl.codes.as_slice(), cl.n_groups);
     let k = fit.k();
     let n = fit.nobs;
     let a = fit.bread.mul_vec(r);
@@ -152,7 +167,8 @@ fn build_kernel(fit: &OlsFit, r: &[f64], null: f64, codes: &[u32], g: usize, ssc
             m[h * g + gg] = -(0..k).map(|j| q[h * k + j] * bs[gg][j]).sum::<f64>();
         }
     }
-    let all_nested = fit.fe_index.iter().all(|f| is_nested(&f.codes, f.n_levels, codes));
+    let nested: Vec<bool> = fit.fe.iter().map(|f| f.is_nested_in(cl)).collect();
+    let all_nested = nested.iter().all(|b| *b);
     if all_nested {
         for h in 0..g {
             m[h * g + h] += num[h];
@@ -167,7 +183,9 @@ fn build_kernel(fit: &OlsFit, r: &[f64], null: f64, codes: &[u32], g: usize, ssc
                     .collect()
             })
             .collect();
-        fe::demean(&mut cols, &fit.fe_index, fit.weights.as_deref(), &fit.demean_options);
+        let fe_index: Vec<fe::FeIndex> =
+            fit.fe.iter().map(|f| fe::FeIndex::new(f.codes.clone(), f.levels, fit.weights.as_deref())).collect();
+        fe::demean(&mut cols, &fe_index, fit.weights.as_deref(), &ols.demean_options);
         for (gg, wcol) in cols.iter().enumerate() {
             for i in 0..n {
                 let wgi = sw.as_ref().map_or(wcol[i], |s| wcol[i] * s[i]);
@@ -177,9 +195,7 @@ fn build_kernel(fit: &OlsFit, r: &[f64], null: f64, codes: &[u32], g: usize, ssc
     }
     let nn = n as f64;
     let c_k = if ssc.k_adj {
-        let levels: Vec<usize> = fit.fe.iter().map(|f| f.levels).collect();
-        let nested: Vec<bool> = fit.fe_index.iter().map(|f| is_nested(&f.codes, f.n_levels, codes)).collect();
-        let dk = super::ssc::df_k(ssc, k, &levels, &nested) as f64;
+        let dk = super::ssc::df_k(ssc, k, &fit.fe_levels(), &nested) as f64;
         (nn - 1.0) / (nn - dk)
     } else {
         1.0
@@ -197,7 +213,9 @@ const WEBB: [f64; 6] = [
     1.224_744_871_391_589,
 ];
 
-/// Run the WCR bootstrap for `H0: lincom = null` (a single coefficient is the lincom `name`).
+/// Run the WCR bootstrap for `H0: lincom = null` (a single coefficient is the
+/// lincom `name`) on a linear (OLS) fit; see the module docs for why it does
+/// not take any [`Fitted`](crate::Fitted) model.
 ///
 /// # Errors
 /// Unknown cluster variable or coefficient, fewer than 2 clusters, zero reps.
@@ -208,16 +226,16 @@ pub fn wild_bootstrap(fit: &OlsFit, lc: &Lincom, spec: &BootSpec, ssc: &Ssc) -> 
     if spec.reps == 0 {
         return Err(EstimateError::bad("bootstrap needs at least one replication"));
     }
-    let (_, codes, g) =
-        fit.clusters.iter().find(|c| c.0 == spec.cluster).ok_or_else(|| {
-            EstimateError::bad(format!("bootstrap cluster `{}` is not part of the design", spec.cluster))
-        })?;
-    let g = *g;
+    let cl = fit
+        .core
+        .cluster(&spec.cluster)
+        .ok_or_else(|| EstimateError::bad(format!("bootstrap cluster `{}` is not part of the design", spec.cluster)))?;
+    let g = cl.n_groups;
     if g < 2 {
         return Err(EstimateError::TooFewClusters { name: spec.cluster.clone(), groups: g });
     }
     let r = lc.weights(fit)?;
-    let kernel = build_kernel(fit, &r, lc.null, codes, g, ssc);
+    let kernel = build_kernel(fit, &r, lc.null, cl, ssc);
     let mut scratch = vec![0.0; g];
     let t = kernel.t_star(&vec![1.0; g], &mut scratch);
 

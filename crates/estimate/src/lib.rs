@@ -10,12 +10,19 @@
 //! 1. [`fit_ols`] — iterative singleton removal, demeaning by alternating
 //!    projections with Irons–Tuck acceleration ([`fe::demean`], parallel over
 //!    columns, deterministic), collinearity detection, OLS. Returns an
-//!    [`OlsFit`] holding everything inference needs (bread, scores inputs).
+//!    [`OlsFit`]: a [`FitCore`] holding everything inference needs (bread,
+//!    scores inputs, sizes) plus OLS extras.
 //! 2. [`vcov()`] — iid, HC1, CRV1 one- or multi-way with the small-sample
 //!    correction [`Ssc`] (fixest's `ssc()`), returning an [`Inference`]
 //!    (coefficient table, degrees of freedom, correction used). No refit.
-//! 3. [`lincom`] — linear combinations with delta-method standard errors.
-//! 4. [`wild_bootstrap`] — wild cluster restricted bootstrap (WCR).
+//! 3. [`lincom()`] — linear combinations with delta-method standard errors.
+//! 4. [`wild_bootstrap`] — wild cluster restricted bootstrap (WCR; linear
+//!    models only).
+//!
+//! Steps 2 and 3 (and the report's tables) take any [`Fitted`] model — a
+//! type that hands out a [`FitCore`] — and never name a concrete estimator,
+//! so further estimators (2SLS, Poisson) reuse them unchanged ([`fit`]
+//! explains the design).
 //!
 //! Non-fatal data issues (singletons, collinear regressors, demeaning
 //! iterations and convergence) are returned as values in [`Diagnostics`].
@@ -23,6 +30,7 @@
 pub mod bootstrap;
 pub mod design;
 pub mod fe;
+pub mod fit;
 pub mod lincom;
 pub mod ols;
 pub mod ssc;
@@ -31,8 +39,9 @@ pub mod vcov;
 pub use bootstrap::{BootResult, BootSpec, BootWeights, wild_bootstrap};
 pub use design::Design;
 pub use fe::{DemeanInfo, DemeanOptions};
+pub use fit::{ClusterVar, Diagnostics, FeSize, FitCore, Fitted, FixedEffect, SymMatrix};
 pub use lincom::{Lincom, LincomResult, lincom};
-pub use ols::{Diagnostics, FeSize, FitOptions, OlsFit, SymMatrix, fit_ols, fit_ols_owned};
+pub use ols::{FitOptions, OlsFit, fit_ols, fit_ols_owned};
 pub use ssc::{GDf, KFixef, Ssc};
 pub use vcov::{CoefRow, Inference, VcovSpec, vcov};
 

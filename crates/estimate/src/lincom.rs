@@ -1,12 +1,12 @@
 //! Linear combinations of coefficients $R'\beta$ with delta-method
 //! standard errors $\sqrt{R'VR}$ (exact for linear functions), tested
-//! against a null value $r$ with the fit's t degrees of freedom.
-//! Imports nothing from the crate.
+//! against a null value $r$ with the fit's t degrees of freedom. Works on
+//! any [`Fitted`] model. Imports `fit` and `vcov` from the crate.
 
 use std::str::FromStr;
 
 use super::EstimateError;
-use super::ols::OlsFit;
+use super::fit::Fitted;
 use super::vcov::{CoefRow, Inference, coef_row};
 
 /// A linear combination $\sum_j c_j\beta_j$ tested against `null`.
@@ -82,7 +82,8 @@ impl FromStr for Lincom {
 
 impl Lincom {
     /// The weight vector $R$ over the fit's kept coefficients.
-    pub fn weights(&self, fit: &OlsFit) -> Result<Vec<f64>, EstimateError> {
+    pub fn weights(&self, fit: &dyn Fitted) -> Result<Vec<f64>, EstimateError> {
+        let fit = fit.core();
         let mut r = vec![0.0; fit.k()];
         for (c, name) in &self.terms {
             let j = fit.coef_index(name).ok_or_else(|| {
@@ -107,10 +108,11 @@ pub struct LincomResult {
     pub row: CoefRow,
 }
 
-/// Evaluate a linear combination with its delta-method SE.
-pub fn lincom(fit: &OlsFit, inf: &Inference, lc: &Lincom) -> Result<LincomResult, EstimateError> {
+/// Evaluate a linear combination with its delta-method SE, from a fit (any
+/// estimator) and an inference computed from it.
+pub fn lincom(fit: &dyn Fitted, inf: &Inference, lc: &Lincom) -> Result<LincomResult, EstimateError> {
     let r = lc.weights(fit)?;
-    let est: f64 = r.iter().zip(&fit.beta).map(|(a, b)| a * b).sum();
+    let est: f64 = r.iter().zip(&fit.core().beta).map(|(a, b)| a * b).sum();
     let se = inf.vcov.quad(&r).max(0.0).sqrt();
     let mut row = coef_row(&lc.label, est - lc.null, se, inf.df_t);
     row.estimate = est;

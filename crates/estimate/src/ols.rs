@@ -1,6 +1,7 @@
-//! Fitting: [`fit_ols`] turns a [`Design`] into an [`OlsFit`] (coefficients,
-//! residuals, bread $(X'X)^{-1}$, the demeaned weighted regressors from
-//! which every vcov is computed, diagnostics). Imports nothing from the crate.
+//! Fitting: [`fit_ols`] turns a [`Design`] into an [`OlsFit`], whose
+//! [`FitCore`] holds the coefficients, residuals, bread $(X'X)^{-1}$, the
+//! demeaned weighted regressors from which every vcov is computed, and
+//! diagnostics. Imports `design`, `fe` and `fit` from the crate.
 //!
 //! Steps, in pyfixest 0.60's order: iterative singleton removal (optional),
 //! weighted demeaning of $y$ and $X$ (or an intercept when there is no fixed
@@ -15,6 +16,7 @@ use faer::{Mat, Side};
 use super::EstimateError;
 use super::design::Design;
 use super::fe::{self, DemeanInfo, DemeanOptions, FeIndex};
+use super::fit::{ClusterVar, Diagnostics, FitCore, Fitted, FixedEffect, SymMatrix};
 
 /// Options of [`fit_ols`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -40,128 +42,28 @@ impl Default for FitOptions {
     }
 }
 
-/// A dense symmetric $k\times k$ matrix, row-major.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SymMatrix {
-    /// Dimension.
-    pub k: usize,
-    /// `k*k` entries, row-major.
-    pub data: Vec<f64>,
-}
-
-impl SymMatrix {
-    /// Zero matrix.
-    pub fn zeros(k: usize) -> Self {
-        SymMatrix { k, data: vec![0.0; k * k] }
-    }
-    /// Entry (i, j).
-    pub fn get(&self, i: usize, j: usize) -> f64 {
-        self.data[i * self.k + j]
-    }
-    /// Mutable entry (i, j).
-    pub fn at(&mut self, i: usize, j: usize) -> &mut f64 {
-        &mut self.data[i * self.k + j]
-    }
-    /// Quadratic form $r' M r$.
-    pub fn quad(&self, r: &[f64]) -> f64 {
-        let mut s = 0.0;
-        for i in 0..self.k {
-            for j in 0..self.k {
-                s += r[i] * self.get(i, j) * r[j];
-            }
-        }
-        s
-    }
-    /// $M r$.
-    pub fn mul_vec(&self, r: &[f64]) -> Vec<f64> {
-        (0..self.k).map(|i| (0..self.k).map(|j| self.get(i, j) * r[j]).sum()).collect()
-    }
-    pub(crate) fn to_faer(&self) -> Mat<f64> {
-        Mat::from_fn(self.k, self.k, |i, j| self.get(i, j))
-    }
-    pub(crate) fn from_faer(m: &Mat<f64>) -> Self {
-        let k = m.nrows();
-        let mut s = SymMatrix::zeros(k);
-        for i in 0..k {
-            for j in 0..k {
-                *s.at(i, j) = m[(i, j)];
-            }
-        }
-        s
-    }
-}
-
-/// Size of one absorbed fixed effect on the estimation sample.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct FeSize {
-    /// Fixed-effect variable.
-    pub name: String,
-    /// Number of levels.
-    pub levels: usize,
-}
-
-/// Non-fatal facts about a fit, returned as values (printed by `report`).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Diagnostics {
-    /// Observations in the design.
-    pub n_input: usize,
-    /// Observations dropped as singletons.
-    pub n_singletons: usize,
-    /// Regressors dropped as collinear (with the fixed effects or earlier regressors).
-    pub collinear: Vec<String>,
-    /// Demeaning iterations and convergence.
-    pub demean: DemeanInfo,
-}
-
-/// A fitted OLS model: everything inference needs, so any vcov is computed
-/// from it without refitting.
+/// A fitted OLS model: its [`FitCore`] (everything inference and tables
+/// read, so any vcov is computed without refitting) plus what only OLS has.
 ///
-/// Shapes: `n = nobs` observations after singleton removal, `k` kept
-/// regressors (`coef_names.len()`).
+/// Shapes: see [`FitCore`]; for OLS `xt` is $\sqrt{w}\,\tilde X$ (demeaned,
+/// weight-transformed kept regressors), `resid_t` is $\sqrt{w}\,\hat u$,
+/// `bread` is $(\tilde X'W\tilde X)^{-1}$ and `sigma2` is $\mathrm{RSS}/(N-1)$.
 #[derive(Debug, Clone)]
 pub struct OlsFit {
-    /// Dependent variable name.
-    pub depvar: String,
-    /// Kept regressor names (`k`).
-    pub coef_names: Vec<String>,
-    /// Coefficients (`k`).
-    pub beta: Vec<f64>,
-    /// $(X'WX)^{-1}$ of the demeaned kept regressors (`k × k`).
-    pub bread: SymMatrix,
-    /// $\sqrt{w}\,\tilde X$: demeaned, weight-transformed kept regressors (`k` columns of `n`).
-    pub xt: Vec<Vec<f64>>,
-    /// $\sqrt{w}\,\hat u$: weight-transformed residuals (`n`).
-    pub resid_t: Vec<f64>,
-    /// Observations used.
-    pub nobs: usize,
-    /// Absorbed fixed effects with their sizes (`Q`).
-    pub fe: Vec<FeSize>,
-    /// Fixed-effect indexes on the estimation sample (`Q`), for the bootstrap.
-    pub fe_index: Vec<FeIndex>,
-    /// Cluster variables restricted to the estimation sample: (name, contiguous codes, G).
-    pub clusters: Vec<(String, Vec<u32>, usize)>,
-    /// Weights on the estimation sample.
-    pub weights: Option<Vec<f64>>,
-    /// Demeaning options used (the bootstrap reuses them).
-    pub demean_options: DemeanOptions,
+    /// What inference and tables read.
+    pub core: FitCore,
     /// Residual sum of squares (weighted).
     pub rss: f64,
-    /// $R^2$ (weighted, around the weighted mean of $y$).
-    pub r2: f64,
-    /// Within $R^2$ (only with fixed effects).
-    pub r2_within: Option<f64>,
-    /// Diagnostics.
-    pub diagnostics: Diagnostics,
+    /// Demeaning options used (the wild bootstrap reuses them to demean under the null).
+    pub demean_options: DemeanOptions,
 }
 
-impl OlsFit {
-    /// Number of kept regressors.
-    pub fn k(&self) -> usize {
-        self.beta.len()
+impl Fitted for OlsFit {
+    fn core(&self) -> &FitCore {
+        &self.core
     }
-    /// Index of a kept coefficient by name.
-    pub fn coef_index(&self, name: &str) -> Option<usize> {
-        self.coef_names.iter().position(|n| n == name)
+    fn model_type(&self) -> &'static str {
+        "OLS"
     }
 }
 
@@ -264,13 +166,12 @@ pub fn fit_ols_owned(design: Design, opts: &FitOptions) -> Result<OlsFit, Estima
             FeIndex::new(codes, levels, weights.as_deref())
         })
         .collect();
-    let fe_sizes: Vec<FeSize> =
-        fe_cols.iter().zip(&fe_index).map(|(f, i)| FeSize { name: f.name.clone(), levels: i.n_levels }).collect();
-    let clusters: Vec<(String, Vec<u32>, usize)> = cl_cols
+    let fe_names: Vec<String> = fe_cols.iter().map(|f| f.name.clone()).collect();
+    let clusters: Vec<ClusterVar> = cl_cols
         .iter()
         .map(|c| {
-            let (codes, g) = fe::compact(&c.codes, mask);
-            (c.name.clone(), codes, g)
+            let (codes, n_groups) = fe::compact(&c.codes, mask);
+            ClusterVar { name: c.name.clone(), codes, n_groups }
         })
         .collect();
 
@@ -351,24 +252,33 @@ pub fn fit_ols_owned(design: Design, opts: &FitOptions) -> Result<OlsFit, Estima
     let within_tss = dot(&y, &y);
     let r2 = 1.0 - rss / tss;
     let r2_within = (!fe_index.is_empty()).then(|| 1.0 - rss / within_tss);
+    let sigma2 = rss / (nobs as f64 - 1.0);
+    // The demeaning index gives its codes to the fit (the bootstrap rebuilds it).
+    let fe = fe_names
+        .into_iter()
+        .zip(fe_index)
+        .map(|(name, idx)| FixedEffect { name, levels: idx.n_levels, codes: idx.codes })
+        .collect();
 
     Ok(OlsFit {
-        depvar,
-        coef_names: names,
-        beta,
-        bread,
-        xt: x,
-        resid_t,
-        nobs,
-        fe: fe_sizes,
-        fe_index,
-        clusters,
-        weights,
-        demean_options: opts.demean,
+        core: FitCore {
+            depvar,
+            coef_names: names,
+            beta,
+            bread,
+            xt: x,
+            resid_t,
+            sigma2,
+            nobs,
+            fe,
+            clusters,
+            weights,
+            r2,
+            r2_within,
+            diagnostics: Diagnostics { n_input, n_singletons, collinear, demean: demean_info },
+        },
         rss,
-        r2,
-        r2_within,
-        diagnostics: Diagnostics { n_input, n_singletons, collinear, demean: demean_info },
+        demean_options: opts.demean,
     })
 }
 
@@ -403,7 +313,7 @@ mod tests {
         }
         let dummy_fit =
             fit_ols(&Design::new(Column { name: "y".into(), values: y }, x), &FitOptions::default()).unwrap();
-        assert!((fe_fit.beta[0] - dummy_fit.beta[1]).abs() < 1e-12);
+        assert!((fe_fit.core.beta[0] - dummy_fit.core.beta[1]).abs() < 1e-12);
         assert!((fe_fit.rss - dummy_fit.rss).abs() < 1e-10);
     }
 }

@@ -135,7 +135,7 @@ fn one(seed: u64, opts: &McOptions) -> Result<McDraw, McError> {
         ci_low: row.ci_low,
         ci_high: row.ci_high,
         covered: row.ci_low <= opts.rho && opts.rho <= row.ci_high,
-        nobs: m.fit.nobs,
+        nobs: m.fit.core.nobs,
         p_placebo,
     })
 }

@@ -13,7 +13,7 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
-use spillnet_estimate::{BootResult, CoefRow, FeSize, Inference, LincomResult, OlsFit};
+use spillnet_estimate::{BootResult, CoefRow, FeSize, FitCore, Fitted, Inference, LincomResult, OlsFit};
 
 /// Output format of a regression table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -73,7 +73,7 @@ struct JsonModel<'a> {
     n_missing: usize,
     n_singletons: usize,
     collinear: &'a [String],
-    fixed_effects: &'a [FeSize],
+    fixed_effects: Vec<FeSize>,
     vcov: String,
     ssc: String,
     df_t: usize,
@@ -124,7 +124,7 @@ fn grid(models: &[ModelColumn<'_>]) -> Vec<Row> {
     head.extend(models.iter().map(|m| m.title.to_owned()));
     rows.push(Row::Cells(head));
     let mut dep = vec!["Dependent var.".to_owned()];
-    dep.extend(models.iter().map(|m| m.fit.depvar.clone()));
+    dep.extend(models.iter().map(|m| m.fit.core().depvar.clone()));
     rows.push(Row::Cells(dep));
     rows.push(Row::Rule);
     let coef_rows = |get: &dyn Fn(&ModelColumn<'_>) -> Vec<CoefRow>, rows: &mut Vec<Row>| {
@@ -163,7 +163,7 @@ fn grid(models: &[ModelColumn<'_>]) -> Vec<Row> {
     rows.push(Row::Rule);
     let mut fe_names: Vec<String> = Vec::new();
     for m in models {
-        for f in &m.fit.fe {
+        for f in &m.fit.core().fe {
             if !fe_names.contains(&f.name) {
                 fe_names.push(f.name.clone());
             }
@@ -172,7 +172,9 @@ fn grid(models: &[ModelColumn<'_>]) -> Vec<Row> {
     for f in &fe_names {
         let mut r = vec![format!("FE: {f}")];
         r.extend(
-            models.iter().map(|m| if m.fit.fe.iter().any(|x| &x.name == f) { "Yes".into() } else { String::new() }),
+            models
+                .iter()
+                .map(|m| if m.fit.core().fe.iter().any(|x| &x.name == f) { "Yes".into() } else { String::new() }),
         );
         rows.push(Row::Cells(r));
     }
@@ -181,11 +183,11 @@ fn grid(models: &[ModelColumn<'_>]) -> Vec<Row> {
         r.extend(models.iter().map(f));
         rows.push(Row::Cells(r));
     };
-    line("Observations", &|m| m.fit.nobs.to_string());
+    line("Observations", &|m| m.fit.core().nobs.to_string());
     line("S.E. type", &|m| m.inference.vcov_type.to_string());
-    line("R2", &|m| format!("{:.5}", m.fit.r2));
-    if models.iter().any(|m| m.fit.r2_within.is_some()) {
-        line("Within R2", &|m| m.fit.r2_within.map(|r| format!("{r:.5}")).unwrap_or_default());
+    line("R2", &|m| format!("{:.5}", m.fit.core().r2));
+    if models.iter().any(|m| m.fit.core().r2_within.is_some()) {
+        line("Within R2", &|m| m.fit.core().r2_within.map(|r| format!("{r:.5}")).unwrap_or_default());
     }
     rows
 }
@@ -193,7 +195,7 @@ fn grid(models: &[ModelColumn<'_>]) -> Vec<Row> {
 fn notes(models: &[ModelColumn<'_>]) -> Vec<String> {
     let mut out = vec!["Standard errors in parentheses; *** p<0.01, ** p<0.05, * p<0.1.".to_owned()];
     for m in models {
-        let d = &m.fit.diagnostics;
+        let d = &m.fit.core().diagnostics;
         let mut parts = Vec::new();
         if m.n_missing > 0 {
             parts.push(format!("{} row(s) dropped for missing values", m.n_missing));
@@ -346,17 +348,18 @@ fn csv(models: &[ModelColumn<'_>]) -> String {
 }
 
 fn json_model<'a>(m: &ModelColumn<'a>) -> JsonModel<'a> {
+    let fit: &'a FitCore = m.fit.core();
     JsonModel {
         title: m.title,
-        depvar: &m.fit.depvar,
+        depvar: &fit.depvar,
         coefficients: &m.inference.coefs,
         lincoms: m.lincoms.iter().map(|l| &l.row).collect(),
         bootstrap: m.boots,
-        nobs: m.fit.nobs,
+        nobs: fit.nobs,
         n_missing: m.n_missing,
-        n_singletons: m.fit.diagnostics.n_singletons,
-        collinear: &m.fit.diagnostics.collinear,
-        fixed_effects: &m.fit.fe,
+        n_singletons: fit.diagnostics.n_singletons,
+        collinear: &fit.diagnostics.collinear,
+        fixed_effects: fit.fe_sizes(),
         vcov: m.inference.vcov_type.to_string(),
         ssc: m.inference.ssc.to_string(),
         df_t: m.inference.df_t,
@@ -368,10 +371,10 @@ fn json_model<'a>(m: &ModelColumn<'a>) -> JsonModel<'a> {
             .map(|(name, groups)| ClusterCount { name: name.clone(), groups: *groups })
             .collect(),
         eigen_fixed: m.inference.eigen_fixed,
-        iterations: m.fit.diagnostics.demean.iterations,
-        converged: m.fit.diagnostics.demean.converged,
-        r2: m.fit.r2,
-        r2_within: m.fit.r2_within,
+        iterations: fit.diagnostics.demean.iterations,
+        converged: fit.diagnostics.demean.converged,
+        r2: fit.r2,
+        r2_within: fit.r2_within,
     }
 }
 

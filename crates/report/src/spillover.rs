@@ -220,7 +220,7 @@ fn csv(r: &StudyResult) -> String {
                 c.p,
                 c.ci_low,
                 c.ci_high,
-                m.fit.nobs
+                m.fit.core.nobs
             );
         }
     }

@@ -157,17 +157,6 @@ pub fn fit_spec(panel: &StudyPanel, spec: &Spec, opts: &StudyOptions) -> Result<
     Ok(FittedSpec { spec: spec.clone(), fit, inference, lincoms, boots: Vec::new(), sample })
 }
 
-/// Drop a fit's observation-level vectors (kept: coefficients, bread, sizes, diagnostics).
-fn slim(fit: &mut OlsFit) {
-    fit.xt = Vec::new();
-    fit.resid_t = Vec::new();
-    fit.fe_index = Vec::new();
-    fit.weights = None;
-    for c in &mut fit.clusters {
-        c.1 = Vec::new();
-    }
-}
-
 /// Estimate the specifications of `groups` (the baseline first, always) on
 /// a built panel, with the headline bootstrap on baseline (2) if requested.
 /// `progress` is called with the number of finished models.
@@ -203,10 +192,11 @@ pub fn estimate_specs(
                     p: lc.row.p,
                     ci: [lc.row.ci_low, lc.row.ci_high],
                     p_boot,
-                    nobs: m.fit.nobs,
+                    nobs: m.fit.core.nobs,
                 });
             }
-            slim(&mut m.fit);
+            // Drop the observation-level vectors (kept: coefficients, bread, sizes, diagnostics).
+            m.fit.core.slim();
             models.push(m);
             progress(1);
         }

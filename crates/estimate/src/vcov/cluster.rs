@@ -1,13 +1,13 @@
 //! Cluster-robust meat $\sum_g S_g S_g'$ with $S_g = \sum_{i\in g} s_i$, and
 //! the intersection of several cluster variables (for multiway clustering).
-//! Imports nothing from the crate.
+//! Imports `fit` from the crate.
 
 use std::collections::HashMap;
 
-use crate::ols::{OlsFit, SymMatrix};
+use crate::fit::{FitCore, SymMatrix};
 
 /// Cluster score sums: `g × k`, row-major (`S[g*k + j]`).
-fn cluster_scores(fit: &OlsFit, codes: &[u32], g: usize) -> Vec<f64> {
+fn cluster_scores(fit: &FitCore, codes: &[u32], g: usize) -> Vec<f64> {
     let k = fit.k();
     let mut s = vec![0.0; g * k];
     for j in 0..k {
@@ -19,7 +19,7 @@ fn cluster_scores(fit: &OlsFit, codes: &[u32], g: usize) -> Vec<f64> {
 }
 
 /// $\sum_g S_g S_g'$.
-pub(super) fn meat_cluster(fit: &OlsFit, codes: &[u32], g: usize) -> SymMatrix {
+pub(super) fn meat_cluster(fit: &FitCore, codes: &[u32], g: usize) -> SymMatrix {
     let k = fit.k();
     let s = cluster_scores(fit, codes, g);
     let mut m = SymMatrix::zeros(k);

@@ -1,11 +1,12 @@
-//! Homoskedastic vcov before correction: $\hat\sigma^2 (\tilde X'W\tilde X)^{-1}$
-//! with $\hat\sigma^2 = \mathrm{RSS}/(N-1)$ (the $(N-1)/(N-K)$ factor is the
-//! small-sample correction, as in fixest). Imports nothing from the crate.
+//! Homoskedastic vcov before correction: $\hat\sigma^2 B$ with the fit's
+//! $\hat\sigma^2$ (for OLS $\mathrm{RSS}/(N-1)$, bread $(\tilde X'W\tilde X)^{-1}$;
+//! the $(N-1)/(N-K)$ factor is the small-sample correction, as in fixest).
+//! Imports `fit` from the crate.
 
-use crate::ols::{OlsFit, SymMatrix};
+use crate::fit::{FitCore, SymMatrix};
 
-/// $\mathrm{RSS}/(N-1)\cdot B$.
-pub(super) fn vcov_iid(fit: &OlsFit) -> SymMatrix {
-    let sigma2 = fit.rss / (fit.nobs as f64 - 1.0);
+/// $\hat\sigma^2 B$.
+pub(super) fn vcov_iid(fit: &FitCore) -> SymMatrix {
+    let sigma2 = fit.sigma2;
     SymMatrix { k: fit.bread.k, data: fit.bread.data.iter().map(|b| b * sigma2).collect() }
 }

@@ -1,13 +1,15 @@
 //! Variance–covariance of a stored fit: [`vcov`] computes iid, HC1 or
-//! CRV1 (one- or multi-way) from an [`OlsFit`] without refitting, applies
-//! the small-sample correction [`Ssc`] and returns an [`Inference`] with the
-//! coefficient table (Student-$t$ p-values and confidence intervals).
-//! Imports nothing from the crate.
+//! CRV1 (one- or multi-way) from any [`Fitted`] model without refitting,
+//! applies the small-sample correction [`Ssc`] and returns an [`Inference`]
+//! with the coefficient table (Student-$t$ p-values and confidence
+//! intervals). It reads only the fit's [`FitCore`] and names no concrete
+//! estimator. Imports `fit` and `ssc` from the crate.
 //!
-//! All estimators have the sandwich form $V = c\,B\,M\,B$ with bread
-//! $B=(\tilde X'W\tilde X)^{-1}$: iid uses $M = \hat\sigma^2 B^{-1}$, HC1
-//! $M=\sum_i s_i s_i'$, CRV1 $M=\sum_g S_g S_g'$ with scores
-//! $s_i = w_i \tilde x_i \hat u_i$ and $S_g=\sum_{i\in g} s_i$. Multiway
+//! All estimators have the sandwich form $V = c\,B\,M\,B$ with the fit's
+//! bread $B$ (for OLS $(\tilde X'W\tilde X)^{-1}$): iid uses
+//! $M = \hat\sigma^2 B^{-1}$, HC1 $M=\sum_i s_i s_i'$, CRV1
+//! $M=\sum_g S_g S_g'$ with scores $s_i = \texttt{xt}_i\,\texttt{resid\_t}_i$
+//! (for OLS $w_i \tilde x_i \hat u_i$) and $S_g=\sum_{i\in g} s_i$. Multiway
 //! clustering follows Cameron, Gelbach & Miller (2011): inclusion–exclusion
 //! over the intersections of the cluster variables; if the result is not
 //! positive semi-definite its negative eigenvalues are set to zero (fixest's
@@ -26,7 +28,7 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 pub(crate) use cluster::intersect_codes;
 
 use super::EstimateError;
-use super::ols::{OlsFit, SymMatrix};
+use super::fit::{ClusterVar, FitCore, Fitted, SymMatrix};
 use super::ssc::{self, GDf, Ssc};
 
 /// Which variance–covariance estimator.
@@ -103,7 +105,7 @@ pub struct CoefRow {
 pub struct Inference {
     /// The estimator.
     pub vcov_type: VcovSpec,
-    /// The corrected vcov (`k × k`, order of `OlsFit::coef_names`).
+    /// The corrected vcov (`k × k`, order of [`FitCore::coef_names`]).
     #[serde(skip)]
     pub vcov: SymMatrix,
     /// Small-sample correction used.
@@ -129,21 +131,6 @@ pub fn coef_row(name: &str, estimate: f64, se: f64, df: usize) -> CoefRow {
     let p = if t.is_nan() { f64::NAN } else { (2.0 * dist.sf(t.abs())).min(1.0) };
     let q = dist.inverse_cdf(0.975);
     CoefRow { name: name.to_owned(), estimate, se, t, p, ci_low: estimate - q * se, ci_high: estimate + q * se }
-}
-
-/// Whether fixed effect `fe` (codes) is nested in cluster `cl` (codes):
-/// every level of `fe` lies within one cluster.
-pub(crate) fn is_nested(fe: &[u32], n_levels: usize, cl: &[u32]) -> bool {
-    let mut owner = vec![u32::MAX; n_levels];
-    for (&f, &c) in fe.iter().zip(cl) {
-        let o = &mut owner[f as usize];
-        if *o == u32::MAX {
-            *o = c;
-        } else if *o != c {
-            return false;
-        }
-    }
-    true
 }
 
 fn sandwich(bread: &SymMatrix, meat: &SymMatrix) -> SymMatrix {
@@ -192,7 +179,8 @@ fn fix_psd(v: &mut SymMatrix) -> bool {
 /// Compute the vcov of a stored fit and the coefficient table.
 ///
 /// # Arguments
-/// * `fit` — the fitted model (its cluster variables must include those named in `spec`).
+/// * `fit` — the fitted model, of any estimator (its cluster variables must
+///   include those named in `spec`).
 /// * `spec` — the estimator.
 /// * `ssc` — the small-sample correction.
 ///
@@ -203,10 +191,11 @@ fn fix_psd(v: &mut SymMatrix) -> bool {
 /// # Complexity
 /// $O(NK)$ for the scores plus $O(GK^2)$ per cluster term; multiway with
 /// $m$ variables has $2^m - 1$ terms.
-pub fn vcov(fit: &OlsFit, spec: &VcovSpec, ssc: &Ssc) -> Result<Inference, EstimateError> {
+pub fn vcov(fit: &dyn Fitted, spec: &VcovSpec, ssc: &Ssc) -> Result<Inference, EstimateError> {
+    let fit: &FitCore = fit.core();
     let n = fit.nobs;
     let k = fit.k();
-    let levels: Vec<usize> = fit.fe.iter().map(|f| f.levels).collect();
+    let levels = fit.fe_levels();
     let (vcov, df_k, df_t, n_clusters, eigen_fixed) = match spec {
         VcovSpec::Iid => {
             let dk = ssc::df_k(ssc, k, &levels, &vec![false; levels.len()]);
@@ -223,35 +212,31 @@ pub fn vcov(fit: &OlsFit, spec: &VcovSpec, ssc: &Ssc) -> Result<Inference, Estim
             (v, dk, n.saturating_sub(dk), Vec::new(), false)
         }
         VcovSpec::Cluster(vars) => {
-            let mut cols: Vec<(&str, &[u32], usize)> = Vec::new();
+            let mut cols: Vec<&ClusterVar> = Vec::new();
             for name in vars {
-                let c = fit.clusters.iter().find(|c| &c.0 == name).ok_or_else(|| {
+                let c = fit.cluster(name).ok_or_else(|| {
                     EstimateError::bad(format!("cluster variable `{name}` is not part of the design"))
                 })?;
-                if c.2 < 2 {
-                    return Err(EstimateError::TooFewClusters { name: name.clone(), groups: c.2 });
+                if c.n_groups < 2 {
+                    return Err(EstimateError::TooFewClusters { name: name.clone(), groups: c.n_groups });
                 }
-                cols.push((c.0.as_str(), c.1.as_slice(), c.2));
+                cols.push(c);
             }
-            let nested: Vec<bool> = fit
-                .fe
-                .iter()
-                .zip(&fit.fe_index)
-                .map(|(f, idx)| {
-                    cols.iter().any(|(nm, codes, _)| *nm == f.name || is_nested(&idx.codes, idx.n_levels, codes))
-                })
-                .collect();
+            // fixest: a fixed effect is nested when it is a cluster variable or lies within one.
+            let nested: Vec<bool> =
+                fit.fe.iter().map(|f| cols.iter().any(|c| c.name == f.name || f.is_nested_in(c))).collect();
             let dk = ssc::df_k(ssc, k, &levels, &nested);
             let k_adj = if ssc.k_adj { (n as f64 - 1.0) / (n as f64 - dk as f64) } else { 1.0 };
-            let g_min = cols.iter().map(|c| c.2).min().unwrap_or(0);
+            let g_min = cols.iter().map(|c| c.n_groups).min().unwrap_or(0);
             let mut v = SymMatrix::zeros(k);
             let m = cols.len();
             for subset in 1usize..(1 << m) {
                 let members: Vec<usize> = (0..m).filter(|j| subset >> j & 1 == 1).collect();
                 let (codes, g) = if members.len() == 1 {
-                    (cols[members[0]].1.to_vec(), cols[members[0]].2)
+                    (cols[members[0]].codes.to_vec(), cols[members[0]].n_groups)
                 } else {
-                    let parts: Vec<(&[u32], usize)> = members.iter().map(|&j| (cols[j].1, cols[j].2)).collect();
+                    let parts: Vec<(&[u32], usize)> =
+                        members.iter().map(|&j| (cols[j].codes.as_slice(), cols[j].n_groups)).collect();
                     intersect_codes(&parts)
                 };
                 let g_used = match ssc.g_df {
@@ -266,7 +251,7 @@ pub fn vcov(fit: &OlsFit, spec: &VcovSpec, ssc: &Ssc) -> Result<Inference, Estim
                 v.data.iter_mut().zip(&term.data).for_each(|(a, b)| *a += c * b);
             }
             let fixed = m > 1 && fix_psd(&mut v);
-            let ncl = cols.iter().map(|c| (c.0.to_owned(), c.2)).collect();
+            let ncl = cols.iter().map(|c| (c.name.clone(), c.n_groups)).collect();
             (v, dk, g_min - 1, ncl, fixed)
         }
     };
@@ -304,11 +289,5 @@ mod tests {
         assert_eq!("HC1".parse::<VcovSpec>().unwrap(), VcovSpec::Hetero);
         assert!("cluster:a+".parse::<VcovSpec>().is_err());
         assert!("robust".parse::<VcovSpec>().is_err());
-    }
-
-    #[test]
-    fn nesting_detection() {
-        assert!(is_nested(&[0, 0, 1, 1, 2], 3, &[5, 5, 5, 5, 6]));
-        assert!(!is_nested(&[0, 0, 1, 1], 2, &[1, 2, 3, 3]));
     }
 }

@@ -1,0 +1,276 @@
+//! The fit interface every estimator shares: a [`FitCore`] holds what
+//! inference and tables read (coefficients, bread, score factors, sample
+//! sizes, fixed effects, cluster variables, fit statistics, diagnostics) and
+//! the [`Fitted`] trait hands it out. [`vcov()`](crate::vcov()),
+//! [`lincom`](crate::lincom()) and the report's model column take
+//! `&dyn Fitted`, so an IV (2SLS) or Poisson (IRLS) fit reuses all inference
+//! without touching it, as pyfixest's `Feiv(Feols)` and `Fepois(Feols)` reuse
+//! the base class's vcov. Also owns the shared value types [`SymMatrix`],
+//! [`FixedEffect`], [`FeSize`], [`ClusterVar`] and [`Diagnostics`].
+//! Imports only [`DemeanInfo`] (from `fe`) from the crate.
+//!
+//! # Why a struct behind a one-method trait
+//!
+//! Inference is a function of stored numbers (fixest's "estimate once, infer
+//! many ways"), not of estimator behaviour, so those numbers are **one
+//! struct**, [`FitCore`]: one definition of each quantity with its shape
+//! documented once; a new estimator fills one value instead of implementing
+//! a dozen accessors that could disagree; and a test can build a fit by hand.
+//! Each estimator's result *contains* a core next to its own extras (OLS:
+//! RSS and the demeaning options its bootstrap reuses; later 2SLS: first
+//! stage; Poisson: deviance, IRLS iterations). The **trait** [`Fitted`] only
+//! returns the core (plus a model label): it lets inference and tables accept
+//! any estimator's result as `&dyn Fitted` — `vcov(&ols_fit, …)` needs no
+//! `.core` at the call site, and one table can hold columns of different
+//! estimators — without `Deref`-based pseudo-inheritance.
+//!
+//! # What each estimator puts in the core
+//!
+//! Every vcov has the sandwich form $c\,B M B$ with scores
+//! $s_i = \texttt{xt}_i\cdot\texttt{resid\_t}_i$ (a $k$-vector) and bread $B$:
+//!
+//! | estimator | `xt` | `resid_t` | `bread` | `sigma2` |
+//! |---|---|---|---|---|
+//! | OLS | $\sqrt w\,\tilde X$ | $\sqrt w\,\hat u$ | $(\tilde X'W\tilde X)^{-1}$ | $\mathrm{RSS}/(N-1)$ |
+//! | 2SLS (planned) | $\sqrt w\,\hat X$, first-stage fitted | $\sqrt w\,(y - X\hat\beta)$ | $(\hat X'W\hat X)^{-1}$ | $\sum \texttt{resid\_t}^2/(N-1)$ |
+//! | Poisson (planned) | $\sqrt{\hat\mu}\,\tilde X$ ($\hat\mu$-weighted demeaning) | $(y-\hat\mu)/\sqrt{\hat\mu}$ | $(\tilde X'\hat M\tilde X)^{-1}$ | $1$ |
+//!
+//! ($\tilde X$ demeaned regressors, $W$ the weights, $\hat M = \mathrm{diag}(\hat\mu)$.
+//! The 2SLS and Poisson rows are the contract those estimators will fill;
+//! they give the same vcov as pyfixest's `Feiv` (which forms the meat from
+//! instrument scores, algebraically equal) and `Fepois` (whose iid vcov is
+//! the bread).)
+
+use faer::Mat;
+
+use super::fe::DemeanInfo;
+
+/// A dense symmetric $k\times k$ matrix, row-major.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SymMatrix {
+    /// Dimension.
+    pub k: usize,
+    /// `k*k` entries, row-major.
+    pub data: Vec<f64>,
+}
+
+impl SymMatrix {
+    /// Zero matrix.
+    pub fn zeros(k: usize) -> Self {
+        SymMatrix { k, data: vec![0.0; k * k] }
+    }
+    /// Entry (i, j).
+    pub fn get(&self, i: usize, j: usize) -> f64 {
+        self.data[i * self.k + j]
+    }
+    /// Mutable entry (i, j).
+    pub fn at(&mut self, i: usize, j: usize) -> &mut f64 {
+        &mut self.data[i * self.k + j]
+    }
+    /// Quadratic form $r' M r$.
+    pub fn quad(&self, r: &[f64]) -> f64 {
+        let mut s = 0.0;
+        for i in 0..self.k {
+            for j in 0..self.k {
+                s += r[i] * self.get(i, j) * r[j];
+            }
+        }
+        s
+    }
+    /// $M r$.
+    pub fn mul_vec(&self, r: &[f64]) -> Vec<f64> {
+        (0..self.k).map(|i| (0..self.k).map(|j| self.get(i, j) * r[j]).sum()).collect()
+    }
+    pub(crate) fn to_faer(&self) -> Mat<f64> {
+        Mat::from_fn(self.k, self.k, |i, j| self.get(i, j))
+    }
+    pub(crate) fn from_faer(m: &Mat<f64>) -> Self {
+        let k = m.nrows();
+        let mut s = SymMatrix::zeros(k);
+        for i in 0..k {
+            for j in 0..k {
+                *s.at(i, j) = m[(i, j)];
+            }
+        }
+        s
+    }
+}
+
+/// Size of one absorbed fixed effect on the estimation sample (what tables show).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FeSize {
+    /// Fixed-effect variable.
+    pub name: String,
+    /// Number of levels.
+    pub levels: usize,
+}
+
+/// One absorbed fixed effect on the estimation sample.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixedEffect {
+    /// Fixed-effect variable.
+    pub name: String,
+    /// Level of each observation, contiguous in `0..levels` (`n`).
+    pub codes: Vec<u32>,
+    /// Number of levels $L_q$.
+    pub levels: usize,
+}
+
+impl FixedEffect {
+    /// Name and number of levels.
+    pub fn size(&self) -> FeSize {
+        FeSize { name: self.name.clone(), levels: self.levels }
+    }
+
+    /// Whether every level of this fixed effect lies within one cluster of
+    /// `cluster` (codes on the same sample).
+    pub fn is_nested_in(&self, cluster: &ClusterVar) -> bool {
+        is_nested(&self.codes, self.levels, &cluster.codes)
+    }
+}
+
+/// One cluster variable on the estimation sample.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterVar {
+    /// Cluster variable name (as named in `VcovSpec::Cluster`).
+    pub name: String,
+    /// Cluster of each observation, contiguous in `0..n_groups` (`n`).
+    pub codes: Vec<u32>,
+    /// Number of clusters $G$.
+    pub n_groups: usize,
+}
+
+/// Whether fixed effect `fe` (codes in `0..n_levels`) is nested in cluster
+/// `cl` (codes): every level of `fe` lies within one cluster.
+pub(crate) fn is_nested(fe: &[u32], n_levels: usize, cl: &[u32]) -> bool {
+    let mut owner = vec![u32::MAX; n_levels];
+    for (&f, &c) in fe.iter().zip(cl) {
+        let o = &mut owner[f as usize];
+        if *o == u32::MAX {
+            *o = c;
+        } else if *o != c {
+            return false;
+        }
+    }
+    true
+}
+
+/// Non-fatal facts about a fit, returned as values (printed by `report`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Diagnostics {
+    /// Observations in the design.
+    pub n_input: usize,
+    /// Observations dropped as singletons.
+    pub n_singletons: usize,
+    /// Regressors dropped as collinear (with the fixed effects or earlier regressors).
+    pub collinear: Vec<String>,
+    /// Demeaning iterations and convergence.
+    pub demean: DemeanInfo,
+}
+
+/// What every estimator's fit holds for inference and tables (see the
+/// module docs for what each estimator puts in `xt`, `resid_t`, `bread`
+/// and `sigma2`).
+///
+/// Shapes: `n = nobs` observations of the estimation sample, `k` kept
+/// coefficients (`coef_names.len()`). The observation-level vectors (`xt`,
+/// `resid_t`, codes, weights) may be dropped with [`FitCore::slim`] once
+/// inference is done.
+#[derive(Debug, Clone)]
+pub struct FitCore {
+    /// Dependent variable name.
+    pub depvar: String,
+    /// Kept coefficient names (`k`).
+    pub coef_names: Vec<String>,
+    /// Estimates (`k`).
+    pub beta: Vec<f64>,
+    /// Bread $B$ of the sandwich (`k × k`); for OLS $(\tilde X'W\tilde X)^{-1}$.
+    pub bread: SymMatrix,
+    /// Score regressors (`k` columns of `n`); for OLS $\sqrt{w}\,\tilde X$, the
+    /// demeaned, weight-transformed kept regressors.
+    pub xt: Vec<Vec<f64>>,
+    /// Score residual factors (`n`), so that score $s_i = $ `xt[·][i] * resid_t[i]`;
+    /// for OLS $\sqrt{w}\,\hat u$, the weight-transformed residuals.
+    pub resid_t: Vec<f64>,
+    /// Scale $\hat\sigma^2$ of the iid vcov $\hat\sigma^2 B$ before the
+    /// small-sample correction: $\mathrm{RSS}/(N-1)$ for linear models, 1 for Poisson.
+    pub sigma2: f64,
+    /// Observations used ($N$).
+    pub nobs: usize,
+    /// Absorbed fixed effects on the estimation sample (`Q`): the levels and
+    /// nesting the small-sample correction counts.
+    pub fe: Vec<FixedEffect>,
+    /// Cluster variables on the estimation sample, for clustered inference.
+    pub clusters: Vec<ClusterVar>,
+    /// Weights on the estimation sample (`n`), if any.
+    pub weights: Option<Vec<f64>>,
+    /// $R^2$ (weighted, around the weighted mean of $y$).
+    pub r2: f64,
+    /// Within $R^2$ (only with fixed effects).
+    pub r2_within: Option<f64>,
+    /// Diagnostics.
+    pub diagnostics: Diagnostics,
+}
+
+impl FitCore {
+    /// Number of kept coefficients $k$.
+    pub fn k(&self) -> usize {
+        self.beta.len()
+    }
+
+    /// Index of a kept coefficient by name.
+    pub fn coef_index(&self, name: &str) -> Option<usize> {
+        self.coef_names.iter().position(|n| n == name)
+    }
+
+    /// The cluster variable called `name`, if the design had one.
+    pub fn cluster(&self, name: &str) -> Option<&ClusterVar> {
+        self.clusters.iter().find(|c| c.name == name)
+    }
+
+    /// Levels $L_q$ of each fixed effect (`Q`).
+    pub fn fe_levels(&self) -> Vec<usize> {
+        self.fe.iter().map(|f| f.levels).collect()
+    }
+
+    /// Name and levels of each fixed effect (`Q`).
+    pub fn fe_sizes(&self) -> Vec<FeSize> {
+        self.fe.iter().map(FixedEffect::size).collect()
+    }
+
+    /// Drop the observation-level vectors (`xt`, `resid_t`, fixed-effect and
+    /// cluster codes, weights), keeping estimates, bread, sizes, statistics
+    /// and diagnostics: enough for tables, no longer for a new vcov.
+    pub fn slim(&mut self) {
+        self.xt = Vec::new();
+        self.resid_t = Vec::new();
+        self.weights = None;
+        for f in &mut self.fe {
+            f.codes = Vec::new();
+        }
+        for c in &mut self.clusters {
+            c.codes = Vec::new();
+        }
+    }
+}
+
+/// A fitted model that inference and tables can read: anything holding a
+/// [`FitCore`]. See the module docs for why the data is a struct and the
+/// trait only returns it.
+pub trait Fitted: std::fmt::Debug + Send + Sync {
+    /// The quantities inference and tables read.
+    fn core(&self) -> &FitCore;
+    /// Short model label for tables and reports (`"OLS"`; later `"IV"`, `"Poisson"`).
+    fn model_type(&self) -> &'static str;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nesting_detection() {
+        assert!(is_nested(&[0, 0, 1, 1, 2], 3, &[5, 5, 5, 5, 6]));
+        assert!(!is_nested(&[0, 0, 1, 1], 2, &[1, 2, 3, 3]));
+    }
+}
