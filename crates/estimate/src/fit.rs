@@ -267,6 +267,92 @@ pub trait Fitted: std::fmt::Debug + Send + Sync {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fe::DemeanInfo;
+    use crate::{Lincom, Ssc, VcovSpec, lincom, vcov};
+
+    /// A second estimator, test-only: it holds a hand-computed core and
+    /// shares nothing with `OlsFit` but the [`Fitted`] trait.
+    #[derive(Debug)]
+    struct ToyFit {
+        core: FitCore,
+    }
+
+    impl Fitted for ToyFit {
+        fn core(&self) -> &FitCore {
+            &self.core
+        }
+        fn model_type(&self) -> &'static str {
+            "Toy"
+        }
+    }
+
+    /// $y = (1, 3, 2, 5)$ on an intercept and $x = (0, 1, 2, 3)$, clusters
+    /// $\{0,1\}, \{2,3\}$, worked by hand:
+    /// $X'X = \begin{pmatrix}4&6\\6&14\end{pmatrix}$, $B = (X'X)^{-1} =
+    /// \frac1{20}\begin{pmatrix}14&-6\\-6&4\end{pmatrix}$, $X'y = (11, 22)$,
+    /// $\hat\beta = (1.1, 1.1)$, $\hat u = (-0.1, 0.8, -1.3, 0.6)$, RSS $= 2.7$.
+    fn toy() -> ToyFit {
+        ToyFit {
+            core: FitCore {
+                depvar: "y".into(),
+                coef_names: vec!["Intercept".into(), "x".into()],
+                beta: vec![1.1, 1.1],
+                bread: SymMatrix { k: 2, data: vec![0.7, -0.3, -0.3, 0.2] },
+                xt: vec![vec![1.0; 4], vec![0.0, 1.0, 2.0, 3.0]],
+                resid_t: vec![-0.1, 0.8, -1.3, 0.6],
+                sigma2: 2.7 / 3.0,
+                nobs: 4,
+                fe: Vec::new(),
+                clusters: vec![ClusterVar { name: "g".into(), codes: vec![0, 0, 1, 1], n_groups: 2 }],
+                weights: None,
+                r2: 1.0 - 2.7 / 8.75,
+                r2_within: None,
+                diagnostics: Diagnostics {
+                    n_input: 4,
+                    n_singletons: 0,
+                    collinear: Vec::new(),
+                    demean: DemeanInfo { iterations: 0, converged: true },
+                },
+            },
+        }
+    }
+
+    fn assert_close(a: f64, b: f64) {
+        assert!((a - b).abs() <= 1e-12 * b.abs(), "{a} vs {b}");
+    }
+
+    #[test]
+    fn a_second_estimator_gets_hand_computed_standard_errors() {
+        let fit = toy();
+        assert_eq!(fit.model_type(), "Toy");
+        let ssc = Ssc::default();
+
+        // iid: σ̂²·(N−1)/(N−K)·B = RSS/(N−K)·B = 1.35·B → var = (0.945, 0.27).
+        let inf = vcov(&fit, &VcovSpec::Iid, &ssc).unwrap();
+        assert_eq!((inf.df_k, inf.df_t), (2, 2));
+        assert_close(inf.coefs[0].se, 0.945f64.sqrt());
+        assert_close(inf.coefs[1].se, 0.27f64.sqrt());
+
+        // HC1: M = Σ û²xx' = [[2.7, 5.1], [5.1, 10.64]], BMB = [[0.1386, −0.0324], [−0.0324, 0.0566]],
+        // times N/(N−K) = 2.
+        let inf = vcov(&fit, &VcovSpec::Hetero, &ssc).unwrap();
+        assert_close(inf.coefs[0].se, 0.2772f64.sqrt());
+        assert_close(inf.coefs[1].se, 0.1132f64.sqrt());
+        assert_close(inf.vcov.get(0, 1), -0.0648);
+
+        // CRV1: S_1 = (0.7, 0.8) = −S_2, BS_1 = (0.25, −0.05), BMB = 2·(BS_1)(BS_1)',
+        // times G/(G−1)·(N−1)/(N−K) = 3 → [[0.375, −0.075], [−0.075, 0.015]], t with G−1 = 1 df.
+        let inf = vcov(&fit, &VcovSpec::Cluster(vec!["g".into()]), &ssc).unwrap();
+        assert_eq!((inf.df_t, inf.n_clusters.clone()), (1, vec![("g".to_owned(), 2)]));
+        assert_close(inf.coefs[0].se, 0.375f64.sqrt());
+        assert_close(inf.coefs[1].se, 0.015f64.sqrt());
+
+        // lincom on the same fit: Intercept + x = 2.2, var = 0.375 + 0.015 − 2·0.075 = 0.24.
+        let lc: Lincom = "Intercept + x".parse().unwrap();
+        let r = lincom(&fit, &inf, &lc).unwrap();
+        assert_close(r.row.estimate, 2.2);
+        assert_close(r.row.se, 0.24f64.sqrt());
+    }
 
     #[test]
     fn nesting_detection() {
