@@ -4,16 +4,16 @@
 //! linear combinations, then rows for N, fixed effects, vcov, R² and
 //! within R². Rendered as text, Markdown, LaTeX, CSV or JSON.
 //!
-//! It only formats: it receives finished results ([`ModelColumn`]: an
-//! `OlsFit`, an `Inference`, lincom and bootstrap results) and computes
-//! nothing. Imports `estimate` (result types).
+//! It only formats: it receives finished results ([`ModelColumn`]: a fit of
+//! any estimator through the `Fitted` interface, an `Inference`, lincom and
+//! bootstrap results) and computes nothing. Imports `estimate` (result types).
 
 use std::fmt::Write as _;
 use std::str::FromStr;
 
 use serde::Serialize;
 
-use spillnet_estimate::{BootResult, CoefRow, FeSize, FitCore, Fitted, Inference, LincomResult, OlsFit};
+use spillnet_estimate::{BootResult, CoefRow, FeSize, FitCore, Fitted, Inference, LincomResult};
 
 /// Output format of a regression table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -50,8 +50,8 @@ impl FromStr for OutputFormat {
 pub struct ModelColumn<'a> {
     /// Column title (e.g. "(1)" or a description).
     pub title: &'a str,
-    /// The fit.
-    pub fit: &'a OlsFit,
+    /// The fit, of any estimator (OLS today; 2SLS and Poisson read the same way).
+    pub fit: &'a dyn Fitted,
     /// Inference under the chosen vcov.
     pub inference: &'a Inference,
     /// Linear combinations (shown below the coefficients).
@@ -453,6 +453,31 @@ mod tests {
         assert!(csv.starts_with(",(1),(2)\n"));
         assert!(render(&cols, OutputFormat::Latex).contains("\\begin{tabular}{lcc}"));
         assert!(render(&cols, OutputFormat::Markdown).starts_with("|  | (1) | (2) |\n|:---|---:|---:|\n"));
+    }
+
+    /// Another estimator's fit: the table reads it through `Fitted` alone.
+    #[derive(Debug)]
+    struct OtherFit(FitCore);
+
+    impl Fitted for OtherFit {
+        fn core(&self) -> &FitCore {
+            &self.0
+        }
+        fn model_type(&self) -> &'static str {
+            "Other"
+        }
+    }
+
+    #[test]
+    fn a_column_can_hold_any_estimator() {
+        let ols = fit_ols(&design(true, true), &FitOptions::default()).unwrap();
+        let other = OtherFit(ols.core.clone());
+        let inf = vcov(&other, &VcovSpec::Hetero, &Ssc::default()).unwrap();
+        let table = |fit: &dyn Fitted| -> String {
+            let c = ModelColumn { title: "(1)", fit, inference: &inf, lincoms: &[], boots: &[], n_missing: 0 };
+            render(&[c], OutputFormat::Text) + &render(&[c], OutputFormat::Json)
+        };
+        assert_eq!(table(&ols), table(&other));
     }
 
     #[test]
