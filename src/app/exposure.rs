@@ -15,7 +15,7 @@ use crate::io::tables::Dataset;
 use crate::io::write::{ColumnData, TableData, TableFormat, table_to_csv, write_table};
 
 /// Validated configuration of `spillnet exposure`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ExposureJobConfig {
     /// Data folder.
     pub data: PathBuf,

@@ -33,7 +33,7 @@ pub struct StatsConfig {
 }
 
 /// Validated configuration of `spillnet graph dot`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DotConfig {
     /// Data folder.
     pub data: PathBuf,

@@ -15,22 +15,18 @@
 //! writes into a non-empty output folder unless forced, and a forced run
 //! first removes the old manifest so an interrupted re-run cannot pass for a
 //! finished one. Owns [`RunJobConfig`], [`Job`], [`Diagram`], [`ExposureTable`],
-//! [`SpilloverSection`] (with [`SpilloverSpec`], the study's [`PlaceboLevel`],
-//! [`ReportFormat`]). Imports `io`, `graph`, `exposure`, `export`, `report`,
-//! `atomic` and the app modules it reuses (`check`, `graph`, `exposure`,
-//! `manifest`, `progress`).
+//! [`SpilloverSection`]. Imports `io`, `graph`, `exposure`, `export`,
+//! `report`, `study`, `atomic` and the app modules it reuses (`check`,
+//! `graph`, `exposure`, `manifest`, `progress`, `spillover`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-use serde::{Deserialize, Serialize};
 
 use super::Ctx;
 use super::manifest::{MANIFEST_FILE, ManifestBuilder, Step};
 use super::progress::Progress;
 use super::spillover::{study_with_progress, write_study};
-use crate::estimate::BootWeights;
-use crate::study::{BootOptions, PlaceboOptions, StudyOptions};
+use crate::study::StudyOptions;
 use crate::atomic::write_atomic;
 use crate::error::{Error, Result};
 use crate::export::{DotOptions, ImageFormat, Layout};
@@ -39,8 +35,6 @@ use crate::graph::{KnowledgeGraph, View};
 use crate::io::tables::{Dataset, FirmKind};
 use crate::io::write::{TableFormat, write_table};
 use crate::report::regression_table::OutputFormat;
-pub use crate::study::PlaceboLevel;
-use crate::study::SpecGroup;
 
 /// The configuration file a run was read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,145 +96,21 @@ pub struct ExposureTable {
     pub pairs: Option<(PathBuf, TableFormat)>,
 }
 
-/// Which specification tables the spillover study estimates (`spec`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SpilloverSpec {
-    /// Table-3 style baseline columns.
-    Baseline,
-    /// The headline column with extra fixed effects and the one-step version.
-    FeVariants,
-    /// Same-segment pairs.
-    SameSegment,
-    /// Worker-flow and supplier-overlap channels (+ mediation shares).
-    Mechanisms,
-    /// Formation period, JV age, cumulative production, province.
-    Heterogeneity,
-    /// Every table.
-    #[default]
-    All,
-}
-
-impl SpilloverSpec {
-    /// The study's specification tables this names.
-    pub fn groups(self) -> Vec<SpecGroup> {
-        match self {
-            SpilloverSpec::Baseline => vec![SpecGroup::Baseline],
-            SpilloverSpec::FeVariants => vec![SpecGroup::FeVariants],
-            SpilloverSpec::SameSegment => vec![SpecGroup::SameSegment],
-            SpilloverSpec::Mechanisms => vec![SpecGroup::Mechanisms],
-            SpilloverSpec::Heterogeneity => vec![SpecGroup::Heterogeneity],
-            SpilloverSpec::All => SpecGroup::ALL.to_vec(),
-        }
-    }
-}
-
-/// A report format of the spillover tables (`formats`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ReportFormat {
-    /// Aligned plain text.
-    Text,
-    /// Markdown.
-    Md,
-    /// LaTeX.
-    Latex,
-    /// CSV.
-    Csv,
-    /// JSON.
-    Json,
-}
-
-impl ReportFormat {
-    /// The configuration spelling (`text`, `md`, `latex`, `csv`, `json`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReportFormat::Text => "text",
-            ReportFormat::Md => "md",
-            ReportFormat::Latex => "latex",
-            ReportFormat::Csv => "csv",
-            ReportFormat::Json => "json",
-        }
-    }
-}
-
-impl From<ReportFormat> for OutputFormat {
-    fn from(f: ReportFormat) -> Self {
-        match f {
-            ReportFormat::Text => OutputFormat::Text,
-            ReportFormat::Md => OutputFormat::Markdown,
-            ReportFormat::Latex => OutputFormat::Latex,
-            ReportFormat::Csv => OutputFormat::Csv,
-            ReportFormat::Json => OutputFormat::Json,
-        }
-    }
-}
-
-/// The `[spillover]` section of a run configuration: the spillover study
-/// (SPEC §4) with its placebo and bootstrap settings. Validated by
-/// [`SpilloverSection::validate`]; executed by `app::spillover`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The `[spillover]` table of a run configuration: the spillover study
+/// (SPEC §4), configured by the flags of `spillnet spillover` (validated by
+/// `cli`), and the formats of its reports. Executed by [`run_spillover_step`].
+#[derive(Debug, Clone, PartialEq)]
 pub struct SpilloverSection {
-    /// Specification tables: baseline, fe-variants, same-segment, mechanisms,
-    /// heterogeneity or all (default).
-    #[serde(default)]
-    pub spec: SpilloverSpec,
-    /// Placebo draws (randomisation inference); 0 (default) = no placebo.
-    #[serde(default)]
-    pub placebo: u32,
-    /// Level of the placebo re-assignment (default `firm`).
-    #[serde(default)]
-    pub placebo_level: PlaceboLevel,
-    /// Seed of the placebo draws and the bootstrap (default 1).
-    #[serde(default = "default_seed")]
-    pub seed: u64,
-    /// Wild cluster bootstrap replicates of the headline; 0 (default) = none.
-    #[serde(default)]
-    pub boot: u32,
-    /// Report formats, one file each (default `["text", "json"]`).
-    #[serde(default = "default_formats")]
-    pub formats: Vec<ReportFormat>,
-}
-
-fn default_seed() -> u64 {
-    1
-}
-
-fn default_formats() -> Vec<ReportFormat> {
-    vec![ReportFormat::Text, ReportFormat::Json]
-}
-
-impl Default for SpilloverSection {
-    fn default() -> Self {
-        SpilloverSection {
-            spec: SpilloverSpec::default(),
-            placebo: 0,
-            placebo_level: PlaceboLevel::default(),
-            seed: default_seed(),
-            boot: 0,
-            formats: default_formats(),
-        }
-    }
+    /// What to estimate: specifications, pair options, bootstrap, placebo.
+    pub study: StudyOptions,
+    /// Report formats, one file each in `spillover/`.
+    pub formats: Vec<OutputFormat>,
 }
 
 impl SpilloverSection {
-    /// Check the values serde cannot: `Err((key, message))` names the offending key.
-    pub fn validate(&self) -> std::result::Result<(), (&'static str, String)> {
-        if self.formats.is_empty() {
-            return Err(("formats", "at least one format is needed".into()));
-        }
-        for (i, f) in self.formats.iter().enumerate() {
-            if self.formats[..i].contains(f) {
-                return Err(("formats", format!("`{}` is listed twice", f.as_str())));
-            }
-        }
-        Ok(())
-    }
-
-    /// The report formats as the report layer's [`OutputFormat`]s.
-    pub fn output_formats(&self) -> Vec<OutputFormat> {
-        self.formats.iter().map(|&f| f.into()).collect()
+    /// The seed of the study's random draws (bootstrap, placebo), when it makes any.
+    pub fn seed(&self) -> Option<u64> {
+        self.study.boot.as_ref().map(|b| b.seed).or(self.study.placebo.as_ref().map(|p| p.seed))
     }
 }
 
@@ -301,8 +171,8 @@ pub fn run(cfg: &RunJobConfig, ctx: &mut Ctx<'_>) -> Result<()> {
     refuse_non_empty(&cfg.out, cfg.force)?;
     let mut manifest = ManifestBuilder::new(cfg.command.clone(), cfg.resolved.clone(), &cfg.out);
     manifest.config_file(Path::new(&cfg.config_file.shown), cfg.config_file.text.as_bytes());
-    if let Some(s) = &cfg.spillover {
-        manifest.seed("spillover", s.seed);
+    if let Some(seed) = cfg.spillover.as_ref().and_then(SpilloverSection::seed) {
+        manifest.seed("spillover", seed);
     }
     let mut job = Job { cfg, progress: Progress::new(ctx.quiet), manifest };
 
@@ -496,31 +366,13 @@ fn to_json<T: serde::Serialize>(value: &T) -> Vec<u8> {
     bytes
 }
 
-/// The study options of a run configuration's `[spillover]` section.
-pub fn section_options(section: &SpilloverSection) -> StudyOptions {
-    StudyOptions {
-        groups: section.spec.groups(),
-        boot: (section.boot > 0).then_some(BootOptions {
-            reps: section.boot as usize,
-            seed: section.seed,
-            weights: BootWeights::Rademacher,
-        }),
-        placebo: (section.placebo > 0).then_some(PlaceboOptions {
-            draws: section.placebo as usize,
-            level: section.placebo_level,
-            seed: section.seed,
-        }),
-        ..StudyOptions::default()
-    }
-}
-
 /// Step `spillover` of `spillnet run`: the study of the `[spillover]`
 /// section, written into `OUT/spillover/` (one report per format, placebo
 /// draws and histogram), with its row accounting in the manifest.
 pub fn run_spillover_step(job: &mut Job<'_>, ds: &Dataset, section: &SpilloverSection, ctx: &mut Ctx<'_>) -> Result<()> {
-    let opts = section_options(section);
+    let opts = &section.study;
     let mut step = job.manifest.begin_step("spillover", "pair × dimension slots");
-    let (_, result) = study_with_progress(ds, &opts, &job.progress)?;
+    let (_, result) = study_with_progress(ds, opts, &job.progress)?;
     let p = &result.panel;
     step.rows((p.pair_years * p.dimensions) as u64, p.rows as u64);
     step.exclude(
@@ -540,7 +392,7 @@ pub fn run_spillover_step(job: &mut Job<'_>, ds: &Dataset, section: &SpilloverSe
         }
     }
     let dir = job.cfg.out.join(SPILLOVER_DIR);
-    for path in write_study(&result, &dir, &section.output_formats(), ctx)? {
+    for path in write_study(&result, &dir, &section.formats, ctx)? {
         step.output(&path);
     }
     job.manifest.end_step(step)?;

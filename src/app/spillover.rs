@@ -23,7 +23,7 @@ use crate::study::specs::{SpecGroup, build_design, specs_for};
 use crate::study::{StudyOptions, StudyResult, build_panel, run_study};
 
 /// Validated configuration of `spillnet spillover`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SpilloverConfig {
     /// Data folder.
     pub data: PathBuf,

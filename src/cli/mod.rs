@@ -1,6 +1,7 @@
 //! Command-line interface: clap-derived raw arguments (one file per
 //! subcommand) turned into a validated [`crate::app::RunConfig`] in one
-//! place. No clap type reaches below this module. Imports `app` (config
+//! place; a run file's tables are read as extra arguments of those same
+//! subcommands ([`run_file`]). No clap type reaches below this module. Imports `app` (config
 //! types) and the domain enums of the layers it configures.
 
 pub mod check;
@@ -8,6 +9,7 @@ pub mod estimate;
 pub mod exposure;
 pub mod graph;
 pub mod run;
+pub mod run_file;
 pub mod spillover;
 pub mod synth;
 

@@ -1,33 +1,36 @@
 //! Arguments of `spillnet run` and its TOML run configuration, validated
-//! into [`RunJobConfig`]. The file is parsed with `deny_unknown_fields`
-//! everywhere (a typo is an error naming the key, the line and the file);
-//! each `[[diagram]]` / `[[exposure]]` table is turned into flags of
-//! `spillnet graph dot` / `spillnet exposure` and validated by the very same
-//! code ([`super::graph`], [`super::exposure`]), so a key means exactly what
-//! its flag means. Paths are resolved here (relative to the configuration
-//! file's folder; `--data`/`--out` relative to the current folder), output
-//! paths are checked to stay inside the output folder, and every mistake is
-//! a usage error (exit 2) naming the file and the key. Imports `app`
-//! (config types), the sibling `cli` modules, `export` and `error`.
+//! into [`RunJobConfig`]. The top level (`data`, `out`,
+//! `allow_outside_output`) is parsed with `deny_unknown_fields`; each
+//! `[[diagram]]`, `[[exposure]]` and `[spillover]` table is the argument
+//! list of `spillnet graph dot`, `spillnet exposure` or `spillnet spillover`
+//! ([`super::run_file`]): parsed by that subcommand's own clap parser and
+//! validated by its own `into_config`, so a key means exactly what its flag
+//! means, with the same default. Paths are resolved here (relative to the
+//! configuration file's folder; `--data`/`--out` relative to the current
+//! folder), output paths are checked to stay inside the output folder, and
+//! every mistake is a usage error (exit 2) naming the file, the line and the
+//! key. Imports `app` (config types), the sibling `cli` modules, `export`,
+//! `report` (format names) and `error`.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Component, Path, PathBuf};
 
 use clap::ValueEnum;
-use serde::de::{self, Deserializer, MapAccess, Visitor};
-use serde::{Deserialize, Serialize, Serializer};
-use toml::Spanned;
+use serde::Deserialize;
+use serde_json::{Map, Value as Json};
+use toml::{Spanned, Value};
 
-use super::exposure::{ChannelArg as ExposureChannelArg, ExposureArgs, FlowArg, LevelArg, QualityArg, WeightsArg};
-use super::graph::{
-    ChannelArg as GraphChannelArg, DotArgs, GraphArgs, GraphCommand, LayoutArg, RenderArg, ViewArg, ViewArgs,
-};
+use super::estimate::FormatArg;
+use super::exposure::ExposureArgs;
+use super::graph::{DotArgs, GraphArgs, GraphCommand};
+use super::run_file::{DEFAULT_FORMATS, DIAGRAM, EXPOSURE, RawTable, SPILLOVER, Source, Table, keys_help};
+use super::spillover::SpilloverArgs;
 use crate::app::CommandConfig;
 use crate::app::run::{
     ConfigFile, Diagram, ExposureTable, FIXED_OUTPUTS, RunJobConfig, SPILLOVER_DIR, SpilloverSection,
 };
 use crate::error::{Error, Result};
+use crate::report::regression_table::OutputFormat;
 
 /// The configuration `spillnet run` reads when no CONFIG is given.
 pub const DEFAULT_CONFIG: &str = "data/default.toml";
@@ -36,60 +39,49 @@ pub const DEFAULT_CONFIG: &str = "data/default.toml";
 /// current folder (its relative paths then resolve against `data/`).
 const BUILT_IN_DEFAULT: &str = include_str!("../../data/default.toml");
 
-/// Text shown after `spillnet run --help`.
-const RUN_AFTER_HELP: &str = r#"Configuration file (TOML). Relative paths in it resolve against the folder of the file.
+/// Text shown after `spillnet run --help`: the file's rules, then every key
+/// of every table, generated from the subcommands' flags (so it is complete
+/// and shows their defaults).
+fn run_after_help() -> String {
+    let mut s = String::from(
+        r#"Configuration file (TOML). Relative paths in it resolve against the folder of the file.
 The flags --data and --out override `data` and `out` and resolve against the current folder.
 Without CONFIG, data/default.toml is read (or, when it does not exist, the built-in copy of
-it). Unknown keys are errors; so are output paths that leave the output folder
-(unless `allow_outside_output = true`).
+it). Each table below takes the flags of a subcommand as keys, with the same defaults and
+meaning (`--foo-bar V` is `foo_bar = V`, a switch is `foo_bar = true`, a comma-separated
+list is `foo_bar = ["a", "b"]`); see that subcommand's --help. A value in CAPITALS below
+means the key has no default. Unknown keys are errors; so are output paths that leave the
+output folder (unless `allow_outside_output = true`).
 
-  data = "."                  # data folder (required unless --data)
-  out = "../out"              # output folder (required unless --out)
-  allow_outside_output = false  # true: output paths below may use `..` or be absolute
+  data = "."                     # data folder (required unless --data)
+  out = "../out"                 # output folder (required unless --out)
+  allow_outside_output = false   # true: output paths below may use `..` or be absolute
 
-  [[diagram]]                 # any number; keys = the flags of `spillnet graph dot`
-  out = "diagrams/firms.dot"  # DOT file inside the output folder (required)
-  render = "svg"              # svg | png: also render with Graphviz when installed
-  layout = "sfdp"             # dot | sfdp | fdp | auto (default auto)
-  view = "firms"              # whole | year | channel | firms | ego (default whole)
-  year = 2014                 # with cumulative = true: everything up to that year
-  cumulative = true
-  channel = "owns"            # owns | produces | supplies | worker_flow | located_in | shared_supplier
-  group = "FAW"               # ego view; radius = 1
-  firms_only = false
-  min_weight = 10             # or per channel: { worker_flow = 10, shared_supplier = 100 }
-  clusters = false            # no_legend = false, no_merge = false
-
-  [[exposure]]                # any number; keys = the flags of `spillnet exposure`
-  out = "exposure/model.csv"  # .csv or .parquet inside the output folder (required)
-  pairs = "exposure/pairs.csv"          # optional pair-weights table
-  channels = ["affiliation", "worker_flow", "supplier_overlap", "geography"]
-  weights = "raw"             # raw | row | log1p
-  flow = "cumulative"         # pooled | cumulative | annual
-  lag = 1
-  level = "model"             # model | firm
-  quality = "raw"             # raw | relative (the study's relative strengths)
-
-  [spillover]                 # optional: the spillover study (files in spillover/)
-  spec = "all"                # baseline | fe-variants | same-segment | mechanisms | heterogeneity | all
-  placebo = 0                 # placebo draws (0 = none)
-  placebo_level = "firm"      # model-year | model | firm-segment | firm
-  seed = 1
-  boot = 0                    # wild bootstrap replicates (0 = none)
-  formats = ["text", "json"]  # text | md | latex | csv | json
-
+"#,
+    );
+    s.push_str(&keys_help::<DotArgs>(&DIAGRAM));
+    s.push('\n');
+    s.push_str(&keys_help::<ExposureArgs>(&EXPOSURE));
+    s.push('\n');
+    s.push_str(&keys_help::<SpilloverArgs>(&SPILLOVER));
+    s.push_str(
+        r"
 Every run writes summary.{txt,json}, graph_stats.{txt,json}, the configured files, and last
-manifest.json: spillnet version, resolved configuration, input files with SHA-256, seeds,
-rows in/out and exclusions per step, output hashes, timings (the `seconds` fields, the only
-ones that differ between two runs of the same configuration).
+manifest.json: spillnet version, resolved configuration (every key of every table, defaults
+filled in), input files with SHA-256, seeds, rows in/out and exclusions per step, output
+hashes, timings (the `seconds` fields, the only ones that differ between two runs of the same
+configuration).
 
 Examples:
   spillnet run                                  # data/default.toml → out/
-  spillnet run analysis.toml --out results --force"#;
+  spillnet run analysis.toml --out results --force",
+    );
+    s
+}
 
 /// Arguments of `spillnet run`.
 #[derive(Debug, clap::Args)]
-#[command(after_long_help = RUN_AFTER_HELP)]
+#[command(after_long_help = run_after_help())]
 pub struct RunArgs {
     /// Run configuration (TOML) describing the whole analysis: data folder, diagrams, exposure
     /// tables, spillover study, output folder [default: data/default.toml].
@@ -108,73 +100,8 @@ pub struct RunArgs {
     pub force: bool,
 }
 
-/// An option of a CLI enum spelled as in the CLI (`"worker_flow"`, `"fdp"`, …).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Named<T>(T);
-
-impl<'de, T: ValueEnum> Deserialize<'de> for Named<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        T::from_str(&s, false).map(Named).map_err(|_| {
-            let names: Vec<String> = T::value_variants()
-                .iter()
-                .filter_map(ValueEnum::to_possible_value)
-                .map(|p| format!("`{}`", p.get_name()))
-                .collect();
-            de::Error::custom(format!("unknown value `{s}`, expected one of {}", names.join(", ")))
-        })
-    }
-}
-
-impl<T: ValueEnum> Serialize for Named<T> {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let name = self.0.to_possible_value().expect("CLI enums have no skipped values");
-        s.serialize_str(name.get_name())
-    }
-}
-
-/// `min_weight`: one threshold for every weighted channel, or one per channel.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-enum MinWeight {
-    /// `min_weight = 10` (`--min-weight 10`).
-    All(f64),
-    /// `min_weight = { worker_flow = 10 }` (`--min-weight worker_flow=10`).
-    ByChannel(BTreeMap<String, f64>),
-}
-
-impl<'de> Deserialize<'de> for MinWeight {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = MinWeight;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a weight (e.g. 10) or a table of weights by channel (e.g. { worker_flow = 10 })")
-            }
-            #[allow(clippy::cast_precision_loss)] // weights are small counts
-            fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<MinWeight, E> {
-                Ok(MinWeight::All(v as f64))
-            }
-            #[allow(clippy::cast_precision_loss)] // weights are small counts
-            fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<MinWeight, E> {
-                Ok(MinWeight::All(v as f64))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<MinWeight, E> {
-                Ok(MinWeight::All(v))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> std::result::Result<MinWeight, A::Error> {
-                let mut by_channel = BTreeMap::new();
-                while let Some((k, v)) = m.next_entry::<String, f64>()? {
-                    by_channel.insert(k, v);
-                }
-                Ok(MinWeight::ByChannel(by_channel))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-/// The TOML file as written.
+/// The TOML file as written: the top-level keys, and the tables as raw
+/// keys and values (turned into flags by [`super::run_file`]).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RunFile {
@@ -183,128 +110,11 @@ struct RunFile {
     /// Let configured output paths leave the output folder (`..`, absolute paths).
     #[serde(default)]
     allow_outside_output: bool,
-    #[serde(default, rename = "diagram")]
-    diagrams: Vec<DiagramFile>,
     #[serde(default)]
-    exposure: Vec<ExposureFile>,
-    spillover: Option<SpilloverSection>,
-}
-
-/// A `[[diagram]]` table: the flags of `spillnet graph dot`.
-#[derive(Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-struct DiagramFile {
-    out: Spanned<PathBuf>,
-    render: Option<Named<RenderArg>>,
-    #[serde(default = "default_layout")]
-    layout: Named<LayoutArg>,
-    #[serde(default = "default_view")]
-    view: Named<ViewArg>,
-    year: Option<i32>,
+    diagram: Vec<Spanned<RawTable>>,
     #[serde(default)]
-    cumulative: bool,
-    channel: Option<Named<GraphChannelArg>>,
-    group: Option<String>,
-    radius: Option<usize>,
-    #[serde(default)]
-    firms_only: bool,
-    min_weight: Option<MinWeight>,
-    #[serde(default)]
-    clusters: bool,
-    #[serde(default)]
-    no_legend: bool,
-    #[serde(default)]
-    no_merge: bool,
-}
-
-fn default_layout() -> Named<LayoutArg> {
-    Named(LayoutArg::Auto)
-}
-
-fn default_view() -> Named<ViewArg> {
-    Named(ViewArg::Whole)
-}
-
-/// An `[[exposure]]` table: the flags of `spillnet exposure`.
-#[derive(Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-struct ExposureFile {
-    out: Spanned<PathBuf>,
-    pairs: Option<Spanned<PathBuf>>,
-    #[serde(default = "default_channels")]
-    channels: Vec<Named<ExposureChannelArg>>,
-    #[serde(default = "default_weights")]
-    weights: Named<WeightsArg>,
-    #[serde(default = "default_flow")]
-    flow: Named<FlowArg>,
-    #[serde(default = "default_lag")]
-    lag: u32,
-    #[serde(default = "default_level")]
-    level: Named<LevelArg>,
-    #[serde(default = "default_quality")]
-    quality: Named<QualityArg>,
-}
-
-fn default_channels() -> Vec<Named<ExposureChannelArg>> {
-    [
-        ExposureChannelArg::Affiliation,
-        ExposureChannelArg::WorkerFlow,
-        ExposureChannelArg::SupplierOverlap,
-        ExposureChannelArg::Geography,
-    ]
-    .into_iter()
-    .map(Named)
-    .collect()
-}
-
-fn default_weights() -> Named<WeightsArg> {
-    Named(WeightsArg::Raw)
-}
-
-fn default_flow() -> Named<FlowArg> {
-    Named(FlowArg::Cumulative)
-}
-
-fn default_lag() -> u32 {
-    1
-}
-
-fn default_level() -> Named<LevelArg> {
-    Named(LevelArg::Model)
-}
-
-fn default_quality() -> Named<QualityArg> {
-    Named(QualityArg::Raw)
-}
-
-/// The resolved configuration recorded in the manifest.
-#[derive(Serialize)]
-struct Resolved<'a> {
-    data: String,
-    out: String,
-    allow_outside_output: bool,
-    diagram: &'a [DiagramFile],
-    exposure: &'a [ExposureFile],
-    spillover: Option<&'a SpilloverSection>,
-}
-
-/// The configuration file being validated: its name and text, for messages.
-struct Source<'a> {
-    shown: &'a str,
-    text: &'a str,
-}
-
-impl Source<'_> {
-    /// A usage error at the line of `span`, naming the file.
-    fn err_at(&self, span: std::ops::Range<usize>, msg: impl fmt::Display) -> Error {
-        let line = self.text[..span.start.min(self.text.len())].matches('\n').count() + 1;
-        Error::Usage(format!("{}, line {line}: {msg}", self.shown))
-    }
-
-    /// A usage error naming the file.
-    fn err(&self, msg: impl fmt::Display) -> Error {
-        Error::Usage(format!("{}: {msg}", self.shown))
-    }
+    exposure: Vec<Spanned<RawTable>>,
+    spillover: Option<Spanned<RawTable>>,
 }
 
 impl RunArgs {
@@ -351,53 +161,41 @@ impl RunArgs {
             (None, None) => return Err(src.err("no output folder: set `out = \"DIR\"` or pass --out DIR")),
         };
 
+        let allow = file.allow_outside_output;
         let mut taken: BTreeMap<PathBuf, String> =
             FIXED_OUTPUTS.iter().map(|f| (PathBuf::from(f), "spillnet run itself".to_owned())).collect();
-        let mut diagrams = Vec::with_capacity(file.diagrams.len());
-        for (i, d) in file.diagrams.iter().enumerate() {
-            let key = |k: &str| format!("`{k}` of [[diagram]] #{}", i + 1);
-            claim_output(&src, &mut taken, &d.out, &key("out"), file.allow_outside_output)?;
-            let diagram = d
-                .to_diagram(&data)
-                .map_err(|m| src.err_at(d.out.span(), format_args!("[[diagram]] #{}: {m}", i + 1)))?;
-            if let Some(format) = diagram.render {
-                let image = crate::export::render::image_path(d.out.get_ref(), format);
-                let spanned = Spanned::new(d.out.span(), image);
-                claim_output(
-                    &src,
-                    &mut taken,
-                    &spanned,
-                    &format!("the image rendered from {}", key("out")),
-                    file.allow_outside_output,
-                )?;
+        let (mut diagrams, mut diagram_keys) = (Vec::new(), Vec::new());
+        for (i, t) in file.diagram.iter().enumerate() {
+            let table =
+                Table { spec: &DIAGRAM, label: format!("[[diagram]] #{}", i + 1), keys: t.get_ref(), span: t.span() };
+            let (d, keys) = diagram(&src, &table, &data, &mut taken, allow)?;
+            diagrams.push(d);
+            diagram_keys.push(Json::Object(keys));
+        }
+        let (mut exposure, mut exposure_keys) = (Vec::new(), Vec::new());
+        for (i, t) in file.exposure.iter().enumerate() {
+            let table =
+                Table { spec: &EXPOSURE, label: format!("[[exposure]] #{}", i + 1), keys: t.get_ref(), span: t.span() };
+            let (e, keys) = exposure_table(&src, &table, &data, &mut taken, allow)?;
+            exposure.push(e);
+            exposure_keys.push(Json::Object(keys));
+        }
+        let (spillover, spillover_keys) = match &file.spillover {
+            Some(t) => {
+                let table = Table { spec: &SPILLOVER, label: "[spillover]".into(), keys: t.get_ref(), span: t.span() };
+                let (s, keys) = spillover_section(&src, &table, &data)?;
+                (Some(s), Json::Object(keys))
             }
-            diagrams.push(diagram);
-        }
-        let mut exposure = Vec::with_capacity(file.exposure.len());
-        for (i, e) in file.exposure.iter().enumerate() {
-            let key = |k: &str| format!("`{k}` of [[exposure]] #{}", i + 1);
-            claim_output(&src, &mut taken, &e.out, &key("out"), file.allow_outside_output)?;
-            if let Some(p) = &e.pairs {
-                claim_output(&src, &mut taken, p, &key("pairs"), file.allow_outside_output)?;
-            }
-            let table = e
-                .to_table(&data)
-                .map_err(|m| src.err_at(e.out.span(), format_args!("[[exposure]] #{}: {m}", i + 1)))?;
-            exposure.push(table);
-        }
-        if let Some(s) = &file.spillover {
-            s.validate().map_err(|(k, m)| src.err(format_args!("`spillover.{k}`: {m}")))?;
-        }
-
-        let resolved = serde_json::to_value(Resolved {
-            data: data.display().to_string(),
-            out: out.display().to_string(),
-            allow_outside_output: file.allow_outside_output,
-            diagram: &file.diagrams,
-            exposure: &file.exposure,
-            spillover: file.spillover.as_ref(),
-        })
-        .map_err(|e| src.err(format_args!("cannot record the configuration: {e}")))?;
+            None => (None, Json::Null),
+        };
+        let resolved = serde_json::json!({
+            "data": data.display().to_string(),
+            "out": out.display().to_string(),
+            "allow_outside_output": allow,
+            "diagram": diagram_keys,
+            "exposure": exposure_keys,
+            "spillover": spillover_keys,
+        });
 
         let mut command = vec!["spillnet".to_owned(), "run".to_owned()];
         if !shown.ends_with("(built-in copy)") {
@@ -418,72 +216,115 @@ impl RunArgs {
             force: self.force,
             diagrams,
             exposure,
-            spillover: file.spillover,
+            spillover,
             resolved,
             command,
         })
     }
 }
 
-impl DiagramFile {
-    /// The diagram, validated by `spillnet graph dot`'s own flag checks.
-    fn to_diagram(&self, data: &Path) -> std::result::Result<Diagram, String> {
-        let min_weight = match &self.min_weight {
-            None => Vec::new(),
-            Some(MinWeight::All(w)) => vec![w.to_string()],
-            Some(MinWeight::ByChannel(m)) => m.iter().map(|(c, w)| format!("{c}={w}")).collect(),
-        };
-        let args = DotArgs {
-            view: ViewArgs {
-                data: data.to_path_buf(),
-                view: self.view.0,
-                year: self.year,
-                cumulative: self.cumulative,
-                firms_only: self.firms_only,
-                channel: self.channel.map(|c| c.0),
-                group: self.group.clone(),
-                radius: self.radius,
-                min_weight,
-            },
-            out: Some(self.out.get_ref().clone()),
-            render: self.render.map(|r| r.0),
-            layout: self.layout.0,
-            clusters: self.clusters,
-            no_legend: self.no_legend,
-            no_merge: self.no_merge,
-        };
-        match (GraphArgs { command: GraphCommand::Dot(args) }).into_config() {
-            Ok(CommandConfig::GraphDot(c)) => Ok(Diagram {
-                out: c.out.unwrap_or_else(|| self.out.get_ref().clone()),
-                view: c.view,
-                options: c.options,
-                render: c.render,
-                layout: c.layout,
-            }),
-            Ok(other) => unreachable!("graph dot arguments gave {other:?}"),
-            Err(e) => Err(flags_to_keys(&e.to_string())),
-        }
+/// A `[[diagram]]` table: `spillnet graph dot` with the table's keys as flags.
+fn diagram(
+    src: &Source<'_>,
+    table: &Table<'_>,
+    data: &Path,
+    taken: &mut BTreeMap<PathBuf, String>,
+    allow_outside: bool,
+) -> Result<(Diagram, Map<String, Json>)> {
+    let Some(out) = table.path(src, "out")? else {
+        return Err(src.err_at(
+            table.span.clone(),
+            format_args!("{}: `out` is required (the DOT file, inside the output folder)", table.label),
+        ));
+    };
+    claim_output(src, taken, &out, &format!("`out` of {}", table.label), allow_outside)?;
+    let (args, keys) = table.parse::<DotArgs>(src, data)?;
+    let cfg = match (GraphArgs { command: GraphCommand::Dot(args) }).into_config() {
+        Ok(CommandConfig::GraphDot(c)) => c,
+        Ok(other) => unreachable!("graph dot arguments gave {other:?}"),
+        Err(e) => return Err(table.invalid(src, e)),
+    };
+    if let Some(format) = cfg.render {
+        let image = Spanned::new(out.span(), crate::export::render::image_path(out.get_ref(), format));
+        let key = format!("the image rendered from `out` of {}", table.label);
+        claim_output(src, taken, &image, &key, allow_outside)?;
     }
+    let diagram =
+        Diagram { out: out.into_inner(), view: cfg.view, options: cfg.options, render: cfg.render, layout: cfg.layout };
+    Ok((diagram, keys))
 }
 
-impl ExposureFile {
-    /// The exposure table, validated by `spillnet exposure`'s own flag checks.
-    fn to_table(&self, data: &Path) -> std::result::Result<ExposureTable, String> {
-        let args = ExposureArgs {
-            data: data.to_path_buf(),
-            channels: self.channels.iter().map(|c| c.0).collect(),
-            weights: self.weights.0,
-            flow: self.flow.0,
-            lag: self.lag,
-            level: self.level.0,
-            quality: self.quality.0,
-            out: Some(self.out.get_ref().clone()),
-            pairs: self.pairs.as_ref().map(|p| p.get_ref().clone()),
-        };
-        let job = args.into_config().map_err(|e| flags_to_keys(&e.to_string()))?;
-        let out = job.out.ok_or_else(|| "`out` is required".to_owned())?;
-        Ok(ExposureTable { exposure: job.exposure, out, pairs: job.pairs })
+/// An `[[exposure]]` table: `spillnet exposure` with the table's keys as flags.
+fn exposure_table(
+    src: &Source<'_>,
+    table: &Table<'_>,
+    data: &Path,
+    taken: &mut BTreeMap<PathBuf, String>,
+    allow_outside: bool,
+) -> Result<(ExposureTable, Map<String, Json>)> {
+    let Some(out) = table.path(src, "out")? else {
+        return Err(src.err_at(
+            table.span.clone(),
+            format_args!("{}: `out` is required (.csv or .parquet, inside the output folder)", table.label),
+        ));
+    };
+    claim_output(src, taken, &out, &format!("`out` of {}", table.label), allow_outside)?;
+    if let Some(pairs) = table.path(src, "pairs")? {
+        claim_output(src, taken, &pairs, &format!("`pairs` of {}", table.label), allow_outside)?;
     }
+    let (args, keys) = table.parse::<ExposureArgs>(src, data)?;
+    let job = args.into_config().map_err(|e| table.invalid(src, e))?;
+    let out = job.out.ok_or_else(|| table.err(src, "out", "is required"))?;
+    Ok((ExposureTable { exposure: job.exposure, out, pairs: job.pairs }, keys))
+}
+
+/// The `[spillover]` table: `spillnet spillover` with the table's keys as
+/// flags, plus `formats` (one report per format in `spillover/`).
+fn spillover_section(
+    src: &Source<'_>,
+    table: &Table<'_>,
+    data: &Path,
+) -> Result<(SpilloverSection, Map<String, Json>)> {
+    let (args, mut keys) = table.parse::<SpilloverArgs>(src, data)?;
+    let formats = report_formats(src, table)?;
+    let study = args.into_config().map_err(|e| table.invalid(src, e))?.study;
+    let names = formats.iter().filter_map(|f| f.to_possible_value()).map(|p| Json::from(p.get_name())).collect();
+    keys.insert("formats".into(), Json::Array(names));
+    Ok((SpilloverSection { study, formats: formats.into_iter().map(OutputFormat::from).collect() }, keys))
+}
+
+/// `formats = [...]` of `[spillover]` (default [`DEFAULT_FORMATS`]): distinct report formats.
+fn report_formats(src: &Source<'_>, table: &Table<'_>) -> Result<Vec<FormatArg>> {
+    let names: Vec<&str> = match table.get("formats").map(Spanned::get_ref) {
+        None => DEFAULT_FORMATS.to_vec(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .ok_or_else(|| table.err(src, "formats", "expected a list of names, e.g. [\"text\", \"json\"]"))
+            })
+            .collect::<Result<_>>()?,
+        Some(_) => return Err(table.err(src, "formats", "expected a list of names, e.g. [\"text\", \"json\"]")),
+    };
+    if names.is_empty() {
+        return Err(table.err(src, "formats", "at least one format is needed"));
+    }
+    let mut formats: Vec<FormatArg> = Vec::with_capacity(names.len());
+    for name in names {
+        let f = FormatArg::from_str(name, false).map_err(|_| {
+            let valid: Vec<String> = FormatArg::value_variants()
+                .iter()
+                .filter_map(ValueEnum::to_possible_value)
+                .map(|p| format!("`{}`", p.get_name()))
+                .collect();
+            table.err(src, "formats", format_args!("invalid value `{name}`, expected one of {}", valid.join(", ")))
+        })?;
+        if formats.contains(&f) {
+            return Err(table.err(src, "formats", format_args!("`{name}` is listed twice")));
+        }
+        formats.push(f);
+    }
+    Ok(formats)
 }
 
 /// Check that a configured output path stays inside the output folder (unless
@@ -548,28 +389,6 @@ fn resolve(base: &Path, path: &Path) -> PathBuf {
     if out.as_os_str().is_empty() { PathBuf::from(".") } else { out }
 }
 
-/// Rewrite the flag names in a validation message as configuration keys
-/// (`--min-weight` → `` `min_weight` ``).
-fn flags_to_keys(msg: &str) -> String {
-    let mut out = String::with_capacity(msg.len());
-    let mut rest = msg;
-    while let Some(i) = rest.find("--") {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 2..];
-        let len = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).unwrap_or(after.len());
-        if len == 0 {
-            out.push_str("--");
-        } else {
-            out.push('`');
-            out.push_str(&after[..len].replace('-', "_"));
-            out.push('`');
-        }
-        rest = &after[len..];
-    }
-    out.push_str(rest);
-    out
-}
-
 /// Quote a command-line argument for a POSIX shell when it needs it.
 fn shell_quote(arg: &str) -> String {
     let plain = !arg.is_empty()
@@ -581,9 +400,24 @@ fn shell_quote(arg: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    //! The expected configurations below are written out by hand from the
+    //! documented defaults (`--help`), not computed by the code under test.
+
+    use std::collections::BTreeMap;
+
     use clap::Parser;
 
     use super::*;
+    use crate::app::exposure::ExposureJobConfig;
+    use crate::app::graph::DotConfig;
+    use crate::app::spillover::SpilloverConfig;
+    use crate::estimate::{BootWeights, FitOptions, Ssc};
+    use crate::export::{DotOptions, ImageFormat, Layout};
+    use crate::exposure::measure::{Channel as ExposureChannel, ExposureConfig, Flow, Level, QualitySource, Weights};
+    use crate::exposure::pairs::{FlowMode, Overlap, PairOptions, Standardisation};
+    use crate::graph::{Channel, View, YearMode};
+    use crate::io::write::TableFormat;
+    use crate::study::{BootOptions, PlaceboLevel, PlaceboOptions, SpecGroup, StudyOptions};
 
     fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
         let p = dir.join(name);
@@ -602,6 +436,53 @@ mod tests {
         }
     }
 
+    /// The run configuration of `data = "."`, `out = "o"` and `body`, in a fresh folder.
+    fn run_config(body: &str) -> (tempfile::TempDir, RunJobConfig) {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = write(dir.path(), "run.toml", &format!("data = \".\"\nout = \"o\"\n{body}"));
+        let c = args(&cfg).into_config().unwrap_or_else(|e| panic!("{body}: {e}"));
+        (dir, c)
+    }
+
+    /// `spillnet graph dot ARGS`, validated.
+    fn dot_cli(args: &[&str]) -> DotConfig {
+        #[derive(Parser)]
+        struct T {
+            #[command(subcommand)]
+            cmd: GraphCommand,
+        }
+        let t = T::try_parse_from(["graph", "dot"].iter().chain(args)).unwrap();
+        match (GraphArgs { command: t.cmd }).into_config().unwrap() {
+            CommandConfig::GraphDot(c) => c,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// `spillnet exposure ARGS`, validated.
+    fn exposure_cli(args: &[&str]) -> ExposureJobConfig {
+        #[derive(Parser)]
+        struct T {
+            #[command(flatten)]
+            args: ExposureArgs,
+        }
+        T::try_parse_from(std::iter::once(&"exposure").chain(args)).unwrap().args.into_config().unwrap()
+    }
+
+    /// `spillnet spillover ARGS`, validated.
+    fn spillover_cli(args: &[&str]) -> SpilloverConfig {
+        #[derive(Parser)]
+        struct T {
+            #[command(flatten)]
+            args: SpilloverArgs,
+        }
+        T::try_parse_from(std::iter::once(&"spillover").chain(args)).unwrap().args.into_config().unwrap()
+    }
+
+    /// The diagram a `graph dot` configuration draws (its `out` must be set).
+    fn as_diagram(c: DotConfig) -> Diagram {
+        Diagram { out: c.out.unwrap(), view: c.view, options: c.options, render: c.render, layout: c.layout }
+    }
+
     #[test]
     fn paths_resolve_against_the_config_folder() {
         let dir = tempfile::tempdir().unwrap();
@@ -618,33 +499,335 @@ mod tests {
     }
 
     #[test]
-    fn defaults_match_the_command_line_defaults() {
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = write(
-            dir.path(),
-            "run.toml",
-            "data = \".\"\nout = \"o\"\n[[diagram]]\nout = \"g.dot\"\n[[exposure]]\nout = \"e.csv\"\n[spillover]\n",
+    fn an_empty_diagram_table_is_graph_dot_without_flags() {
+        let expected = Diagram {
+            out: "g.dot".into(),
+            view: View {
+                year: None,
+                firms_only: false,
+                channel: None,
+                ego: None,
+                min_weight: None,
+                min_weight_by_channel: BTreeMap::new(),
+            },
+            options: DotOptions { clusters: false, legend: true, merge_parallel: true, title: None },
+            render: None,
+            layout: Layout::Auto,
+        };
+        let (dir, run) = run_config("[[diagram]]\nout = \"g.dot\"\n");
+        assert_eq!(run.diagrams, [expected.clone()]);
+        let cli = dot_cli(&["--out", "g.dot", "--data", &dir.path().display().to_string()]);
+        assert_eq!(cli.data, dir.path());
+        assert_eq!(as_diagram(cli), expected);
+    }
+
+    #[test]
+    fn an_empty_exposure_table_is_exposure_without_flags() {
+        let expected = ExposureTable {
+            exposure: ExposureConfig {
+                level: Level::Model,
+                channels: vec![
+                    ExposureChannel::Affiliation,
+                    ExposureChannel::WorkerFlow,
+                    ExposureChannel::SupplierOverlap,
+                    ExposureChannel::Geography,
+                ],
+                weights: Weights::Raw,
+                flow: Flow::Cumulative,
+                lag: 1,
+                pair_weights: false,
+                quality: QualitySource::Raw,
+            },
+            out: ("e.csv".into(), TableFormat::Csv),
+            pairs: None,
+        };
+        let (dir, run) = run_config("[[exposure]]\nout = \"e.csv\"\n");
+        assert_eq!(run.exposure, [expected.clone()]);
+        let data = dir.path().display().to_string();
+        let cli = exposure_cli(&["--out", "e.csv", "--data", &data]);
+        assert_eq!(
+            cli,
+            ExposureJobConfig {
+                data: dir.path().into(),
+                exposure: expected.exposure,
+                out: Some(expected.out),
+                pairs: None
+            }
         );
-        let c = args(&cfg).into_config().unwrap();
+    }
 
-        #[derive(Parser)]
-        struct T {
-            #[command(subcommand)]
-            cmd: GraphCommand,
-        }
-        let t = T::try_parse_from(["graph", "dot", "--out", "g.dot"]).unwrap();
-        let CommandConfig::GraphDot(cli) = (GraphArgs { command: t.cmd }).into_config().unwrap() else { panic!() };
-        let d = &c.diagrams[0];
-        assert_eq!((&d.view, &d.options, d.render, d.layout), (&cli.view, &cli.options, cli.render, cli.layout));
+    #[test]
+    fn an_empty_spillover_table_is_spillover_without_flags() {
+        let expected = StudyOptions {
+            pairs: PairOptions {
+                flow: FlowMode::Pooled,
+                overlap: Overlap::SzymkiewiczSimpson,
+                min_suppliers: 5,
+                standardisation: Standardisation::Sample,
+            },
+            groups: vec![SpecGroup::Baseline],
+            fit: FitOptions::default(),
+            ssc: Ssc::default(),
+            boot: Some(BootOptions { reps: 999, seed: 1, weights: BootWeights::Rademacher }),
+            placebo: None,
+            defects_survey: "iqs".into(),
+        };
+        let (_dir, run) = run_config("[spillover]\n");
+        let section = run.spillover.unwrap();
+        assert_eq!(section.study, expected);
+        assert_eq!(section.formats, [OutputFormat::Text, OutputFormat::Json]);
+        let cli = spillover_cli(&[]);
+        assert_eq!(
+            cli,
+            SpilloverConfig {
+                data: "data".into(),
+                study: expected,
+                format: OutputFormat::Text,
+                out: None,
+                placebo_out: None,
+                panel_out: None
+            }
+        );
+    }
 
-        #[derive(Parser)]
-        struct E {
-            #[command(flatten)]
-            args: ExposureArgs,
+    #[test]
+    fn diagram_keys_mean_what_the_flags_mean() {
+        let (dir, run) = run_config(
+            "[[diagram]]\nout = \"g.dot\"\nview = \"firms\"\nyear = 2014\ncumulative = true\n\
+             min_weight = { worker_flow = 10, shared_supplier = 100.5 }\nlayout = \"sfdp\"\nrender = \"svg\"\n\
+             clusters = true\nno_legend = true\nno_merge = true\nchannel = \"shared_supplier\"\n\
+             [[diagram]]\nout = \"ego.dot\"\nview = \"ego\"\ngroup = \"FAW\"\nradius = 2\nfirms_only = true\n\
+             min_weight = 3.5\nyear = -1\n\
+             [[diagram]]\nout = \"y.dot\"\nview = \"year\"\nyear = 2010\nmin_weight = [\"worker_flow=2\", \"1\"]\n",
+        );
+        let data = dir.path().display().to_string();
+        let cli = [
+            dot_cli(&[
+                "--data",
+                &data,
+                "--out",
+                "g.dot",
+                "--view",
+                "firms",
+                "--year",
+                "2014",
+                "--cumulative",
+                "--min-weight",
+                "worker_flow=10",
+                "--min-weight",
+                "shared_supplier=100.5",
+                "--layout",
+                "sfdp",
+                "--render",
+                "svg",
+                "--clusters",
+                "--no-legend",
+                "--no-merge",
+                "--channel",
+                "shared_supplier",
+            ]),
+            dot_cli(&[
+                "--data",
+                &data,
+                "--out",
+                "ego.dot",
+                "--view",
+                "ego",
+                "--group",
+                "FAW",
+                "--radius",
+                "2",
+                "--firms-only",
+                "--min-weight",
+                "3.5",
+                "--year",
+                "-1",
+            ]),
+            dot_cli(&[
+                "--data",
+                &data,
+                "--out",
+                "y.dot",
+                "--view",
+                "year",
+                "--year",
+                "2010",
+                "--min-weight",
+                "worker_flow=2",
+                "--min-weight",
+                "1",
+            ]),
+        ];
+        assert_eq!(run.diagrams, cli.map(as_diagram));
+        // Spot checks against hand-written values: the settings did reach the configuration.
+        assert_eq!(
+            run.diagrams[0].view,
+            View::firms_only()
+                .with_year(2014, YearMode::Cumulative)
+                .with_channel(Channel::SharedSupplier)
+                .with_channel_min_weight(Channel::WorkerFlow, 10.0)
+                .with_channel_min_weight(Channel::SharedSupplier, 100.5)
+        );
+        assert_eq!(
+            run.diagrams[0].options,
+            DotOptions { clusters: true, legend: false, merge_parallel: false, title: None }
+        );
+        assert_eq!((run.diagrams[0].render, run.diagrams[0].layout), (Some(ImageFormat::Svg), Layout::Sfdp));
+        assert_eq!(
+            run.diagrams[1].view,
+            View::ego("FAW", 2).with_firms_only().with_min_weight(3.5).with_year(-1, YearMode::Active)
+        );
+    }
+
+    #[test]
+    fn exposure_keys_mean_what_the_flags_mean() {
+        let (dir, run) = run_config(
+            "[[exposure]]\nout = \"e.parquet\"\npairs = \"p.csv\"\nchannels = [\"worker_flow\", \"geography\"]\n\
+             weights = \"row\"\nflow = \"annual\"\nlag = 2\nlevel = \"firm\"\nquality = \"relative\"\n\
+             [[exposure]]\nout = \"e2.csv\"\nchannels = \"supplier_overlap,affiliation\"\nflow = \"pooled\"\nweights = \"log1p\"\n",
+        );
+        let data = dir.path().display().to_string();
+        let cli = [
+            exposure_cli(&[
+                "--data",
+                &data,
+                "--out",
+                "e.parquet",
+                "--pairs",
+                "p.csv",
+                "--channels",
+                "worker_flow,geography",
+                "--weights",
+                "row",
+                "--flow",
+                "annual",
+                "--lag",
+                "2",
+                "--level",
+                "firm",
+                "--quality",
+                "relative",
+            ]),
+            exposure_cli(&[
+                "--data",
+                &data,
+                "--out",
+                "e2.csv",
+                "--channels",
+                "supplier_overlap,affiliation",
+                "--flow",
+                "pooled",
+                "--weights",
+                "log1p",
+            ]),
+        ];
+        let cli = cli.map(|c| ExposureTable { exposure: c.exposure, out: c.out.unwrap(), pairs: c.pairs });
+        assert_eq!(run.exposure, cli);
+        let e = &run.exposure[0].exposure;
+        assert_eq!(
+            (e.level, e.weights, e.flow, e.lag, e.quality.clone(), e.pair_weights),
+            (Level::Firm, Weights::Row, Flow::Annual, 2, QualitySource::Relative, true)
+        );
+        assert_eq!(e.channels, [ExposureChannel::WorkerFlow, ExposureChannel::Geography]);
+        assert_eq!(run.exposure[0].out, (PathBuf::from("e.parquet"), TableFormat::Parquet));
+    }
+
+    #[test]
+    fn spillover_keys_mean_what_the_flags_mean() {
+        let (_dir, run) = run_config(
+            "[spillover]\nspec = [\"mechanisms\", \"heterogeneity\"]\nplacebo = 20\nplacebo_level = \"model-year\"\n\
+             seed = 7\nboot = 49\nboot_weights = \"webb\"\nflow = \"cumulative\"\noverlap = \"jaccard\"\n\
+             min_suppliers = 3\ndefects_survey = \"apeal\"\nformats = [\"md\", \"csv\", \"latex\"]\n",
+        );
+        let cli = spillover_cli(&[
+            "--spec",
+            "mechanisms,heterogeneity",
+            "--placebo",
+            "20",
+            "--placebo-level",
+            "model-year",
+            "--seed",
+            "7",
+            "--boot",
+            "49",
+            "--boot-weights",
+            "webb",
+            "--flow",
+            "cumulative",
+            "--overlap",
+            "jaccard",
+            "--min-suppliers",
+            "3",
+            "--defects-survey",
+            "apeal",
+        ]);
+        let section = run.spillover.unwrap();
+        assert_eq!(section.study, cli.study);
+        assert_eq!(section.formats, [OutputFormat::Markdown, OutputFormat::Csv, OutputFormat::Latex]);
+        let s = &section.study;
+        assert_eq!(s.groups, [SpecGroup::Mechanisms, SpecGroup::Heterogeneity]);
+        assert_eq!(s.boot, Some(BootOptions { reps: 49, seed: 7, weights: BootWeights::Webb }));
+        assert_eq!(s.placebo, Some(PlaceboOptions { draws: 20, level: PlaceboLevel::ModelYear, seed: 7 }));
+        assert_eq!((s.pairs.flow, s.pairs.overlap, s.pairs.min_suppliers), (FlowMode::Cumulative, Overlap::Jaccard, 3));
+        assert_eq!(s.defects_survey, "apeal");
+        // `spec = "all"` as a single name, like `--spec all`.
+        let (_dir, run) = run_config("[spillover]\nspec = \"all\"\nboot = 0\n");
+        let study = run.spillover.unwrap().study;
+        assert_eq!(study, spillover_cli(&["--spec", "all", "--boot", "0"]).study);
+        assert_eq!(study.groups, SpecGroup::ALL);
+        assert_eq!(study.boot, None);
+    }
+
+    #[test]
+    fn the_manifest_records_every_key_with_its_default() {
+        let (_dir, run) =
+            run_config("[[diagram]]\nout = \"g.dot\"\n[[exposure]]\nout = \"e.csv\"\n[spillover]\nspec = \"all\"\n");
+        let r = &run.resolved;
+        assert_eq!(r["diagram"][0]["layout"], "auto");
+        assert_eq!(r["diagram"][0]["clusters"], false);
+        assert_eq!(r["diagram"][0]["year"], Json::Null);
+        assert_eq!(r["exposure"][0]["weights"], "raw");
+        assert_eq!(r["exposure"][0]["lag"], 1);
+        assert_eq!(
+            r["exposure"][0]["channels"],
+            serde_json::json!(["affiliation", "worker_flow", "supplier_overlap", "geography"])
+        );
+        assert_eq!(r["spillover"]["spec"], serde_json::json!(["all"]));
+        assert_eq!(r["spillover"]["seed"], 1);
+        assert_eq!(r["spillover"]["boot"], 999);
+        assert_eq!(r["spillover"]["formats"], serde_json::json!(["text", "json"]));
+        assert!(r["diagram"][0].get("data").is_none() && r["spillover"].get("format").is_none());
+    }
+
+    #[test]
+    fn run_help_lists_every_key_of_every_table() {
+        let help = run_after_help();
+        for (spec, cmd) in [
+            (&DIAGRAM, <DotArgs as clap::Args>::augment_args(clap::Command::new("dot"))),
+            (&EXPOSURE, <ExposureArgs as clap::Args>::augment_args(clap::Command::new("exposure"))),
+            (&SPILLOVER, <SpilloverArgs as clap::Args>::augment_args(clap::Command::new("spillover"))),
+        ] {
+            let section = &help[help.find(&format!("  {}", spec.name)).unwrap()..];
+            let section = &section[..section.find("\n\n").unwrap()];
+            for arg in cmd.get_arguments().filter_map(clap::Arg::get_long) {
+                let key = arg.replace('-', "_");
+                if spec.excluded.iter().any(|(x, _)| *x == key) {
+                    continue;
+                }
+                assert!(section.contains(&format!("\n  {key} = ")), "{} lacks `{key}`:\n{help}", spec.name);
+            }
         }
-        let cli = E::try_parse_from(["exposure", "--out", "e.csv"]).unwrap().args.into_config().unwrap();
-        assert_eq!(c.exposure[0].exposure, cli.exposure);
-        assert_eq!(c.spillover, Some(SpilloverSection::default()));
+        let assignments: Vec<&str> = help.lines().map(|l| l.split(" # ").next().unwrap().trim()).collect();
+        for line in [
+            "seed = 1",
+            "boot = 999",
+            "spec = [\"baseline\"]",
+            "formats = [\"text\", \"json\"]",
+            "layout = \"auto\"",
+            "lag = 1",
+        ] {
+            assert!(assignments.contains(&line), "`run --help` lacks {line:?}:\n{help}");
+        }
     }
 
     #[test]
@@ -656,7 +839,8 @@ mod tests {
             "data = \".\"\nout = \"o\"\n[[diagram]]\nout = \"g.dot\"\nlayuot = \"fdp\"\n",
         );
         let m = usage(&typo);
-        assert!(m.contains("typo.toml") && m.contains("layuot") && m.contains("line 5"), "{m}");
+        assert!(m.contains("typo.toml") && m.contains("unknown field `layuot`") && m.contains("line 5"), "{m}");
+        assert!(m.contains("did you mean `layout`?"), "{m}");
 
         let bad = write(
             dir.path(),
@@ -664,11 +848,37 @@ mod tests {
             "data = \".\"\nout = \"o\"\n[[diagram]]\nout = \"g.dot\"\nlayout = \"fpd\"\n",
         );
         let m = usage(&bad);
-        assert!(m.contains("bad.toml") && m.contains("`fpd`") && m.contains("`fdp`"), "{m}");
+        assert!(m.contains("bad.toml, line 5") && m.contains("`layout` of [[diagram]] #1"), "{m}");
+        assert!(m.contains("`fpd`") && m.contains("`fdp`"), "{m}");
+
+        let year = write(
+            dir.path(),
+            "year.toml",
+            "data = \".\"\nout = \"o\"\n[[diagram]]\nout = \"g.dot\"\n\nyear = \"soon\"\n",
+        );
+        let m = usage(&year);
+        assert!(m.contains("line 6") && m.contains("`year` of [[diagram]] #1") && m.contains("`soon`"), "{m}");
+        assert!(m.contains("invalid value `soon`, expected a whole number ("), "{m}");
+
+        let switch = write(
+            dir.path(),
+            "switch.toml",
+            "data = \".\"\nout = \"o\"\n[[diagram]]\nout = \"g.dot\"\nclusters = \"yes\"\n",
+        );
+        let m = usage(&switch);
+        assert!(m.contains("`clusters` of [[diagram]] #1") && m.contains("true or false"), "{m}");
+
+        let data = write(dir.path(), "data.toml", "data = \".\"\nout = \"o\"\n[spillover]\ndata = \"x\"\n");
+        let m = usage(&data);
+        assert!(m.contains("`data` of [spillover]") && m.contains("top of the file"), "{m}");
 
         let nodata = write(dir.path(), "nodata.toml", "out = \"o\"\ndata = \"nope\"\n");
         let m = usage(&nodata);
         assert!(m.contains("nodata.toml, line 2") && m.contains("`data`") && m.contains("nope"), "{m}");
+
+        let noout = write(dir.path(), "noout.toml", "data = \".\"\nout = \"o\"\n[[exposure]]\nlevel = \"firm\"\n");
+        let m = usage(&noout);
+        assert!(m.contains("[[exposure]] #1: `out` is required"), "{m}");
 
         let up = write(dir.path(), "up.toml", "data = \".\"\nout = \"o\"\n[[exposure]]\nout = \"../e.csv\"\n");
         let m = usage(&up);
@@ -683,7 +893,10 @@ mod tests {
             "data = \".\"\nout = \"o\"\n[[diagram]]\nout = \"g.dot\"\nview = \"channel\"\n",
         );
         let m = usage(&view);
-        assert!(m.contains("[[diagram]] #1") && m.contains("`channel`") && !m.contains("--"), "{m}");
+        assert!(
+            m.contains("line 5") && m.contains("[[diagram]] #1") && m.contains("`channel`") && !m.contains("--"),
+            "{m}"
+        );
 
         let twice = write(
             dir.path(),
@@ -696,17 +909,29 @@ mod tests {
         assert!(usage(&fixed).contains("already written by spillnet run itself"));
 
         let fmt = write(dir.path(), "fmt.toml", "data = \".\"\nout = \"o\"\n[spillover]\nformats = [\"md\", \"md\"]\n");
-        assert!(usage(&fmt).contains("`spillover.formats`"));
+        let m = usage(&fmt);
+        assert!(m.contains("line 4") && m.contains("`formats` of [spillover]") && m.contains("twice"), "{m}");
+        let empty = write(
+            dir.path(),
+            "empty.toml",
+            "data = \".\"\nout = \"o\"\n[[exposure]]\nout = \"e.csv\"\nchannels = []\n",
+        );
+        assert!(usage(&empty).contains("`channels` of [[exposure]] #1: an empty list"));
         let level =
             write(dir.path(), "level.toml", "data = \".\"\nout = \"o\"\n[spillover]\nplacebo_level = \"pair\"\n");
         let m = usage(&level);
-        assert!(m.contains("pair") && m.contains("firm-segment"), "{m}");
+        assert!(
+            m.contains("`placebo_level` of [spillover]") && m.contains("pair") && m.contains("firm-segment"),
+            "{m}"
+        );
+        let survey =
+            write(dir.path(), "survey.toml", "data = \".\"\nout = \"o\"\n[spillover]\n\ndefects_survey = \" \"\n");
+        let m = usage(&survey);
+        assert!(m.contains("line 5") && m.contains("`defects_survey` must name a survey"), "{m}");
     }
 
     #[test]
-    fn flags_become_keys_in_messages() {
-        assert_eq!(flags_to_keys("--view year needs --year T"), "`view` year needs `year` T");
-        assert_eq!(flags_to_keys("--min-weight x -- y"), "`min_weight` x -- y");
+    fn shell_quote_quotes_what_needs_it() {
         assert_eq!(shell_quote("out dir"), "'out dir'");
         assert_eq!(shell_quote("data/default.toml"), "data/default.toml");
     }

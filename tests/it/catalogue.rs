@@ -899,7 +899,7 @@ const CASES: &[Case] = &[
         name: "config: value of the wrong type",
         setup: |d| run_config(d, "data = \".\"\nout = \"o\"\n[[exposure]]\nout = \"e.csv\"\nlag = \"one\"\n"),
         code: 2,
-        stderr: &["run.toml", "line 5", "invalid type: string \"one\", expected u32"],
+        stderr: &["run.toml", "line 5", "`lag` of [[exposure]] #1: invalid value `one`, expected a whole number ≥ 0"],
         stdout: &[],
     },
     Case {
