@@ -36,13 +36,18 @@
 //! - *Affiliation* and *supplier overlap* are time-invariant (the group table
 //!   and pooled supplier sets have no years).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use rayon::prelude::*;
 
 use super::ExposureError;
-use spillnet_io::ids::{FirmId, ModelId, SupplierId};
-use spillnet_io::tables::{Dataset, FirmKind, SupplierTarget};
+use crate::channels::Firms;
+use crate::channels::affiliation::Affiliation;
+use crate::channels::geography;
+use crate::channels::supplier_overlap::{OverlapIndex, SupplierSets, overlap};
+use crate::channels::worker_flow::{Window, WorkerFlow};
+use spillnet_io::ids::{FirmId, ModelId};
+use spillnet_io::tables::{Dataset, FirmKind};
 
 /// Which units the exposure is measured for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -266,8 +271,8 @@ fn dot_skip_missing(weights: &[f64], quality: &[f64]) -> f64 {
 struct Unit {
     id: String,
     firm: usize,
-    /// Pooled supplier set.
-    suppliers: BTreeSet<SupplierId>,
+    /// Pooled supplier set (the supplier-overlap channel's sorted indices).
+    suppliers: Vec<u32>,
 }
 
 /// Quality of a set of units on a (dimension × year) grid.
@@ -357,28 +362,9 @@ pub fn compute_exposure(data: &Dataset, cfg: &ExposureConfig) -> Result<Exposure
     let year_ix: HashMap<i32, usize> = years.iter().enumerate().map(|(i, y)| (*y, i)).collect();
     let (n_dims, n_years) = (dims.len(), years.len());
 
-    // Supplier sets per model and per firm (pooled).
-    let mut model_sup: HashMap<&ModelId, BTreeSet<SupplierId>> = HashMap::new();
-    let mut firm_sup: HashMap<usize, BTreeSet<SupplierId>> = HashMap::new();
-    for s in &data.suppliers {
-        match &s.target {
-            SupplierTarget::Model(m) => {
-                model_sup.entry(m).or_default().insert(s.supplier_id.clone());
-            }
-            SupplierTarget::Firm(f) => {
-                if let Some(&fp) = firm_pos.get(f) {
-                    firm_sup.entry(fp).or_default().insert(s.supplier_id.clone());
-                }
-            }
-        }
-    }
-    let sup_of_model = |m: &ModelId, f: usize| -> BTreeSet<SupplierId> {
-        let mut s = model_sup.get(m).cloned().unwrap_or_default();
-        if let Some(fs) = firm_sup.get(&f) {
-            s.extend(fs.iter().cloned());
-        }
-        s
-    };
+    // Supplier sets per model and per firm (pooled), from the supplier-overlap channel.
+    let supplier_sets = SupplierSets::new(data);
+    let sup_of_model = |m: &ModelId, f: usize| supplier_sets.of_model(m, &data.firms[f].firm_id);
 
     // Units and their quality grids.
     let kind_of = |f: usize| data.firms[f].kind;
@@ -421,12 +407,10 @@ pub fn compute_exposure(data: &Dataset, cfg: &ExposureConfig) -> Result<Exposure
             let mut jv = Vec::new();
             let mut ix: HashMap<usize, (bool, usize)> = HashMap::new();
             for f in firms {
-                let mut sup = firm_sup.get(&f).cloned().unwrap_or_default();
-                for m in data.models.iter().filter(|m| model_firm[&m.model_id] == f) {
-                    if let Some(s) = model_sup.get(&m.model_id) {
-                        sup.extend(s.iter().cloned());
-                    }
-                }
+                let sup = supplier_sets.of_firm(
+                    &data.firms[f].firm_id,
+                    data.models.iter().filter(|m| model_firm[&m.model_id] == f).map(|m| &m.model_id),
+                );
                 let u = Unit { id: data.firms[f].firm_id.0.clone(), firm: f, suppliers: sup };
                 match kind_of(f) {
                     FirmKind::Domestic => {
@@ -473,44 +457,16 @@ pub fn compute_exposure(data: &Dataset, cfg: &ExposureConfig) -> Result<Exposure
     // Quality columns per (year, dim): jv_col[y * n_dims + k][j].
     let jv_col: Vec<Vec<f64>> = (0..n_dims * n_years).map(|cell| jv_grid.q.iter().map(|q| q[cell]).collect()).collect();
 
-    // Worker flows: (from firm, to firm) → year → workers.
-    let mut flows: HashMap<(usize, usize), BTreeMap<i32, u64>> = HashMap::new();
-    for (i, w) in data.worker_moves.iter().enumerate() {
-        let from = *firm_pos.get(&w.from_firm).ok_or_else(|| {
-            ExposureError::Data(format!("worker_moves row {}: from_firm {} is not in firms", i + 1, w.from_firm))
-        })?;
-        let to = *firm_pos.get(&w.to_firm).ok_or_else(|| {
-            ExposureError::Data(format!("worker_moves row {}: to_firm {} is not in firms", i + 1, w.to_firm))
-        })?;
-        *flows.entry((from, to)).or_default().entry(w.year).or_default() += w.count;
-    }
-    let lag = i64::from(cfg.lag);
-    let flow_weight = |from: usize, to: usize, t: i32| -> f64 {
-        let Some(by_year) = flows.get(&(from, to)) else { return 0.0 };
-        let cut = i64::from(t) - lag;
-        let total: u64 = match cfg.flow {
-            Flow::Pooled => by_year.values().sum(),
-            Flow::Cumulative => by_year.iter().filter(|(y, _)| i64::from(**y) <= cut).map(|(_, c)| c).sum(),
-            Flow::Annual => by_year.iter().filter(|(y, _)| i64::from(**y) == cut).map(|(_, c)| c).sum(),
-        };
-        total as f64
+    // The channels, each defined once in `crate::channels`, indexed by interned firm.
+    let firms = Firms::new(data);
+    let fix: Vec<u32> = data.firms.iter().map(|f| firms.ix(&f.firm_id).unwrap_or_else(|| unreachable!("interned"))).collect();
+    let worker_flow = WorkerFlow::new(data, &firms)?;
+    let window = match cfg.flow {
+        Flow::Pooled => Window::Pooled,
+        Flow::Cumulative => Window::Cumulative { lag: cfg.lag },
+        Flow::Annual => Window::Annual { lag: cfg.lag },
     };
-
-    // Domestic-parent groups of each JV firm.
-    let mut jv_groups: HashMap<usize, BTreeSet<&str>> = HashMap::new();
-    for (i, l) in data.jv_links.iter().enumerate() {
-        let jvf = *firm_pos
-            .get(&l.jv_id)
-            .ok_or_else(|| ExposureError::Data(format!("jv_links row {}: jv_id {} is not in firms", i + 1, l.jv_id)))?;
-        let dp = *firm_pos.get(&l.domestic_parent).ok_or_else(|| {
-            ExposureError::Data(format!(
-                "jv_links row {}: domestic_parent {} is not in firms",
-                i + 1,
-                l.domestic_parent
-            ))
-        })?;
-        jv_groups.entry(jvf).or_default().insert(data.firms[dp].group_id.as_str());
-    }
+    let affiliation = Affiliation::new(data, &firms)?;
 
     let n_ch = cfg.channels.len();
     // Per focal unit: rows (k, y, values per channel), zero counts, pair rows.
@@ -523,7 +479,6 @@ pub fn compute_exposure(data: &Dataset, cfg: &ExposureConfig) -> Result<Exposure
         .par_iter()
         .enumerate()
         .map(|(d, du)| {
-            let fd = &data.firms[du.firm];
             // Time-invariant weights per channel and JV unit.
             let static_w: Vec<Vec<f64>> = cfg
                 .channels
@@ -531,14 +486,9 @@ pub fn compute_exposure(data: &Dataset, cfg: &ExposureConfig) -> Result<Exposure
                 .map(|&c| {
                     jv.iter()
                         .map(|ju| match c {
-                            Channel::Affiliation => f64::from(u8::from(
-                                jv_groups.get(&ju.firm).is_some_and(|g| g.contains(fd.group_id.as_str())),
-                            )),
-                            Channel::SupplierOverlap => du.suppliers.intersection(&ju.suppliers).count() as f64,
-                            Channel::Geography => {
-                                let fj = &data.firms[ju.firm];
-                                f64::from(u8::from(fd.province.is_some() && fd.province == fj.province))
-                            }
+                            Channel::Affiliation => affiliation.weight(&firms, fix[du.firm], fix[ju.firm]),
+                            Channel::SupplierOverlap => overlap(&du.suppliers, &ju.suppliers, OverlapIndex::Count),
+                            Channel::Geography => geography::weight(&firms, fix[du.firm], fix[ju.firm]),
                             Channel::WorkerFlow => 0.0,
                         })
                         .collect()
@@ -560,7 +510,7 @@ pub fn compute_exposure(data: &Dataset, cfg: &ExposureConfig) -> Result<Exposure
                             if !jv_obs[y][j] {
                                 0.0
                             } else if c == Channel::WorkerFlow {
-                                flow_weight(jv[j].firm, du.firm, t)
+                                worker_flow.weight(fix[jv[j].firm], fix[du.firm], t, window)
                             } else {
                                 static_w[ci][j]
                             }

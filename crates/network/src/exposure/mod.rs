@@ -18,4 +18,7 @@ pub enum ExposureError {
     /// The data cannot support the requested computation (names what is missing).
     #[error("{0}")]
     Data(String),
+    /// A channel could not be computed.
+    #[error(transparent)]
+    Channel(#[from] crate::channels::ChannelError),
 }

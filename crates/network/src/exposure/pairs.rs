@@ -23,6 +23,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::ExposureError;
+use crate::channels::Firms;
+use crate::channels::affiliation::Affiliation;
+use crate::channels::geography::same_province;
+use crate::channels::supplier_overlap::{OverlapIndex, SupplierSets, overlap};
+use crate::channels::worker_flow::{Window, WorkerFlow};
 use spillnet_io::ids::{FirmId, ModelId};
 use spillnet_io::tables::{Dataset, FirmKind, SupplierTarget};
 
@@ -36,17 +41,9 @@ pub enum FlowMode {
     Cumulative,
 }
 
-/// How the overlap of two supplier sets S_i, S_j is measured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Overlap {
-    /// Szymkiewicz–Simpson: |S_i ∩ S_j| / min(|S_i|, |S_j|) (the study's).
-    #[default]
-    SzymkiewiczSimpson,
-    /// Jaccard: |S_i ∩ S_j| / |S_i ∪ S_j|.
-    Jaccard,
-    /// Cosine (Salton): |S_i ∩ S_j| / sqrt(|S_i| · |S_j|).
-    Cosine,
-}
+/// How the overlap of two supplier sets is measured: the supplier-overlap
+/// channel's index ([`OverlapIndex`]); the study uses Szymkiewicz–Simpson.
+pub type Overlap = OverlapIndex;
 
 /// Which standard deviation z-scores divide by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -230,34 +227,6 @@ fn to_prefix(v: &mut [(i32, f64)]) {
     }
 }
 
-/// Size of the intersection of two sorted, deduplicated slices (merge).
-fn intersect_len(a: &[u32], b: &[u32]) -> usize {
-    let (mut x, mut y, mut n) = (0, 0, 0);
-    while x < a.len() && y < b.len() {
-        match a[x].cmp(&b[y]) {
-            std::cmp::Ordering::Less => x += 1,
-            std::cmp::Ordering::Greater => y += 1,
-            std::cmp::Ordering::Equal => {
-                n += 1;
-                x += 1;
-                y += 1;
-            }
-        }
-    }
-    n
-}
-
-/// Overlap of two non-empty sorted supplier sets.
-fn overlap(a: &[u32], b: &[u32], how: Overlap) -> f64 {
-    let inter = intersect_len(a, b) as f64;
-    let (na, nb) = (a.len() as f64, b.len() as f64);
-    match how {
-        Overlap::SzymkiewiczSimpson => inter / na.min(nb),
-        Overlap::Jaccard => inter / (na + nb - inter),
-        Overlap::Cosine => inter / (na * nb).sqrt(),
-    }
-}
-
 /// Mean and sd of the values.
 fn stats(values: impl Iterator<Item = f64> + Clone, how: Standardisation) -> ChannelStats {
     let (n, sum) = values.clone().fold((0usize, 0.0), |(n, s), v| (n + 1, s + v));
@@ -314,26 +283,14 @@ fn gap(values: impl Iterator<Item = (bool, f64)>) -> Option<f64> {
 /// Q quality rows and S supplier rows; paper scale (~38k rows) builds in
 /// milliseconds.
 pub fn build_pairs(ds: &Dataset, opts: &PairOptions) -> Result<PairPanel, ExposureError> {
-    // --- firms ---
-    let mut firm_names: Vec<FirmId> = ds.firms.iter().map(|f| f.firm_id.clone()).collect();
-    firm_names.sort();
-    firm_names.dedup();
+    // --- firms (interned by the channels layer) ---
+    let firms = Firms::new(ds);
+    let firm_names: Vec<FirmId> = firms.names.iter().map(|&f| f.clone()).collect();
     let firm_ix = |id: &FirmId, what: &str| -> Result<u32, ExposureError> {
-        firm_names
-            .binary_search(id)
-            .map(|k| k as u32)
-            .map_err(|_| data_err(format!("{what} refers to unknown firm_id `{id}`")))
+        firms.ix(id).ok_or_else(|| data_err(format!("{what} refers to unknown firm_id `{id}`")))
     };
-    let nf = firm_names.len();
-    let mut firm_kind = vec![FirmKind::Foreign; nf];
-    let mut firm_group: Vec<&str> = vec![""; nf];
-    let mut firm_prov: Vec<Option<&str>> = vec![None; nf];
-    for f in &ds.firms {
-        let k = firm_ix(&f.firm_id, "firms")? as usize;
-        firm_kind[k] = f.kind;
-        firm_group[k] = f.group_id.as_str();
-        firm_prov[k] = f.province.as_deref();
-    }
+    let nf = firms.len();
+    let firm_kind = &firms.kind;
 
     // --- models (domestic and JV only) ---
     let mut models: Vec<(&ModelId, u32, &str)> = Vec::new();
@@ -375,63 +332,36 @@ pub fn build_pairs(ds: &Dataset, opts: &PairOptions) -> Result<PairPanel, Exposu
         (0..nm).filter(|&k| !has_quality[k]).map(|k| model_names[k].clone()).collect();
 
     // --- JV links: groups of domestic parents, founding year ---
-    let mut jv_groups: BTreeMap<u32, BTreeSet<&str>> = BTreeMap::new();
+    let affiliation = Affiliation::new(ds, &firms)?;
     let mut jv_founded: BTreeMap<u32, i32> = BTreeMap::new();
     for l in &ds.jv_links {
         let g = firm_ix(&l.jv_id, "jv_links.jv_id")?;
-        let p = firm_ix(&l.domestic_parent, "jv_links.domestic_parent")?;
-        jv_groups.entry(g).or_default().insert(firm_group[p as usize]);
         let e = jv_founded.entry(g).or_insert(l.founded);
         *e = (*e).min(l.founded);
     }
 
-    // --- worker flows g → f: per-year running totals ---
-    let mut flows: BTreeMap<(u32, u32), BTreeMap<i32, f64>> = BTreeMap::new();
-    for w in &ds.worker_moves {
-        let g = firm_ix(&w.from_firm, "worker_moves.from_firm")?;
-        let f = firm_ix(&w.to_firm, "worker_moves.to_firm")?;
-        *flows.entry((g, f)).or_default().entry(w.year).or_insert(0.0) += w.count as f64;
-    }
-    let flows: BTreeMap<(u32, u32), Vec<(i32, f64)>> = flows
-        .into_iter()
-        .map(|(k, by_year)| {
-            let mut v: Vec<(i32, f64)> = by_year.into_iter().collect();
-            to_prefix(&mut v);
-            (k, v)
-        })
-        .collect();
+    // --- worker flows g → f (the worker-flow channel) ---
+    let worker_flow = WorkerFlow::new(ds, &firms)?;
+    let window = match opts.flow {
+        FlowMode::Pooled => Window::Pooled,
+        FlowMode::Cumulative => Window::Cumulative { lag: 1 },
+    };
 
-    // --- supplier sets per model (sorted Vec<u32> of supplier indices) ---
-    let mut supplier_names: Vec<&str> = ds.suppliers.iter().map(|s| s.supplier_id.as_str()).collect();
-    supplier_names.sort_unstable();
-    supplier_names.dedup();
-    let mut models_of_firm: Vec<Vec<u32>> = vec![Vec::new(); nf];
-    for (k, &f) in model_firm.iter().enumerate() {
-        models_of_firm[f as usize].push(k as u32);
-    }
-    let mut sets: Vec<Vec<u32>> = vec![Vec::new(); nm];
+    // --- supplier sets per model (the supplier-overlap channel's sets) ---
     for s in &ds.suppliers {
-        let sid = supplier_names.binary_search(&s.supplier_id.as_str()).expect("interned") as u32;
         match &s.target {
-            SupplierTarget::Model(m) => match model_ix(m) {
-                Some(k) => sets[k as usize].push(sid),
-                None if all_model_ids.contains(m) => {}
-                None => {
-                    return Err(data_err(format!("suppliers refers to unknown model_id `{m}`")));
-                }
-            },
-            SupplierTarget::Firm(f) => {
-                let f = firm_ix(f, "suppliers.firm_id")?;
-                for &k in &models_of_firm[f as usize] {
-                    sets[k as usize].push(sid);
-                }
+            SupplierTarget::Model(m) if !all_model_ids.contains(m) => {
+                return Err(data_err(format!("suppliers refers to unknown model_id `{m}`")));
             }
+            SupplierTarget::Firm(f) => {
+                firm_ix(f, "suppliers.firm_id")?;
+            }
+            SupplierTarget::Model(_) => {}
         }
     }
-    for s in &mut sets {
-        s.sort_unstable();
-        s.dedup();
-    }
+    let supplier_sets = SupplierSets::new(ds);
+    let sets: Vec<Vec<u32>> =
+        (0..nm).map(|k| supplier_sets.of_model(&model_names[k], firms.names[model_firm[k] as usize])).collect();
 
     // --- production: per-firm running totals ---
     let prod: Option<Vec<Vec<(i32, f64)>>> = match &ds.production {
@@ -496,20 +426,10 @@ pub fn build_pairs(ds: &Dataset, opts: &PairOptions) -> Result<PairPanel, Exposu
         let (f, g) = (model_firm[i], model_firm[j]);
         domestic_firm.push(f);
         jv_firm.push(g);
-        same_group.push(jv_groups.get(&g).is_some_and(|gs| gs.contains(firm_group[f as usize])));
+        same_group.push(affiliation.affiliated(&firms, f, g));
         same_seg.push(model_seg[i] == model_seg[j]);
-        same_prov.push(matches!(
-            (firm_prov[f as usize], firm_prov[g as usize]),
-            (Some(a), Some(b)) if a == b
-        ));
-        let flow = match flows.get(&(g, f)) {
-            None => 0.0,
-            Some(v) => match opts.flow {
-                FlowMode::Pooled => v.last().map_or(0.0, |e| e.1),
-                FlowMode::Cumulative => sum_before(v, t),
-            },
-        };
-        worker_flow_raw.push(flow);
+        same_prov.push(same_province(&firms, f, g));
+        worker_flow_raw.push(worker_flow.weight(g, f, t, window));
         let (si, sj) = (&sets[i], &sets[j]);
         let (short_i, short_j) = (si.len() < opts.min_suppliers, sj.len() < opts.min_suppliers);
         if short_i || short_j || si.is_empty() || sj.is_empty() {
@@ -601,24 +521,6 @@ pub fn build_pairs(ds: &Dataset, opts: &PairOptions) -> Result<PairPanel, Exposu
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn intersect_by_merge() {
-        assert_eq!(intersect_len(&[1, 3, 5, 7], &[2, 3, 4, 7, 9]), 2);
-        assert_eq!(intersect_len(&[], &[1, 2]), 0);
-        assert_eq!(intersect_len(&[1, 2, 3], &[1, 2, 3]), 3);
-    }
-
-    #[test]
-    fn overlap_measures_by_hand() {
-        let (a, b) = ([1u32, 2, 3, 4], [3u32, 4, 5, 6, 7, 8]);
-        // |∩| = 2, |a| = 4, |b| = 6, |∪| = 8
-        assert_eq!(overlap(&a, &b, Overlap::SzymkiewiczSimpson), 0.5);
-        assert_eq!(overlap(&a, &b, Overlap::Jaccard), 0.25);
-        assert!((overlap(&a, &b, Overlap::Cosine) - 2.0 / 24f64.sqrt()).abs() < 1e-15);
-        // a subset has Szymkiewicz–Simpson overlap 1
-        assert_eq!(overlap(&[3, 4], &b, Overlap::SzymkiewiczSimpson), 1.0);
-    }
 
     #[test]
     fn stats_sample_and_population() {

@@ -19,6 +19,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::model::{Channel, EdgeData, NodeData, NodeKey, NodeKind, YearSpan};
 use super::{GraphError, KnowledgeGraph};
+use crate::channels::Firms;
+use crate::channels::worker_flow::WorkerFlow;
 use spillnet_io::ids::{FirmId, SupplierId};
 use spillnet_io::tables::{Dataset, FirmKind, SupplierTarget};
 
@@ -256,14 +258,16 @@ pub fn build_graph(data: &Dataset) -> Result<KnowledgeGraph, GraphError> {
         edges.push((sp, target, e));
     }
 
-    // Worker flows: aggregate per (from, to, year).
-    let mut flows: BTreeMap<(usize, usize, i32), u64> = BTreeMap::new();
+    // Worker flows: one edge per (from, to, year), summed by the worker-flow channel.
     for (i, w) in data.worker_moves.iter().enumerate() {
-        let from = firm_pos(&pos, &w.from_firm, "worker_moves", i, "from_firm")?;
-        let to = firm_pos(&pos, &w.to_firm, "worker_moves", i, "to_firm")?;
-        *flows.entry((from, to, w.year)).or_default() += w.count;
+        firm_pos(&pos, &w.from_firm, "worker_moves", i, "from_firm")?;
+        firm_pos(&pos, &w.to_firm, "worker_moves", i, "to_firm")?;
     }
-    for ((from, to, year), count) in flows {
+    let firms = Firms::new(data);
+    let flows = WorkerFlow::new(data, &firms).unwrap_or_else(|e| unreachable!("references checked above: {e}"));
+    for (from, to, year, count) in flows.flows() {
+        let from = firm_pos(&pos, firms.names[from as usize], "worker_moves", 0, "from_firm")?;
+        let to = firm_pos(&pos, firms.names[to as usize], "worker_moves", 0, "to_firm")?;
         let mut e = EdgeData::new(Channel::WorkerFlow, YearSpan::single(year));
         e.weight = count as f64;
         edges.push((from, to, e));

@@ -12,7 +12,7 @@
 //! - [`views`]: year slices, channels, firms-only, ego networks ([`View`]).
 //! - [`stats`]: counts, degrees, weighted flows, components ([`GraphStats`]).
 //!
-//! Imports `io::tables`, `ids`, `error`.
+//! Imports `io::tables`, `ids`, `error` and the worker-flow channel.
 
 pub mod build;
 pub mod model;

@@ -1,0 +1,124 @@
+//! The supplier-overlap channel: how much two units' supplier sets overlap,
+//! by an [`OverlapIndex`]. A model's set is its own suppliers plus those
+//! linked to its firm; a firm's set is its own plus those of its models
+//! (pooled over years). The exposure tables use [`OverlapIndex::Count`]; the
+//! study's pair panel [`OverlapIndex::SzymkiewiczSimpson`] (its `SupplierOverlap`).
+
+use std::collections::HashMap;
+
+use spillnet_io::ids::{FirmId, ModelId};
+use spillnet_io::tables::{Dataset, SupplierTarget};
+
+/// How the overlap of two supplier sets S_i, S_j is measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverlapIndex {
+    /// |S_i ∩ S_j|: the number of shared suppliers.
+    Count,
+    /// Szymkiewicz–Simpson: |S_i ∩ S_j| / min(|S_i|, |S_j|).
+    SzymkiewiczSimpson,
+    /// Jaccard: |S_i ∩ S_j| / |S_i ∪ S_j|.
+    Jaccard,
+    /// Cosine (Salton): |S_i ∩ S_j| / sqrt(|S_i| · |S_j|).
+    Cosine,
+}
+
+/// Supplier sets as sorted, distinct supplier indices.
+#[derive(Debug, Clone, Default)]
+pub struct SupplierSets<'a> {
+    model: HashMap<&'a ModelId, Vec<u32>>,
+    firm: HashMap<&'a FirmId, Vec<u32>>,
+}
+
+impl<'a> SupplierSets<'a> {
+    /// Intern the suppliers of a dataset and collect each model's and firm's own links.
+    pub fn new(ds: &'a Dataset) -> Self {
+        let mut names: Vec<&str> = ds.suppliers.iter().map(|s| s.supplier_id.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        let mut sets = SupplierSets::default();
+        for s in &ds.suppliers {
+            let sid = names.binary_search(&s.supplier_id.as_str()).unwrap_or_else(|_| unreachable!("interned")) as u32;
+            match &s.target {
+                SupplierTarget::Model(m) => sets.model.entry(m).or_default().push(sid),
+                SupplierTarget::Firm(f) => sets.firm.entry(f).or_default().push(sid),
+            }
+        }
+        sets.model.values_mut().chain(sets.firm.values_mut()).for_each(|v| {
+            v.sort_unstable();
+            v.dedup();
+        });
+        sets
+    }
+
+    /// A model's set: its own suppliers plus those linked to its firm.
+    pub fn of_model(&self, model: &ModelId, firm: &FirmId) -> Vec<u32> {
+        union(self.model.get(model).map(Vec::as_slice), self.firm.get(firm).map(Vec::as_slice))
+    }
+
+    /// A firm's set: its own suppliers plus those of its models.
+    pub fn of_firm<'m>(&self, firm: &FirmId, models: impl IntoIterator<Item = &'m ModelId>) -> Vec<u32> {
+        let mut s = self.firm.get(firm).cloned().unwrap_or_default();
+        for m in models {
+            s.extend(self.model.get(m).map(Vec::as_slice).unwrap_or_default());
+        }
+        s.sort_unstable();
+        s.dedup();
+        s
+    }
+}
+
+fn union(a: Option<&[u32]>, b: Option<&[u32]>) -> Vec<u32> {
+    let mut s: Vec<u32> = a.unwrap_or_default().iter().chain(b.unwrap_or_default()).copied().collect();
+    s.sort_unstable();
+    s.dedup();
+    s
+}
+
+/// |a ∩ b| of two sorted, distinct index lists (merge).
+pub fn intersect_len(a: &[u32], b: &[u32]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
+/// Overlap of two sorted, distinct supplier sets. The ratio indices need
+/// both sets non-empty (callers exclude empty or short sets first).
+pub fn overlap(a: &[u32], b: &[u32], index: OverlapIndex) -> f64 {
+    let inter = intersect_len(a, b) as f64;
+    let (na, nb) = (a.len() as f64, b.len() as f64);
+    match index {
+        OverlapIndex::Count => inter,
+        OverlapIndex::SzymkiewiczSimpson => inter / na.min(nb),
+        OverlapIndex::Jaccard => inter / (na + nb - inter),
+        OverlapIndex::Cosine => inter / (na * nb).sqrt(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indices_by_hand() {
+        let (a, b) = ([1, 2, 3, 4], [3, 4, 5, 6, 7, 8]);
+        assert_eq!(intersect_len(&a, &b), 2);
+        assert_eq!(overlap(&a, &b, OverlapIndex::Count), 2.0);
+        assert_eq!(overlap(&a, &b, OverlapIndex::SzymkiewiczSimpson), 0.5);
+        assert_eq!(overlap(&a, &b, OverlapIndex::Jaccard), 0.25);
+        assert!((overlap(&a, &b, OverlapIndex::Cosine) - 2.0 / 24f64.sqrt()).abs() < 1e-15);
+        assert_eq!(overlap(&[], &b, OverlapIndex::Count), 0.0);
+        assert_eq!(intersect_len(&[1, 3, 5, 7], &[2, 3, 4, 7, 9]), 2);
+        // a subset has Szymkiewicz–Simpson overlap 1
+        assert_eq!(overlap(&[3, 4], &b, OverlapIndex::SzymkiewiczSimpson), 1.0);
+    }
+}
