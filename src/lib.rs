@@ -16,7 +16,7 @@
 //!   validates the input tables into plain typed tables ([`io::tables`]) and
 //!   writes them back; also the id newtypes ([`ids`]) and atomic output ([`atomic`]).
 //! - [`synth`] (`spillnet-synth`): the synthetic generator layered on the real JV network.
-//! - [`graph`] and [`exposure`] (`spillnet-network`): the typed knowledge-flow
+//! - [`channels`], [`graph`] and [`exposure`] (`spillnet-network`): the channels, the typed knowledge-flow
 //!   multigraph and its views; pair attributes and channel-weighted exposure.
 //! - [`estimate`] (`spillnet-estimate`): OLS with high-dimensional fixed
 //!   effects and fixest-exact inference; depends on no data-frame, graph or
@@ -41,7 +41,7 @@ pub use spillnet_export as export;
 pub use spillnet_io as io;
 pub use spillnet_io::{atomic, ids};
 pub use spillnet_montecarlo as montecarlo;
-pub use spillnet_network::{exposure, graph};
+pub use spillnet_network::{channels, exposure, graph};
 pub use spillnet_report as report;
 pub use spillnet_study as study;
 pub use spillnet_synth as synth;

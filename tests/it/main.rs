@@ -3,6 +3,7 @@
 
 mod architecture;
 mod catalogue;
+mod channel_registry;
 mod check;
 mod cli;
 mod common;

@@ -115,6 +115,7 @@ fn channel_style(channel: Channel) -> (&'static str, &'static str, &'static str)
         Channel::WorkerFlow => ("dashed", "#e6550d", "normal"),
         Channel::LocatedIn => ("dotted", "#969696", "none"),
         Channel::SharedSupplier => ("dotted", "#756bb1", "none"),
+        Channel::Registered(_) => ("dashed", "#31a354", "normal"),
     }
 }
 
@@ -175,7 +176,7 @@ fn edge_stmt(g: &KnowledgeGraph, s: NodeIx, t: NodeIx, e: &EdgeData) -> Stmt {
     }
     let label = match e.channel {
         Channel::Owns => e.share.map(|s| format!("{:.0}%", 100.0 * s)),
-        Channel::WorkerFlow | Channel::SharedSupplier => Some(num(e.weight)),
+        Channel::WorkerFlow | Channel::SharedSupplier | Channel::Registered(_) => Some(num(e.weight)),
         Channel::Supplies if e.weight > 1.0 => Some(num(e.weight)),
         _ => None,
     };

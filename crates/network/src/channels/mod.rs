@@ -12,16 +12,77 @@
 //! difference is a named option of the channel (the window of worker flows,
 //! the overlap index); each consumer keeps its documented default.
 //!
-//! Owns [`Firms`], the interned firm table every channel indexes into, and
-//! [`ChannelError`]. Imports nothing else of this crate.
+//! Further channels are registered, not wired: a channel is one file that
+//! implements [`FirmChannel`] and exposes a [`ChannelDef`], listed in
+//! [`BUILT_IN`] (or added at run time with [`register`]). Every consumer
+//! enumerates [`registered`]: the exposure tables get an `exposure_<name>`
+//! column, the study's pair panel a column of weights, and the graph edges of
+//! kind `<name>` (so graph statistics count them).
+//!
+//! Owns [`Firms`], the interned firm table every channel indexes into, the
+//! registry, and [`ChannelError`]. Imports nothing else of this crate.
 
 pub mod affiliation;
 pub mod geography;
 pub mod supplier_overlap;
 pub mod worker_flow;
 
+use std::sync::RwLock;
+
 use spillnet_io::ids::FirmId;
 use spillnet_io::tables::{Dataset, FirmKind};
+
+/// A registered channel between firms: the weight of JV firm `jv` on focal
+/// (domestic) firm `focal` in year `t`, both as [`Firms`] indices; 0 means no tie.
+pub trait FirmChannel: Send + Sync {
+    /// The weight.
+    fn weight(&self, focal: u32, jv: u32, t: i32) -> f64;
+}
+
+/// Builds a registered channel from a dataset.
+pub type BuildChannel = for<'a> fn(&'a Dataset, &Firms<'a>) -> Result<Box<dyn FirmChannel + 'a>, ChannelError>;
+
+/// A registered channel: its name and how to build it.
+#[derive(Clone, Copy)]
+pub struct ChannelDef {
+    /// Snake-case name: the exposure column is `exposure_<name>`, the graph's edge kind `<name>`.
+    pub name: &'static str,
+    /// One line saying what the weight is, for documentation and legends.
+    pub doc: &'static str,
+    /// The builder.
+    pub build: BuildChannel,
+}
+
+impl std::fmt::Debug for ChannelDef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChannelDef").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+/// Channels registered by this crate besides the four built-in ones (a new
+/// channel file adds its `ChannelDef` here).
+pub const BUILT_IN: &[ChannelDef] = &[];
+
+/// Channels registered at run time (by a program embedding the library, or a test).
+static REGISTERED: RwLock<Vec<ChannelDef>> = RwLock::new(Vec::new());
+
+/// Register a channel for this process; a second registration of the same name replaces the first.
+pub fn register(def: ChannelDef) {
+    let mut r = REGISTERED.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+    r.retain(|d| d.name != def.name);
+    r.push(def);
+}
+
+/// Every registered channel: [`BUILT_IN`], then those added with [`register`], in order.
+pub fn registered() -> Vec<ChannelDef> {
+    let r = REGISTERED.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+    BUILT_IN.iter().chain(r.iter()).copied().collect()
+}
+
+/// The registered channel called `name`.
+pub fn find(name: &str) -> Option<ChannelDef> {
+    registered().into_iter().find(|d| d.name == name)
+}
 
 
 /// Firms interned by sorted id, with the attributes channels read.

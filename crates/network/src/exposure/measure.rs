@@ -41,7 +41,7 @@ use std::collections::{BTreeSet, HashMap};
 use rayon::prelude::*;
 
 use super::ExposureError;
-use crate::channels::Firms;
+use crate::channels::{FirmChannel, Firms, find as find_channel};
 use crate::channels::affiliation::Affiliation;
 use crate::channels::geography;
 use crate::channels::supplier_overlap::{OverlapIndex, SupplierSets, overlap};
@@ -72,6 +72,8 @@ pub enum Channel {
     SupplierOverlap,
     /// `w = 1` when both firms have the same (non-null) province, else 0.
     Geography,
+    /// A registered channel ([`crate::channels::registered`]), by name.
+    Registered(&'static str),
 }
 
 impl Channel {
@@ -86,7 +88,14 @@ impl Channel {
             Channel::WorkerFlow => "worker_flow",
             Channel::SupplierOverlap => "supplier_overlap",
             Channel::Geography => "geography",
+            Channel::Registered(name) => name,
         }
+    }
+
+    /// The four built-in channels, then every registered one.
+    pub fn all() -> Vec<Channel> {
+        let registered = crate::channels::registered().into_iter().map(|d| Channel::Registered(d.name));
+        Channel::ALL.into_iter().chain(registered).collect()
     }
 }
 
@@ -163,12 +172,12 @@ pub struct ExposureConfig {
 }
 
 impl Default for ExposureConfig {
-    /// Model level, all channels, raw weights, cumulative flows with lag 1,
-    /// no pair table, raw scores.
+    /// Model level, all channels (built-in and registered), raw weights,
+    /// cumulative flows with lag 1, no pair table, raw scores.
     fn default() -> Self {
         Self {
             level: Level::Model,
-            channels: Channel::ALL.to_vec(),
+            channels: Channel::all(),
             weights: Weights::Raw,
             flow: Flow::Cumulative,
             lag: 1,
@@ -467,6 +476,15 @@ pub fn compute_exposure(data: &Dataset, cfg: &ExposureConfig) -> Result<Exposure
         Flow::Annual => Window::Annual { lag: cfg.lag },
     };
     let affiliation = Affiliation::new(data, &firms)?;
+    // Registered channels requested, built once: channel position → channel.
+    let mut registered: HashMap<usize, Box<dyn FirmChannel + '_>> = HashMap::new();
+    for (ci, c) in cfg.channels.iter().enumerate() {
+        if let Channel::Registered(name) = c {
+            let def = find_channel(name)
+                .ok_or_else(|| ExposureError::Data(format!("exposure channel `{name}` is not registered")))?;
+            registered.insert(ci, (def.build)(data, &firms)?);
+        }
+    }
 
     let n_ch = cfg.channels.len();
     // Per focal unit: rows (k, y, values per channel), zero counts, pair rows.
@@ -489,7 +507,7 @@ pub fn compute_exposure(data: &Dataset, cfg: &ExposureConfig) -> Result<Exposure
                             Channel::Affiliation => affiliation.weight(&firms, fix[du.firm], fix[ju.firm]),
                             Channel::SupplierOverlap => overlap(&du.suppliers, &ju.suppliers, OverlapIndex::Count),
                             Channel::Geography => geography::weight(&firms, fix[du.firm], fix[ju.firm]),
-                            Channel::WorkerFlow => 0.0,
+                            Channel::WorkerFlow | Channel::Registered(_) => 0.0,
                         })
                         .collect()
                 })
@@ -511,6 +529,8 @@ pub fn compute_exposure(data: &Dataset, cfg: &ExposureConfig) -> Result<Exposure
                                 0.0
                             } else if c == Channel::WorkerFlow {
                                 worker_flow.weight(fix[jv[j].firm], fix[du.firm], t, window)
+                            } else if let Some(r) = registered.get(&ci) {
+                                r.weight(fix[du.firm], fix[jv[j].firm], t)
                             } else {
                                 static_w[ci][j]
                             }

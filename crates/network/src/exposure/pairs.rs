@@ -192,6 +192,9 @@ pub struct PairPanel {
     pub log_cum_prod_jv: Option<Vec<f64>>,
     /// ln(1 + Σ_{year < t} units of f); `None` as for `log_cum_prod_jv`.
     pub log_cum_prod_domestic: Option<Vec<f64>>,
+    /// Registered channels ([`crate::channels::registered`]): (name, weight of
+    /// the JV firm on the domestic firm in the row's year), one entry per row.
+    pub registered: Vec<(&'static str, Vec<f64>)>,
     /// Counts, exclusions and z-gaps.
     pub diagnostics: PairDiagnostics,
 }
@@ -495,6 +498,11 @@ pub fn build_pairs(ds: &Dataset, opts: &PairOptions) -> Result<PairPanel, Exposu
         supplier_overlap_gap_z,
     };
     let has_prod = prod.is_some();
+    let mut registered = Vec::new();
+    for def in crate::channels::registered() {
+        let channel = (def.build)(ds, &firms)?;
+        registered.push((def.name, (0..n).map(|r| channel.weight(domestic_firm[r], jv_firm[r], year[r])).collect()));
+    }
     Ok(PairPanel {
         model_names,
         firm_names,
@@ -515,6 +523,7 @@ pub fn build_pairs(ds: &Dataset, opts: &PairOptions) -> Result<PairPanel, Exposu
         log_cum_prod_jv: has_prod.then_some(lp_jv),
         log_cum_prod_domestic: has_prod.then_some(lp_dom),
         diagnostics,
+        registered,
     })
 }
 

@@ -273,6 +273,31 @@ pub fn build_graph(data: &Dataset) -> Result<KnowledgeGraph, GraphError> {
         edges.push((from, to, e));
     }
 
+    // Registered channels: JV firm → domestic firm edges in every year with a quality score.
+    let registered = crate::channels::registered();
+    if !registered.is_empty() {
+        let years: BTreeSet<i32> = data.quality.iter().map(|q| q.year).collect();
+        let of_kind = |k: FirmKind| -> Vec<u32> { (0..firms.len() as u32).filter(|&f| firms.kind[f as usize] == k).collect() };
+        let (jvs, domestic) = (of_kind(FirmKind::Jv), of_kind(FirmKind::Domestic));
+        for def in registered {
+            let channel = (def.build)(data, &firms).unwrap_or_else(|e| unreachable!("references checked above: {e}"));
+            for &jv in &jvs {
+                for &focal in &domestic {
+                    for &t in &years {
+                        let w = channel.weight(focal, jv, t);
+                        if w != 0.0 {
+                            let from = firm_pos(&pos, firms.names[jv as usize], "firms", 0, "firm_id")?;
+                            let to = firm_pos(&pos, firms.names[focal as usize], "firms", 0, "firm_id")?;
+                            let mut e = EdgeData::new(Channel::Registered(def.name), YearSpan::single(t));
+                            e.weight = w;
+                            edges.push((from, to, e));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     Ok(KnowledgeGraph::assemble(nodes, edges, "whole graph".to_owned()))
 }
 

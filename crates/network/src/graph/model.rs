@@ -62,9 +62,8 @@ impl fmt::Display for NodeKind {
     }
 }
 
-/// The channel an edge belongs to (its kind).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// The channel an edge belongs to (its kind). Serialized as its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Channel {
     /// Parent → JV ownership (from `jv_links`), with founding year and equity share.
     Owns,
@@ -79,6 +78,15 @@ pub enum Channel {
     /// Firm — firm, weight = number of distinct suppliers the two firms share.
     /// Derived: appears only in the firms-only view, where models and suppliers are collapsed.
     SharedSupplier,
+    /// JV firm → domestic firm in one year, weight = the registered channel's
+    /// weight ([`crate::channels::registered`]), by name.
+    Registered(&'static str),
+}
+
+impl Serialize for Channel {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 impl Channel {
@@ -101,18 +109,22 @@ impl Channel {
             Channel::WorkerFlow => "worker_flow",
             Channel::LocatedIn => "located_in",
             Channel::SharedSupplier => "shared_supplier",
+            Channel::Registered(name) => name,
         }
     }
 
     /// Parse the snake-case name; `None` for anything else.
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == s)
+        Self::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .or_else(|| crate::channels::find(s).map(|d| Channel::Registered(d.name)))
     }
 
     /// True for channels whose weight is a count (workers, components, shared
     /// suppliers); `owns`, `produces` and `located_in` edges are unweighted (weight 1).
     pub fn is_weighted(self) -> bool {
-        matches!(self, Channel::Supplies | Channel::WorkerFlow | Channel::SharedSupplier)
+        matches!(self, Channel::Supplies | Channel::WorkerFlow | Channel::SharedSupplier | Channel::Registered(_))
     }
 
     /// True when the edge has no meaningful direction (drawn without arrowhead).
