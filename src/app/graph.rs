@@ -1,8 +1,9 @@
 //! Runs `spillnet graph stats` and `spillnet graph dot`: load the data
 //! folder, build the knowledge-flow graph, take the requested view, then
-//! print its statistics or write (and optionally render) its DOT diagram.
+//! print its statistics (text from `report::graph_stats`) or write (and
+//! optionally render) its DOT diagram.
 //! [`load_view`] and [`write_diagram`] are reusable by other subcommands
-//! (e.g. `run`). Imports `io::load`, `graph`, `export`, `atomic`.
+//! (e.g. `run`). Imports `io::load`, `graph`, `report`, `export`, `atomic`.
 
 use std::path::{Path, PathBuf};
 
@@ -61,7 +62,7 @@ pub fn run_stats(cfg: &StatsConfig, ctx: &mut Ctx<'_>) -> Result<()> {
     let g = load_view(&cfg.data, &cfg.view)?;
     let stats = crate::graph::graph_stats(&g);
     match cfg.format {
-        StatsFormat::Text => ctx.println(stats.to_string().trim_end()),
+        StatsFormat::Text => ctx.println(crate::report::graph_stats::graph_stats_text(&stats).trim_end()),
         StatsFormat::Json => {
             let json = serde_json::to_string_pretty(&stats).expect("graph statistics serialise to JSON");
             ctx.println(json)

@@ -221,7 +221,7 @@ fn graph_step(job: &mut Job<'_>, dataset: &Dataset, ctx: &mut Ctx<'_>) -> Result
     let mut step = job.manifest.begin_step("graph", "edges");
     let graph = crate::graph::build_graph(dataset)?;
     let stats = crate::graph::graph_stats(&graph);
-    let stats_text = stats.to_string();
+    let stats_text = crate::report::graph_stats::graph_stats_text(&stats);
     step.rows(graph.edge_count() as u64, graph.edge_count() as u64);
     step.count("nodes", graph.node_count() as u64);
     write_output(&mut step, &job.cfg.out, "graph_stats.txt", stats_text.as_bytes())?;

@@ -1,8 +1,9 @@
 //! Formatting of results: the neutral [`table::Table`] model and its text,
-//! Markdown, LaTeX, CSV and JSON renderers; regression tables and the study
-//! report. Receives finished results and computes nothing.
-//! Imports `estimate` and `study` (result types), `graph` (summary types), `ids`, `error`.
+//! Markdown, LaTeX, CSV and JSON renderers; regression tables, the study
+//! report and graph statistics. Receives finished results and computes nothing.
+//! Imports `estimate` and `study` (result types), `network` (graph statistics), `ids`, `error`.
 
+pub mod graph_stats;
 pub mod regression_table;
 pub mod spillover;
 pub mod table;

@@ -1,11 +1,11 @@
 //! Summary statistics of a (view of the) knowledge-flow graph: counts by
 //! node kind and channel, degree summaries, weighted worker flows, weakly
 //! connected components. Returned as a value ([`GraphStats`], serialisable
-//! to JSON, with a plain-text `Display`); nothing is printed here.
+//! to JSON); nothing is formatted here (the text is the report crate's
+//! `graph_stats`).
 //! Imports the rest of `graph`.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use petgraph::unionfind::UnionFind;
 use serde::Serialize;
@@ -142,63 +142,5 @@ pub fn graph_stats(g: &KnowledgeGraph) -> GraphStats {
         },
         components: component_sizes.len(),
         component_sizes,
-    }
-}
-
-fn fmt_num(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 { format!("{}", x as i64) } else { format!("{x:.3}") }
-}
-
-/// The text with control characters (line breaks, tabs) shown as escapes, so each entry stays on one line.
-fn one_line(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
-}
-
-fn write_ranking(f: &mut fmt::Formatter<'_>, title: &str, r: &[RankedNode]) -> fmt::Result {
-    if r.is_empty() {
-        return writeln!(f, "  {title}: none");
-    }
-    writeln!(f, "  {title}:")?;
-    for n in r {
-        writeln!(f, "    {:>8}  {} ({}, {})", fmt_num(n.value), one_line(&n.label), one_line(&n.id), n.kind)?;
-    }
-    Ok(())
-}
-
-impl fmt::Display for GraphStats {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "view: {}", self.description)?;
-        writeln!(f, "nodes: {}", self.nodes)?;
-        for (k, c) in &self.nodes_by_kind {
-            writeln!(f, "  {:<16} {c:>8}", k.as_str())?;
-        }
-        writeln!(f, "edges: {}", self.edges)?;
-        writeln!(f, "  {:<16} {:>8} {:>12}", "channel", "count", "weight")?;
-        for (ch, c) in &self.edges_by_channel {
-            writeln!(f, "  {:<16} {c:>8} {:>12}", ch.as_str(), fmt_num(self.weight_by_channel[ch]))?;
-        }
-        writeln!(
-            f,
-            "degree (in + out): mean {:.3}, max {}, isolated nodes {}",
-            self.degree.mean, self.degree.max, self.degree.isolated
-        )?;
-        write_ranking(f, "top by degree", &self.degree.top)?;
-        writeln!(f, "worker flows: {} workers", fmt_num(self.worker_flows.total))?;
-        write_ranking(f, "top outflow", &self.worker_flows.top_out)?;
-        write_ranking(f, "top inflow", &self.worker_flows.top_in)?;
-        let shown: Vec<String> = self.component_sizes.iter().take(10).map(ToString::to_string).collect();
-        let more = if self.component_sizes.len() > 10 { ", …" } else { "" };
-        writeln!(f, "weakly connected components: {} (sizes: {}{more})", self.components, shown.join(", "))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::one_line;
-
-    #[test]
-    fn labels_stay_on_one_line() {
-        assert_eq!(one_line("A \"B\" \\ C"), "A \"B\" \\ C");
-        assert_eq!(one_line("FAW\nToyota\t丰田"), "FAW\\nToyota\\t丰田");
     }
 }
