@@ -2,9 +2,10 @@
 //! ([`crate::io::load::load_dataset_with_sources`]) and prints a summary of
 //! its tables (rows per table, firms by kind, JV links, models by segment,
 //! year ranges, quality dimensions and surveys, suppliers, worker moves,
-//! production) as text or JSON. A defect is returned as the loader's error
+//! production) as text or JSON; the text's table list is a
+//! [`crate::report::table::Table`]. A defect is returned as the loader's error
 //! (file, row, column), which the binary prints with exit code 1.
-//! Imports `io` and `error`.
+//! Imports `io`, `report::table` and `error`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -16,6 +17,7 @@ use super::Ctx;
 use crate::error::Result;
 use crate::io::load::{LoadReport, load_dataset_with_sources};
 use crate::io::tables::{Dataset, FirmKind, SupplierTarget};
+use crate::report::table::{Cell, Column, Table, TextLayout, Width, to_text};
 
 /// How the summary is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -411,22 +413,33 @@ fn list(items: &[String]) -> String {
     if items.is_empty() { "none".into() } else { items.join(", ") }
 }
 
-/// Render the summary as text lines.
+/// The table list as a [`Table`]: name, rows and file per table; in text
+/// `  firms               87 rows  (firms.csv)`, or `absent`.
+pub fn tables_table(tables: &[TableLine]) -> Table {
+    let mut t = Table::new(vec![
+        Column::new("table").width(Width::Min(13)),
+        Column::new("rows").right().width(Width::Min(8)).decorated("", " rows"),
+        Column::new("file").width(Width::Min(0)).decorated(" (", ")"),
+    ])
+    .titled("tables:")
+    .with_layout(TextLayout { title_indent: 0, indent: 2, gap: 1, header: false });
+    for line in tables {
+        let rest = match &line.file {
+            Some(f) => vec![Cell::count(line.rows), Cell::text(f)],
+            None => vec![Cell::Span("absent".into())],
+        };
+        t.push([vec![Cell::text(&line.table)], rest].concat());
+    }
+    t
+}
+
+/// Render the summary as text lines: the table list ([`tables_table`],
+/// rendered by the report crate) and one sentence per table.
 pub fn render_text(s: &Summary) -> String {
     let mut o = String::new();
     // Writing to a String cannot fail.
     let _ = writeln!(o, "{}: valid", s.dir);
-    let _ = writeln!(o, "tables:");
-    for t in &s.tables {
-        match &t.file {
-            Some(f) => {
-                let _ = writeln!(o, "  {:<13} {:>8} rows  ({f})", t.table, t.rows);
-            }
-            None => {
-                let _ = writeln!(o, "  {:<13} absent", t.table);
-            }
-        }
-    }
+    o.push_str(&to_text(&tables_table(&s.tables)));
     if !s.ignored.is_empty() {
         let _ = writeln!(o, "ignored (not a table name): {}", s.ignored.join(", "));
     }

@@ -17,6 +17,7 @@ use crate::io::tables::Dataset;
 use crate::io::write::{ColumnData, TableData, TableFormat, write_table};
 use crate::report::regression_table::OutputFormat;
 use crate::report::spillover::{placebo_csv, placebo_svg, render_study};
+use crate::report::table::{Cell, Column, Table, TextLayout, Width, to_text};
 use crate::montecarlo::{McOptions, McSummary, run_montecarlo};
 use crate::study::panel::{Attr, StudyPanel};
 use crate::study::specs::{SpecGroup, build_design, specs_for};
@@ -199,31 +200,40 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
     path.with_file_name(format!("{stem}{suffix}"))
 }
 
-/// The Monte Carlo summary in words.
-pub fn montecarlo_text(s: &McSummary) -> String {
+/// The Monte Carlo summary as a [`Table`]: the planted design in the title,
+/// one row per statistic (estimate, bias with its share of ρ, spread, mean
+/// SE, CI coverage), the placebo p-value check as a note.
+pub fn montecarlo_table(s: &McSummary) -> Table {
     let o = &s.options;
-    let mut out = format!(
-        "Monte Carlo: {} synthetic datasets (seeds {}–{}, scale {}), planted headline ρ = {}\n",
+    let mut t = Table::new(vec![
+        Column::new("statistic"),
+        Column::new("value").width(Width::Min(0)),
+        Column::new("% of rho").width(Width::Min(0)).decorated("(", "% of ρ)"),
+    ])
+    .titled(format!(
+        "Monte Carlo: {} synthetic datasets (seeds {}–{}, scale {}), planted headline ρ = {}",
         s.draws,
         o.first_seed,
         o.first_seed + s.draws as u64 - 1,
         o.scale.as_str(),
         o.rho
-    );
-    out.push_str(&format!("mean estimate   {:.5}\n", s.mean_estimate));
-    out.push_str(&format!(
-        "bias            {:.5}{}\n",
-        s.bias,
-        s.relative_bias.map(|r| format!(" ({:.1}% of ρ)", 100.0 * r)).unwrap_or_default()
-    ));
-    out.push_str(&format!("sd of estimates {:.5}\nmean SE         {:.5}\n", s.sd_estimate, s.mean_se));
-    out.push_str(&format!("95% CI coverage {:.3}\n", s.coverage));
+    ))
+    .with_layout(TextLayout { title_indent: 0, indent: 0, gap: 1, header: false });
+    let relative = s.relative_bias.map_or(Cell::Empty, |r| Cell::float(100.0 * r, 1));
+    t.push(vec![Cell::text("mean estimate"), Cell::float(s.mean_estimate, 5)]);
+    t.push(vec![Cell::text("bias"), Cell::float(s.bias, 5), relative]);
+    t.push(vec![Cell::text("sd of estimates"), Cell::float(s.sd_estimate, 5)]);
+    t.push(vec![Cell::text("mean SE"), Cell::float(s.mean_se, 5)]);
+    t.push(vec![Cell::text("95% CI coverage"), Cell::float(s.coverage, 3)]);
     if let (Some(m), Some(p10), Some(ks)) = (s.placebo_mean_p, s.placebo_share_p_le_10, s.placebo_ks) {
-        out.push_str(&format!(
-            "placebo p-values: mean {m:.3}, share ≤ 0.10 {p10:.3}, KS distance from U(0,1) {ks:.3}\n"
-        ));
+        t.notes.push(format!("placebo p-values: mean {m:.3}, share ≤ 0.10 {p10:.3}, KS distance from U(0,1) {ks:.3}"));
     }
-    out
+    t
+}
+
+/// The Monte Carlo summary in words ([`montecarlo_table`] as text).
+pub fn montecarlo_text(s: &McSummary) -> String {
+    to_text(&montecarlo_table(s))
 }
 
 /// Run `spillnet montecarlo`.
