@@ -1,7 +1,7 @@
 //! Runs `spillnet graph stats` and `spillnet graph dot`: load the data
 //! folder, build the knowledge-flow graph, take the requested view, then
 //! print its statistics (text from `report::graph_stats`) or write (and
-//! optionally render) its DOT diagram.
+//! optionally render) its DOT diagram through the export crate's `GraphWriter`.
 //! [`load_view`] and [`write_diagram`] are reusable by other subcommands
 //! (e.g. `run`). Imports `io::load`, `graph`, `report`, `export`, `atomic`.
 
@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use super::Ctx;
 use crate::atomic::write_atomic;
 use crate::error::Result;
-use crate::export::{DotOptions, ImageFormat, Layout};
+use crate::export::{DotOptions, DotWriter, GraphWriter, ImageFormat, Layout};
 use crate::graph::{KnowledgeGraph, View};
 
 /// Output format of `graph stats`.
@@ -70,17 +70,16 @@ pub fn run_stats(cfg: &StatsConfig, ctx: &mut Ctx<'_>) -> Result<()> {
     }
 }
 
-/// Write the DOT text of `g` to `out` atomically and, if asked, render it.
-/// Returns the image path when one was rendered.
+/// Write `g` with `writer` (DOT for diagrams) to `out` atomically and, if
+/// asked, render the file with Graphviz. Returns the image path when one was rendered.
 pub fn write_diagram(
     g: &KnowledgeGraph,
-    options: &DotOptions,
+    writer: &dyn GraphWriter,
     out: &Path,
     render: Option<ImageFormat>,
     layout: Layout,
 ) -> Result<Option<PathBuf>> {
-    let dot = crate::export::to_dot(g, options);
-    write_atomic(out, dot.as_bytes())?;
+    write_atomic(out, &writer.to_bytes(g))?;
     let Some(format) = render else { return Ok(None) };
     let image = crate::export::render::image_path(out, format);
     let engine = layout.engine(g.node_count(), g.edge_count());
@@ -91,11 +90,11 @@ pub fn write_diagram(
 /// Run `graph dot`.
 pub fn run_dot(cfg: &DotConfig, ctx: &mut Ctx<'_>) -> Result<()> {
     let g = load_view(&cfg.data, &cfg.view)?;
+    let writer = DotWriter::new(cfg.options.clone());
     let Some(out) = &cfg.out else {
-        let dot = crate::export::to_dot(&g, &cfg.options);
-        return ctx.println(dot.trim_end());
+        return ctx.println(String::from_utf8_lossy(&writer.to_bytes(&g)).trim_end());
     };
-    let image = write_diagram(&g, &cfg.options, out, cfg.render, cfg.layout)?;
+    let image = write_diagram(&g, &writer, out, cfg.render, cfg.layout)?;
     ctx.info(format_args!(
         "wrote {} ({}: {} nodes, {} edges)",
         out.display(),

@@ -29,7 +29,7 @@ use super::spillover::{study_with_progress, write_study};
 use crate::study::StudyOptions;
 use crate::atomic::write_atomic;
 use crate::error::{Error, Result};
-use crate::export::{DotOptions, ImageFormat, Layout};
+use crate::export::{DotOptions, DotWriter, ImageFormat, Layout};
 use crate::exposure::measure::{ExposureConfig, Level};
 use crate::graph::{KnowledgeGraph, View};
 use crate::io::tables::{Dataset, FirmKind};
@@ -257,7 +257,8 @@ fn diagram_steps(job: &mut Job<'_>, graph: &KnowledgeGraph, ctx: &mut Ctx<'_>) -
         step.count("nodes", g.node_count() as u64);
         let dot_path = cfg.out.join(&d.out);
         let render = d.render.filter(|_| graphviz);
-        let image = super::graph::write_diagram(&g, &d.options, &dot_path, render, d.layout)?;
+        let writer = DotWriter::new(d.options.clone());
+        let image = super::graph::write_diagram(&g, &writer, &dot_path, render, d.layout)?;
         step.output(&dot_path);
         if let Some(image) = &image {
             let engine = d.layout.engine(g.node_count(), g.edge_count());

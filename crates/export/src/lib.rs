@@ -1,13 +1,16 @@
-//! Diagram export: Graphviz DOT text ([`dot`]) and rendering through the
-//! `dot`/`sfdp` binaries ([`render`]). Imports `graph`, `ids`, `error`, `atomic`.
+//! Diagram export: the [`GraphWriter`] interface ([`writer`]) with Graphviz
+//! DOT text ([`dot`]) behind it, and rendering through the `dot`/`sfdp`
+//! binaries ([`render`]). Imports `graph`, `ids`, `error`, `atomic`.
 
 pub mod dot;
 pub mod render;
+pub mod writer;
 
 use std::path::PathBuf;
 
 pub use dot::{DotOptions, quote_id, to_dot};
 pub use render::{ImageFormat, Layout};
+pub use writer::{DotWriter, GraphWriter};
 
 /// Why a diagram could not be exported or rendered.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +40,9 @@ pub enum ExportError {
         /// What it printed on stderr.
         stderr: String,
     },
+    /// Writing an exported graph to its destination failed.
+    #[error("writing the graph: {0}")]
+    Write(#[source] std::io::Error),
     /// A file could not be read, written or run.
     #[error("{}: {source}", path.display())]
     Io {
