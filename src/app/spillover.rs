@@ -17,7 +17,7 @@ use crate::io::tables::Dataset;
 use crate::io::write::{ColumnData, TableData, TableFormat, write_table};
 use crate::report::regression_table::OutputFormat;
 use crate::report::spillover::{placebo_csv, placebo_svg, render_study};
-use crate::report::table::{Cell, Column, Table, TextLayout, Width, to_text};
+use crate::report::table::{Cell, Column, Table, TextLayout, Width, render};
 use crate::montecarlo::{McOptions, McSummary, run_montecarlo};
 use crate::study::panel::{Attr, StudyPanel};
 use crate::study::specs::{SpecGroup, build_design, specs_for};
@@ -47,8 +47,9 @@ pub struct MonteCarloConfig {
     pub options: McOptions,
     /// Per-seed results CSV, if requested.
     pub out: Option<PathBuf>,
-    /// Print the summary as JSON instead of text.
-    pub json: bool,
+    /// Summary format: JSON is every field of the summary; the others render
+    /// [`montecarlo_table`].
+    pub format: OutputFormat,
 }
 
 /// Build the panel and run the study with progress bars.
@@ -208,7 +209,7 @@ pub fn montecarlo_table(s: &McSummary) -> Table {
     let mut t = Table::new(vec![
         Column::new("statistic"),
         Column::new("value").width(Width::Min(0)),
-        Column::new("% of rho").width(Width::Min(0)).decorated("(", "% of ρ)"),
+        Column::new("pct_of_rho").width(Width::Min(0)).decorated("(", "% of ρ)"),
     ])
     .titled(format!(
         "Monte Carlo: {} synthetic datasets (seeds {}–{}, scale {}), planted headline ρ = {}",
@@ -229,11 +230,6 @@ pub fn montecarlo_table(s: &McSummary) -> Table {
         t.notes.push(format!("placebo p-values: mean {m:.3}, share ≤ 0.10 {p10:.3}, KS distance from U(0,1) {ks:.3}"));
     }
     t
-}
-
-/// The Monte Carlo summary in words ([`montecarlo_table`] as text).
-pub fn montecarlo_text(s: &McSummary) -> String {
-    to_text(&montecarlo_table(s))
 }
 
 /// Run `spillnet montecarlo`.
@@ -257,12 +253,14 @@ pub fn run_mc(cfg: &MonteCarloConfig, ctx: &mut Ctx<'_>) -> Result<()> {
         write_table(path, &t, TableFormat::Csv)?;
         ctx.info(format_args!("wrote {}", path.display()))?;
     }
-    if cfg.json {
-        let mut s = serde_json::to_string_pretty(&summary).unwrap_or_default();
-        s.push('\n');
-        std::io::Write::write_all(ctx.out, s.as_bytes()).map_err(super::stdout_err)?;
-    } else {
-        std::io::Write::write_all(ctx.out, montecarlo_text(&summary).as_bytes()).map_err(super::stdout_err)?;
-    }
+    let text = match cfg.format {
+        OutputFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&summary).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        format => render(&montecarlo_table(&summary), format),
+    };
+    std::io::Write::write_all(ctx.out, text.as_bytes()).map_err(super::stdout_err)?;
     Ok(())
 }

@@ -12,6 +12,7 @@ use crate::app::spillover::{MonteCarloConfig, SpilloverConfig};
 use crate::error::{Error, Result};
 use crate::exposure::pairs::{FlowMode, Overlap, PairOptions};
 use crate::montecarlo::McOptions;
+use crate::report::regression_table::OutputFormat;
 use crate::study::{BootOptions, PlaceboLevel, PlaceboOptions, SpecGroup, StudyOptions};
 use crate::synth::Scale;
 
@@ -272,8 +273,11 @@ pub struct MonteCarloArgs {
     /// Write per-seed results as CSV.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Print the summary as JSON.
-    #[arg(long)]
+    /// Summary format: text (default), md, latex, csv (one row per statistic) or json (every field).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "text")]
+    pub format: FormatArg,
+    /// Print the summary as JSON (same as `--format json`).
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
 }
 
@@ -299,7 +303,7 @@ impl MonteCarloArgs {
                 placebo: (self.placebo > 0).then_some((self.placebo, self.placebo_level.into())),
             },
             out: self.out,
-            json: self.json,
+            format: if self.json { OutputFormat::Json } else { self.format.into() },
         })
     }
 }

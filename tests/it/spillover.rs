@@ -310,6 +310,28 @@ fn bad_arguments_are_usage_errors() {
     spillnet().args(["spillover", "--data", "/nonexistent/folder"]).assert().code(1);
 }
 
+#[test]
+fn montecarlo_summary_renders_as_text_markdown_and_tidy_csv() {
+    let run = |format: &str| {
+        let out = spillnet()
+            .args(["--quiet", "montecarlo", "--seeds", "2", "--scale", "small", "--format", format])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let text = run("text");
+    assert!(text.starts_with("Monte Carlo: 2 synthetic datasets (seeds 1–2, scale small)"), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("bias            -") || l.starts_with("bias            0")), "{text}");
+    let csv = run("csv");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "statistic,value,pct_of_rho");
+    let stats: Vec<&str> = lines[1..].iter().map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(stats, ["mean estimate", "bias", "sd of estimates", "mean SE", "95% CI coverage"]);
+    assert!(run("md").contains("| statistic | value | pct_of_rho |"));
+    spillnet().args(["montecarlo", "--json", "--format", "md"]).assert().code(2);
+}
+
 /// Relative tolerance against pyfixest (as the engine's reference tests).
 const REF_REL_TOL: f64 = 1e-8;
 
