@@ -16,8 +16,8 @@
 //! first removes the old manifest so an interrupted re-run cannot pass for a
 //! finished one. Owns [`RunJobConfig`], [`Job`], [`Diagram`], [`ExposureTable`],
 //! [`SpilloverSection`]. Imports `io`, `graph`, `exposure`, `export`,
-//! `report`, `study`, `atomic` and the app modules it reuses (`check`,
-//! `graph`, `exposure`, `manifest`, `progress`, `spillover`).
+//! `report`, `study`, `atomic` and the app modules it reuses (`graph`,
+//! `exposure`, `manifest`, `progress`, `spillover`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -207,8 +207,8 @@ fn load_step(job: &mut Job<'_>, ctx: &mut Ctx<'_>) -> Result<Dataset> {
         rows += t.rows as u64;
     }
     step.rows(rows, rows);
-    let summary = super::check::summarize(&dataset, &report);
-    let summary_text = super::check::render_text(&summary);
+    let summary = crate::io::summary::summarize(&dataset, &report);
+    let summary_text = crate::report::summary::summary_text(&summary);
     write_output(&mut step, &cfg.out, "summary.txt", summary_text.as_bytes())?;
     write_output(&mut step, &cfg.out, "summary.json", &to_json(&summary))?;
     job.manifest.end_step(step)?;

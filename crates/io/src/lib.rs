@@ -10,6 +10,7 @@
 //! - `moves` (private): streams `worker_moves` in bounded memory and
 //!   aggregates it by (from_firm, to_firm, year).
 //! - [`frame`]: reads an arbitrary table's columns for `spillnet estimate`.
+//! - [`summary`]: a summary of a loaded dataset (what `spillnet check` prints).
 //!
 //! - [`ids`]: the id newtypes shared by every layer.
 //! - [`atomic`]: atomic output (temporary file + rename) and [`atomic::OutputError`].
@@ -26,6 +27,7 @@ pub mod load;
 mod moves;
 mod raw;
 pub mod schema;
+pub mod summary;
 pub mod tables;
 mod validate;
 pub mod write;

@@ -1,0 +1,302 @@
+//! A summary of a loaded, validated dataset: rows per table, firms by kind
+//! and ownership, JV links, models by segment, year ranges, quality
+//! dimensions and surveys, suppliers, worker moves, production
+//! ([`summarize`] → [`Summary`], serialisable to JSON). `spillnet check`
+//! prints it and `spillnet run` writes it as `summary.{txt,json}`; the text
+//! is the report crate's. Imports `tables` and `load`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::load::LoadReport;
+use crate::tables::{Dataset, FirmKind, SupplierTarget};
+
+/// An inclusive year range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct YearRange {
+    /// First year.
+    pub first: i32,
+    /// Last year.
+    pub last: i32,
+}
+
+impl YearRange {
+    fn of(years: impl Iterator<Item = i32>) -> Option<Self> {
+        years.fold(None, |acc: Option<YearRange>, y| match acc {
+            None => Some(YearRange { first: y, last: y }),
+            Some(r) => Some(YearRange { first: r.first.min(y), last: r.last.max(y) }),
+        })
+    }
+}
+
+/// One row of the table list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TableLine {
+    /// Table name.
+    pub table: String,
+    /// File name, `None` when absent.
+    pub file: Option<String>,
+    /// Data rows.
+    pub rows: usize,
+}
+
+/// `firms` summary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FirmsSummary {
+    /// Number of firms.
+    pub firms: usize,
+    /// Firms by kind (`domestic`, `foreign`, `jv`; all three always present).
+    pub by_kind: BTreeMap<String, usize>,
+    /// Firms by ownership.
+    pub by_ownership: BTreeMap<String, usize>,
+    /// Distinct group ids.
+    pub groups: usize,
+    /// Distinct non-null provinces.
+    pub provinces: usize,
+}
+
+/// `jv_links` summary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JvSummary {
+    /// Link rows.
+    pub links: usize,
+    /// Distinct JVs.
+    pub jvs: usize,
+    /// JVs with at least one link that is not dissolved.
+    pub active_jvs: usize,
+    /// Distinct domestic parents.
+    pub domestic_parents: usize,
+    /// Distinct foreign parents.
+    pub foreign_parents: usize,
+    /// Range of founding years.
+    pub founded: Option<YearRange>,
+    /// Links with a foreign share.
+    pub with_foreign_share: usize,
+}
+
+/// `models` summary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelsSummary {
+    /// Number of models.
+    pub models: usize,
+    /// Models by producer kind (`domestic`, `jv`).
+    pub by_firm_kind: BTreeMap<String, usize>,
+    /// Models per segment.
+    pub by_segment: BTreeMap<String, usize>,
+    /// From the earliest `first_year` to the latest `last_year`.
+    pub years: Option<YearRange>,
+}
+
+/// `quality` summary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QualitySummary {
+    /// Score rows.
+    pub scores: usize,
+    /// Distinct rated models.
+    pub models: usize,
+    /// Survey years.
+    pub years: Option<YearRange>,
+    /// Dimension names, sorted.
+    pub dimensions: Vec<String>,
+    /// Survey names, sorted (empty when the `survey` column is absent or empty).
+    pub surveys: Vec<String>,
+}
+
+/// `suppliers` summary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SuppliersSummary {
+    /// Link rows.
+    pub links: usize,
+    /// Distinct suppliers.
+    pub suppliers: usize,
+    /// Distinct components.
+    pub components: usize,
+    /// Distinct models supplied directly.
+    pub models: usize,
+    /// Distinct firms supplied (firm-level links).
+    pub firms: usize,
+    /// Years of dated links.
+    pub years: Option<YearRange>,
+    /// Links without a year (pooled).
+    pub pooled: usize,
+}
+
+/// `worker_moves` summary. Moves are summed by (from, to, year) on load;
+/// `rows` and `person_rows` count the input file's rows, `aggregated` the
+/// (from, to, year) triples kept.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MovesSummary {
+    /// Rows of the input file.
+    pub rows: usize,
+    /// Distinct (from_firm, to_firm, year) triples after summing.
+    pub aggregated: usize,
+    /// Sum of `count`.
+    pub workers: u64,
+    /// Input rows with a person id.
+    pub person_rows: usize,
+    /// Workers who moved from a JV to a domestic firm.
+    pub jv_to_domestic: u64,
+    /// Move years.
+    pub years: Option<YearRange>,
+}
+
+/// `production` summary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProductionSummary {
+    /// Rows.
+    pub rows: usize,
+    /// Distinct firms.
+    pub firms: usize,
+    /// Years.
+    pub years: Option<YearRange>,
+    /// Sum of units.
+    pub units: f64,
+}
+
+/// Everything `spillnet check` prints.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// The data folder.
+    pub dir: String,
+    /// One line per table, in load order.
+    pub tables: Vec<TableLine>,
+    /// `.csv` / `.parquet` files that are not a table (ignored).
+    pub ignored: Vec<String>,
+    /// `firms`.
+    pub firms: FirmsSummary,
+    /// `jv_links`.
+    pub jv_links: JvSummary,
+    /// `models` (`None` when absent).
+    pub models: Option<ModelsSummary>,
+    /// `quality` (`None` when absent).
+    pub quality: Option<QualitySummary>,
+    /// `suppliers` (`None` when absent).
+    pub suppliers: Option<SuppliersSummary>,
+    /// `worker_moves` (`None` when absent).
+    pub worker_moves: Option<MovesSummary>,
+    /// `production` (`None` when absent).
+    pub production: Option<ProductionSummary>,
+}
+
+fn count_by<'a>(keys: impl Iterator<Item = &'a str>) -> BTreeMap<String, usize> {
+    let mut m = BTreeMap::new();
+    for k in keys {
+        *m.entry(k.to_owned()).or_insert(0) += 1;
+    }
+    m
+}
+
+fn distinct<'a>(keys: impl Iterator<Item = &'a str>) -> usize {
+    keys.collect::<BTreeSet<_>>().len()
+}
+
+/// Compute the summary of a validated dataset.
+pub fn summarize(ds: &Dataset, report: &LoadReport) -> Summary {
+    let present = |t: &str| report.tables.iter().any(|s| s.table == t && s.path.is_some());
+    let tables = report
+        .tables
+        .iter()
+        .map(|s| TableLine {
+            table: s.table.to_owned(),
+            file: s.path.as_ref().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()),
+            rows: s.rows,
+        })
+        .collect();
+    let kind_of: BTreeMap<&str, FirmKind> = ds.firms.iter().map(|f| (f.firm_id.as_str(), f.kind)).collect();
+
+    let mut by_kind: BTreeMap<String, usize> = FirmKind::ALL.iter().map(|k| (k.as_str().to_owned(), 0)).collect();
+    for f in &ds.firms {
+        *by_kind.entry(f.kind.as_str().to_owned()).or_insert(0) += 1;
+    }
+    let firms = FirmsSummary {
+        firms: ds.firms.len(),
+        by_kind,
+        by_ownership: count_by(ds.firms.iter().map(|f| f.ownership.as_str())),
+        groups: distinct(ds.firms.iter().map(|f| f.group_id.as_str())),
+        provinces: distinct(ds.firms.iter().filter_map(|f| f.province.as_deref())),
+    };
+
+    let l = &ds.jv_links;
+    let jv_links = JvSummary {
+        links: l.len(),
+        jvs: distinct(l.iter().map(|x| x.jv_id.as_str())),
+        active_jvs: distinct(l.iter().filter(|x| x.dissolved.is_none()).map(|x| x.jv_id.as_str())),
+        domestic_parents: distinct(l.iter().map(|x| x.domestic_parent.as_str())),
+        foreign_parents: distinct(l.iter().map(|x| x.foreign_parent.as_str())),
+        founded: YearRange::of(l.iter().map(|x| x.founded)),
+        with_foreign_share: l.iter().filter(|x| x.foreign_share.is_some()).count(),
+    };
+
+    let m = &ds.models;
+    let models = present("models").then(|| ModelsSummary {
+        models: m.len(),
+        by_firm_kind: count_by(m.iter().filter_map(|x| kind_of.get(x.firm_id.as_str())).map(|k| k.as_str())),
+        by_segment: count_by(m.iter().map(|x| x.segment.as_str())),
+        years: YearRange::of(m.iter().flat_map(|x| [x.first_year, x.last_year])),
+    });
+
+    let q = &ds.quality;
+    let quality = present("quality").then(|| QualitySummary {
+        scores: q.len(),
+        models: distinct(q.iter().map(|x| x.model_id.as_str())),
+        years: YearRange::of(q.iter().map(|x| x.year)),
+        dimensions: q.iter().map(|x| x.dimension.clone()).collect::<BTreeSet<_>>().into_iter().collect(),
+        surveys: q.iter().filter_map(|x| x.survey.clone()).collect::<BTreeSet<_>>().into_iter().collect(),
+    });
+
+    let s = &ds.suppliers;
+    let suppliers = present("suppliers").then(|| SuppliersSummary {
+        links: s.len(),
+        suppliers: distinct(s.iter().map(|x| x.supplier_id.as_str())),
+        components: distinct(s.iter().map(|x| x.component.as_str())),
+        models: distinct(s.iter().filter_map(|x| match &x.target {
+            SupplierTarget::Model(m) => Some(m.as_str()),
+            SupplierTarget::Firm(_) => None,
+        })),
+        firms: distinct(s.iter().filter_map(|x| match &x.target {
+            SupplierTarget::Firm(f) => Some(f.as_str()),
+            SupplierTarget::Model(_) => None,
+        })),
+        years: YearRange::of(s.iter().filter_map(|x| x.year)),
+        pooled: s.iter().filter(|x| x.year.is_none()).count(),
+    });
+
+    let w = &ds.worker_moves;
+    let input = report.worker_moves.as_ref();
+    let worker_moves = present("worker_moves").then(|| MovesSummary {
+        rows: input.map_or(w.len(), |m| m.rows),
+        aggregated: w.len(),
+        workers: w.iter().map(|x| x.count).sum(),
+        person_rows: input.map_or_else(|| w.iter().filter(|x| x.person_id.is_some()).count(), |m| m.person_rows),
+        jv_to_domestic: w
+            .iter()
+            .filter(|x| {
+                kind_of.get(x.from_firm.as_str()) == Some(&FirmKind::Jv)
+                    && kind_of.get(x.to_firm.as_str()) == Some(&FirmKind::Domestic)
+            })
+            .map(|x| x.count)
+            .sum(),
+        years: YearRange::of(w.iter().map(|x| x.year)),
+    });
+
+    let production = ds.production.as_ref().map(|p| ProductionSummary {
+        rows: p.len(),
+        firms: distinct(p.iter().map(|x| x.firm_id.as_str())),
+        years: YearRange::of(p.iter().map(|x| x.year)),
+        units: p.iter().fold(0.0, |acc, x| acc + x.units),
+    });
+
+    Summary {
+        dir: report.dir.display().to_string(),
+        tables,
+        ignored: report.unrecognized.clone(),
+        firms,
+        jv_links,
+        models,
+        quality,
+        suppliers,
+        worker_moves,
+        production,
+    }
+}
