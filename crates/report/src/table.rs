@@ -9,7 +9,8 @@
 //! - **text**: aligned columns ([`TextLayout`] sets indents, the gap between
 //!   columns and whether the header line is shown; a column's text-only
 //!   prefix and suffix decorate its cells, e.g. `87 rows` or `(firms.csv)`);
-//! - **Markdown**: a GitHub pipe table, title in bold above, notes below;
+//! - **Markdown**: a GitHub pipe table, title in bold above, notes below
+//!   (each a paragraph, as in the regression tables);
 //! - **LaTeX**: a `tabular` (inside a `table` with a `\caption` when there is
 //!   a title), notes as full-width rows below the last rule;
 //! - **CSV**: tidy: one header line, one line per data row, numbers at full
@@ -406,8 +407,10 @@ pub fn to_markdown(t: &Table) -> String {
             }
         }
     }
+    // As the regression tables: a blank line, then each note as its own paragraph.
+    out.push('\n');
     for note in &t.notes {
-        let _ = write!(out, "\n{}\n", md_escape(note));
+        let _ = write!(out, "{}\n\n", md_escape(note));
     }
     out
 }
@@ -608,11 +611,12 @@ tables:
 | 50% & more | 10.00 |  |
 
 Note: n counts rows.
+
 ";
         assert_eq!(to_markdown(&sample()), expected);
         let mut t = Table::new(vec![Column::new("a|b")]);
         t.push(vec![Cell::text("2*3")]);
-        assert_eq!(to_markdown(&t), "| a\\|b |\n|:---|\n| 2\\*3 |\n");
+        assert_eq!(to_markdown(&t), "| a\\|b |\n|:---|\n| 2\\*3 |\n\n");
     }
 
     #[test]
