@@ -12,7 +12,8 @@
 //! [`ExposureDiagnostics`], the entry point [`compute_exposure`] and the
 //! kernel [`exposure_from_weights`].
 //!
-//! Imports only `io::tables`, `ids` and this layer's error; never `estimate`,
+//! Imports `io::tables`, `ids`, this layer's error and the channel definitions
+//! (`crate::channels`, built-in and registered); never `estimate`,
 //! never polars. (`graph::Channel` describes graph edges — ownership,
 //! production, located-in — not weights between a domestic and a JV unit, so
 //! this module has its own [`Channel`].)

@@ -6,8 +6,8 @@
 //!
 //! Owns [`build_pairs`], [`PairOptions`] (with the [`FlowMode`], [`Overlap`]
 //! and [`Standardisation`] option enums), [`PairPanel`] and
-//! [`PairDiagnostics`]. Imports only `io::tables`, `ids` and the layer's
-//! [`ExposureError`]; never `estimate` (the regressions are wired in `app`).
+//! [`PairDiagnostics`]. Imports `io::tables`, `ids`, the layer's
+//! [`ExposureError`] and the channel definitions (`crate::channels`); never `estimate` (the regressions are wired in `app`).
 //!
 //! Conventions:
 //! - A model is *domestic* if its firm's kind is `domestic`, *JV* if `jv`

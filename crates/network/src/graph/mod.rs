@@ -12,7 +12,8 @@
 //! - [`views`]: year slices, channels, firms-only, ego networks ([`View`]).
 //! - [`stats`]: counts, degrees, weighted flows, components ([`GraphStats`]).
 //!
-//! Imports `io::tables`, `ids`, `error` and the worker-flow channel.
+//! Imports `io::tables`, `ids`, `error` and the channels (worker flows and
+//! registered channels become edges).
 
 pub mod build;
 pub mod model;
