@@ -26,7 +26,6 @@ use super::Ctx;
 use super::manifest::{MANIFEST_FILE, ManifestBuilder, Step};
 use super::progress::Progress;
 use super::spillover::{study_with_progress, write_study};
-use crate::study::StudyOptions;
 use crate::atomic::write_atomic;
 use crate::error::{Error, Result};
 use crate::export::{DotOptions, DotWriter, ImageFormat, Layout};
@@ -35,6 +34,7 @@ use crate::graph::{KnowledgeGraph, View};
 use crate::io::tables::{Dataset, FirmKind};
 use crate::io::write::{TableFormat, write_table};
 use crate::report::regression_table::OutputFormat;
+use crate::study::StudyOptions;
 
 /// The configuration file a run was read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -370,7 +370,12 @@ fn to_json<T: serde::Serialize>(value: &T) -> Vec<u8> {
 /// Step `spillover` of `spillnet run`: the study of the `[spillover]`
 /// section, written into `OUT/spillover/` (one report per format, placebo
 /// draws and histogram), with its row accounting in the manifest.
-pub fn run_spillover_step(job: &mut Job<'_>, ds: &Dataset, section: &SpilloverSection, ctx: &mut Ctx<'_>) -> Result<()> {
+pub fn run_spillover_step(
+    job: &mut Job<'_>,
+    ds: &Dataset,
+    section: &SpilloverSection,
+    ctx: &mut Ctx<'_>,
+) -> Result<()> {
     let opts = &section.study;
     let mut step = job.manifest.begin_step("spillover", "pair × dimension slots");
     let (_, result) = study_with_progress(ds, opts, &job.progress)?;
@@ -409,4 +414,3 @@ pub fn run_spillover_step(job: &mut Job<'_>, ds: &Dataset, section: &SpilloverSe
         dir.display()
     ))
 }
-

@@ -37,8 +37,12 @@ fn root() -> PathBuf {
 /// (package name, manifest folder) of every workspace member plus the root package.
 fn members() -> Vec<(String, PathBuf)> {
     let mut dirs = vec![root()];
-    let mut crates: Vec<PathBuf> =
-        std::fs::read_dir(root().join("crates")).unwrap().flatten().map(|e| e.path()).filter(|p| p.join("Cargo.toml").is_file()).collect();
+    let mut crates: Vec<PathBuf> = std::fs::read_dir(root().join("crates"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("Cargo.toml").is_file())
+        .collect();
     crates.sort();
     dirs.extend(crates);
     dirs.into_iter()
@@ -95,7 +99,10 @@ fn the_estimation_crate_has_no_data_frame_graph_or_cli_crate_in_its_tree() {
     for banned in ["polars", "petgraph", "graphviz-rust", "clap"] {
         assert!(!deps.contains(banned), "spillnet-estimate depends on {banned}");
     }
-    assert!(deps.iter().all(|d| !d.starts_with("spillnet")), "spillnet-estimate depends on another spillnet crate: {deps:?}");
+    assert!(
+        deps.iter().all(|d| !d.starts_with("spillnet")),
+        "spillnet-estimate depends on another spillnet crate: {deps:?}"
+    );
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -271,7 +278,12 @@ fn import_graph(src: &Path) -> BTreeMap<Vec<String>, BTreeSet<Vec<String>>> {
 /// Cycles (strongly connected components with more than one module).
 fn cycles(graph: &BTreeMap<Vec<String>, BTreeSet<Vec<String>>>) -> Vec<Vec<String>> {
     // Kosaraju, small graphs.
-    fn dfs(n: &Vec<String>, g: &BTreeMap<Vec<String>, BTreeSet<Vec<String>>>, seen: &mut BTreeSet<Vec<String>>, out: &mut Vec<Vec<String>>) {
+    fn dfs(
+        n: &Vec<String>,
+        g: &BTreeMap<Vec<String>, BTreeSet<Vec<String>>>,
+        seen: &mut BTreeSet<Vec<String>>,
+        out: &mut Vec<Vec<String>>,
+    ) {
         if !seen.insert(n.clone()) {
             return;
         }
@@ -299,7 +311,8 @@ fn cycles(graph: &BTreeMap<Vec<String>, BTreeSet<Vec<String>>>) -> Vec<Vec<Strin
         let mut comp = Vec::new();
         dfs(n, &rev, &mut seen, &mut comp);
         if comp.len() > 1 {
-            let mut names: Vec<String> = comp.iter().map(|m| if m.is_empty() { "<root>".to_owned() } else { m.join("::") }).collect();
+            let mut names: Vec<String> =
+                comp.iter().map(|m| if m.is_empty() { "<root>".to_owned() } else { m.join("::") }).collect();
             names.sort();
             comps.push(names);
         }

@@ -9,10 +9,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use spillnet::channels::{ChannelDef, ChannelError, FirmChannel, Firms, register};
 use spillnet::exposure::measure::{Channel as ExposureChannel, ExposureConfig, Flow, compute_exposure};
 use spillnet::exposure::pairs::{PairOptions, build_pairs};
 use spillnet::graph::{Channel as GraphChannel, build_graph, graph_stats};
-use spillnet::channels::{ChannelDef, ChannelError, FirmChannel, Firms, register};
 use spillnet::io::tables::{Dataset, FirmKind};
 
 use crate::common::shipped_dataset;

@@ -22,8 +22,7 @@ fn help_lists_every_subcommand_and_exits_zero() {
 
 #[test]
 fn every_flag_in_every_subcommand_has_help_text() {
-    for sub in
-        [
+    for sub in [
         &["check"][..],
         &["synth"],
         &["graph", "stats"],
@@ -33,8 +32,7 @@ fn every_flag_in_every_subcommand_has_help_text() {
         &["spillover"],
         &["montecarlo"],
         &["run"],
-    ]
-    {
+    ] {
         let out = spillnet().args(sub).arg("--help").assert().success();
         let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
         // clap prints a flag with no doc comment as a bare line: `  --flag <VALUE>` and nothing after it.

@@ -200,23 +200,31 @@ fn run_file_keys_and_command_line_flags_give_the_same_results() {
     let cli = dir.path().join("cli");
     std::fs::create_dir(&cli).unwrap();
     let flags = |args: &[&str], out: &str| {
-        spillnet().arg("--quiet").args(args).arg("--data").arg(&data).arg("--out").arg(cli.join(out)).assert().success();
+        spillnet()
+            .arg("--quiet")
+            .args(args)
+            .arg("--data")
+            .arg(&data)
+            .arg("--out")
+            .arg(cli.join(out))
+            .assert()
+            .success();
     };
     flags(
         &["spillover", "--format", "json", "--spec", "baseline", "--boot", "49", "--seed", "7", "--flow", "cumulative"],
         "spillover.json",
     );
-    flags(
-        &["exposure", "--level", "firm", "--weights", "row", "--flow", "annual", "--lag", "2"],
-        "e.csv",
-    );
+    flags(&["exposure", "--level", "firm", "--weights", "row", "--flow", "annual", "--lag", "2"], "e.csv");
     flags(&["exposure", "--channels", "worker_flow,geography", "--quality", "relative"], "e2.csv");
     flags(&["exposure"], "default.csv");
     flags(
         &["graph", "dot", "--view", "firms", "--year", "2010", "--cumulative", "--min-weight", "worker_flow=2"],
         "g.dot",
     );
-    flags(&["graph", "dot", "--view", "channel", "--channel", "worker_flow", "--min-weight", "2", "--clusters"], "w.dot");
+    flags(
+        &["graph", "dot", "--view", "channel", "--channel", "worker_flow", "--min-weight", "2", "--clusters"],
+        "w.dot",
+    );
     flags(&["graph", "dot"], "whole.dot");
 
     let cfg = config(
@@ -283,7 +291,8 @@ formats = ["json"]
         let b = std::fs::read(run.join(from_keys)).unwrap();
         assert!(a == b, "{from_flags} (flags) and {from_keys} (run file) differ");
     }
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(cli.join("spillover.json")).unwrap()).unwrap();
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(cli.join("spillover.json")).unwrap()).unwrap();
     assert!(report["headline"]["p_boot"].is_number(), "the bootstrap ran: {}", report["headline"]);
 }
 
@@ -449,7 +458,8 @@ fn run_help_documents_the_config_and_the_precedence_of_flags() {
 /// same bytes. Rendered images are not listed (they depend on the Graphviz
 /// version), nor is the manifest (timings).
 fn outputs_equal_the_recorded_baseline(out: &Path) {
-    let listed = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/baseline/main_job.sha256")).unwrap();
+    let listed =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/baseline/main_job.sha256")).unwrap();
     let mut checked = 0;
     let mut differ = Vec::new();
     for line in listed.lines().filter(|l| !l.trim().is_empty()) {
@@ -463,4 +473,3 @@ fn outputs_equal_the_recorded_baseline(out: &Path) {
     assert!(checked >= 14, "the baseline lists {checked} files");
     assert!(differ.is_empty(), "outputs differ from the recorded baseline (tests/baseline/README.md): {differ:?}");
 }
-

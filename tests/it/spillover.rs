@@ -70,7 +70,8 @@ fn paper_scale_recovers_the_planted_parameters() {
         + coef(&r, "baseline.2", "e_JV:SameGroup:SameSeg");
     assert_relative_eq!(h.estimate, headline, max_relative = 1e-12);
     let pairs = build_pairs(&ds, &StudyOptions::default().pairs).unwrap();
-    let mech: Vec<usize> = (0..pairs.len()).filter(|&i| pairs.same_seg[i] && pairs.supplier_overlap_raw[i].is_some()).collect();
+    let mech: Vec<usize> =
+        (0..pairs.len()).filter(|&i| pairs.same_seg[i] && pairs.supplier_overlap_raw[i].is_some()).collect();
     let wf: Vec<Option<f64>> = pairs.worker_flow_raw.iter().map(|&x| Some(x)).collect();
     assert_eq!(r.mediation.len(), 2);
     for (channel, raw) in [("WorkerFlow", &wf), ("SupplierOverlap", &pairs.supplier_overlap_raw)] {
@@ -445,8 +446,10 @@ fn a_run_killed_while_writing_leaves_no_file_that_looks_complete() {
             continue;
         }
         assert!(!panel.exists(), "a killed run must not leave panel.csv behind");
-        let names: Vec<String> =
-            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
         assert!(!names.is_empty(), "the temporary file was seen, so something must be there");
         for name in names {
             assert!(name.starts_with('.') && name.contains(".tmp-"), "unexpected file {name}");

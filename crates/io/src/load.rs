@@ -21,16 +21,16 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::columns::match_columns;
 use super::error::LoadError;
+pub use super::moves::MovesInput;
 use super::raw::{Cell, RawTable, parse_finite, parse_text, parse_year};
 use super::schema::{self, ColumnType, TableSpec};
 use super::tables::{
     Dataset, Firm, FirmKind, JvLink, Model, Ownership, Production, QualityScore, SupplierLink, SupplierTarget,
 };
-use super::columns::match_columns;
 use super::write::TableFormat;
 use super::{moves, validate};
-pub use super::moves::MovesInput;
 use crate::ids::{FirmId, GroupId, ModelId, SupplierId};
 
 /// Where one table of a data folder came from.

@@ -18,8 +18,8 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::path::Path;
 
-use super::error::LoadError;
 use super::columns::match_columns;
+use super::error::LoadError;
 use super::raw::{Cell, RawTable, parse_count, parse_text_ref, parse_year, stream_table};
 use super::schema;
 use super::tables::{Firm, WorkerMove};

@@ -17,8 +17,8 @@ use polars::prelude::{Column, DataFrame, ParquetWriter};
 
 use super::schema::{self, TableSpec};
 use super::tables::{Dataset, SupplierTarget};
-use crate::atomic::write_atomic_with;
 use crate::atomic::OutputError;
+use crate::atomic::write_atomic_with;
 
 type Result<T, E = OutputError> = std::result::Result<T, E>;
 

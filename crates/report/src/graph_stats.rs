@@ -22,12 +22,10 @@ fn one_line(s: &str) -> String {
 
 /// Node counts by kind.
 pub fn nodes_table(s: &GraphStats) -> Table {
-    let mut t = Table::new(vec![
-        Column::new("kind").width(Width::Min(16)),
-        Column::new("nodes").right().width(Width::Min(8)),
-    ])
-    .titled(format!("nodes: {}", s.nodes))
-    .with_layout(TextLayout { title_indent: 0, indent: 2, gap: 1, header: false });
+    let mut t =
+        Table::new(vec![Column::new("kind").width(Width::Min(16)), Column::new("nodes").right().width(Width::Min(8))])
+            .titled(format!("nodes: {}", s.nodes))
+            .with_layout(TextLayout { title_indent: 0, indent: 2, gap: 1, header: false });
     for (k, c) in &s.nodes_by_kind {
         t.push(vec![Cell::text(k.as_str()), Cell::count(*c)]);
     }
@@ -61,7 +59,12 @@ pub fn ranking_table(title: &str, nodes: &[RankedNode]) -> Table {
     .titled(format!("{title}:"))
     .with_layout(TextLayout { title_indent: 2, indent: 4, gap: 1, header: false });
     for n in nodes {
-        t.push(vec![num(n.value), Cell::text(one_line(&n.label)), Cell::text(one_line(&n.id)), Cell::text(n.kind.as_str())]);
+        t.push(vec![
+            num(n.value),
+            Cell::text(one_line(&n.label)),
+            Cell::text(one_line(&n.id)),
+            Cell::text(n.kind.as_str()),
+        ]);
     }
     t
 }

@@ -638,7 +638,10 @@ x, \"y\" &  & 12 \\\\
 \\end{table}
 ";
         assert_eq!(to_latex(&sample()), expected);
-        assert_eq!(latex_escape("a\\b~c^d#e$f{g}"), "a\\textbackslash{}b\\textasciitilde{}c\\textasciicircum{}d\\#e\\$f\\{g\\}");
+        assert_eq!(
+            latex_escape("a\\b~c^d#e$f{g}"),
+            "a\\textbackslash{}b\\textasciitilde{}c\\textasciicircum{}d\\#e\\$f\\{g\\}"
+        );
     }
 
     #[test]

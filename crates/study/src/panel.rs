@@ -13,8 +13,8 @@ use std::collections::HashMap;
 
 use super::StudyError;
 use super::strengths::{Strengths, relative_strengths};
-use spillnet_network::exposure::pairs::{PairOptions, PairPanel, build_pairs};
 use spillnet_io::tables::Dataset;
+use spillnet_network::exposure::pairs::{PairOptions, PairPanel, build_pairs};
 
 /// Cluster variable: follower (domestic) firm × survey category.
 pub const CLUSTER_FOLLOWER: &str = "firm_D^survey";

@@ -17,8 +17,8 @@ use spillnet_estimate::{
     BootResult, BootSpec, BootWeights, FitOptions, Inference, Lincom, LincomResult, OlsFit, Ssc, VcovSpec,
     fit_ols_owned, lincom, vcov, wild_bootstrap,
 };
-use spillnet_network::exposure::pairs::{PairDiagnostics, PairOptions};
 use spillnet_io::tables::Dataset;
+use spillnet_network::exposure::pairs::{PairDiagnostics, PairOptions};
 
 /// Wild bootstrap of the headline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

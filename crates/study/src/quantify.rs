@@ -19,8 +19,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use spillnet_network::exposure::pairs::PairPanel;
 use spillnet_io::tables::{Dataset, FirmKind};
+use spillnet_network::exposure::pairs::PairPanel;
 
 /// The spillover in defects per 100 vehicles.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

@@ -14,10 +14,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::StudyError;
 use spillnet_estimate::fe::{DemeanOptions, FeIndex, compact, demean};
-use spillnet_network::exposure::measure::QualityValue;
-use spillnet_network::exposure::pairs::PairPanel;
 use spillnet_io::ids::ModelId;
 use spillnet_io::tables::{Dataset, FirmKind};
+use spillnet_network::exposure::measure::QualityValue;
+use spillnet_network::exposure::pairs::PairPanel;
 
 /// Tolerance of the step-1 demeaning (largest group mean removed in a sweep).
 pub const STEP1_TOL: f64 = 1e-10;

@@ -27,7 +27,9 @@ use super::network::{self, DomesticClass, Network};
 use super::truth::{ChannelTruth, Count, DefectTruth, GENERATOR_VERSION, Param, Truth, YearCounts};
 use super::{SynthError, SynthParams};
 use spillnet_io::ids::{FirmId, GroupId, ModelId, SupplierId};
-use spillnet_io::tables::{Dataset, FirmKind, Model, Production, QualityScore, SupplierLink, SupplierTarget, WorkerMove};
+use spillnet_io::tables::{
+    Dataset, FirmKind, Model, Production, QualityScore, SupplierLink, SupplierTarget, WorkerMove,
+};
 
 /// Random streams, one per table, so that changing one table's draws leaves the others alone.
 #[derive(Debug, Clone, Copy)]

@@ -84,7 +84,6 @@ pub fn find(name: &str) -> Option<ChannelDef> {
     registered().into_iter().find(|d| d.name == name)
 }
 
-
 /// Firms interned by sorted id, with the attributes channels read.
 ///
 /// Shapes: every vector has one entry per distinct firm id, in id order.
@@ -136,7 +135,13 @@ impl<'a> Firms<'a> {
     ///
     /// # Errors
     /// [`ChannelError::UnknownFirm`] naming the table, row and column when the id is unknown.
-    pub fn ix_at(&self, id: &FirmId, table: &'static str, row: usize, column: &'static str) -> Result<u32, ChannelError> {
+    pub fn ix_at(
+        &self,
+        id: &FirmId,
+        table: &'static str,
+        row: usize,
+        column: &'static str,
+    ) -> Result<u32, ChannelError> {
         self.ix(id).ok_or_else(|| ChannelError::UnknownFirm { table, row, column, id: id.to_string() })
     }
 }

@@ -59,7 +59,9 @@ impl WorkerFlow {
         let cut = |lag: u32| i64::from(t) - i64::from(lag);
         let total: u64 = match window {
             Window::Pooled => by_year.values().sum(),
-            Window::Cumulative { lag } => by_year.iter().filter(|(y, _)| i64::from(**y) <= cut(lag)).map(|(_, c)| c).sum(),
+            Window::Cumulative { lag } => {
+                by_year.iter().filter(|(y, _)| i64::from(**y) <= cut(lag)).map(|(_, c)| c).sum()
+            }
             Window::Annual { lag } => by_year.iter().filter(|(y, _)| i64::from(**y) == cut(lag)).map(|(_, c)| c).sum(),
         };
         total as f64

@@ -42,11 +42,11 @@ use std::collections::{BTreeSet, HashMap};
 use rayon::prelude::*;
 
 use super::ExposureError;
-use crate::channels::{FirmChannel, Firms, find as find_channel};
 use crate::channels::affiliation::Affiliation;
 use crate::channels::geography;
 use crate::channels::supplier_overlap::{OverlapIndex, SupplierSets, overlap};
 use crate::channels::worker_flow::{Window, WorkerFlow};
+use crate::channels::{FirmChannel, Firms, find as find_channel};
 use spillnet_io::ids::{FirmId, ModelId};
 use spillnet_io::tables::{Dataset, FirmKind};
 
@@ -469,7 +469,8 @@ pub fn compute_exposure(data: &Dataset, cfg: &ExposureConfig) -> Result<Exposure
 
     // The channels, each defined once in `crate::channels`, indexed by interned firm.
     let firms = Firms::new(data);
-    let fix: Vec<u32> = data.firms.iter().map(|f| firms.ix(&f.firm_id).unwrap_or_else(|| unreachable!("interned"))).collect();
+    let fix: Vec<u32> =
+        data.firms.iter().map(|f| firms.ix(&f.firm_id).unwrap_or_else(|| unreachable!("interned"))).collect();
     let worker_flow = WorkerFlow::new(data, &firms)?;
     let window = match cfg.flow {
         Flow::Pooled => Window::Pooled,

@@ -277,7 +277,8 @@ pub fn build_graph(data: &Dataset) -> Result<KnowledgeGraph, GraphError> {
     let registered = crate::channels::registered();
     if !registered.is_empty() {
         let years: BTreeSet<i32> = data.quality.iter().map(|q| q.year).collect();
-        let of_kind = |k: FirmKind| -> Vec<u32> { (0..firms.len() as u32).filter(|&f| firms.kind[f as usize] == k).collect() };
+        let of_kind =
+            |k: FirmKind| -> Vec<u32> { (0..firms.len() as u32).filter(|&f| firms.kind[f as usize] == k).collect() };
         let (jvs, domestic) = (of_kind(FirmKind::Jv), of_kind(FirmKind::Domestic));
         for def in registered {
             let channel = (def.build)(data, &firms).unwrap_or_else(|e| unreachable!("references checked above: {e}"));
