@@ -19,8 +19,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::model::{Channel, EdgeData, NodeData, NodeKey, NodeKind, YearSpan};
 use super::{GraphError, KnowledgeGraph};
-use crate::channels::Firms;
 use crate::channels::worker_flow::WorkerFlow;
+use crate::channels::{ChannelError, Firms};
 use spillnet_io::ids::{FirmId, SupplierId};
 use spillnet_io::tables::{Dataset, FirmKind, SupplierTarget};
 
@@ -258,13 +258,10 @@ pub fn build_graph(data: &Dataset) -> Result<KnowledgeGraph, GraphError> {
         edges.push((sp, target, e));
     }
 
-    // Worker flows: one edge per (from, to, year), summed by the worker-flow channel.
-    for (i, w) in data.worker_moves.iter().enumerate() {
-        firm_pos(&pos, &w.from_firm, "worker_moves", i, "from_firm")?;
-        firm_pos(&pos, &w.to_firm, "worker_moves", i, "to_firm")?;
-    }
+    // Worker flows: one edge per (from, to, year), summed by the worker-flow channel
+    // (which checks the references; its error becomes the graph's).
     let firms = Firms::new(data);
-    let flows = WorkerFlow::new(data, &firms).unwrap_or_else(|e| unreachable!("references checked above: {e}"));
+    let flows = WorkerFlow::new(data, &firms).map_err(dangling)?;
     for (from, to, year, count) in flows.flows() {
         let from = firm_pos(&pos, firms.names[from as usize], "worker_moves", 0, "from_firm")?;
         let to = firm_pos(&pos, firms.names[to as usize], "worker_moves", 0, "to_firm")?;
@@ -281,7 +278,7 @@ pub fn build_graph(data: &Dataset) -> Result<KnowledgeGraph, GraphError> {
             |k: FirmKind| -> Vec<u32> { (0..firms.len() as u32).filter(|&f| firms.kind[f as usize] == k).collect() };
         let (jvs, domestic) = (of_kind(FirmKind::Jv), of_kind(FirmKind::Domestic));
         for def in registered {
-            let channel = (def.build)(data, &firms).unwrap_or_else(|e| unreachable!("references checked above: {e}"));
+            let channel = (def.build)(data, &firms).map_err(dangling)?;
             for &jv in &jvs {
                 for &focal in &domestic {
                     for &t in &years {
@@ -300,6 +297,15 @@ pub fn build_graph(data: &Dataset) -> Result<KnowledgeGraph, GraphError> {
     }
 
     Ok(KnowledgeGraph::assemble(nodes, edges, "whole graph".to_owned()))
+}
+
+/// A channel's unknown-firm error as the graph's dangling reference (same table, row and column).
+fn dangling(e: ChannelError) -> GraphError {
+    match e {
+        ChannelError::UnknownFirm { table, row, column, id } => {
+            GraphError::DanglingReference { table, row, column, what: "firm", id }
+        }
+    }
 }
 
 /// Position of the node with `key`, adding a plain node (no group, always
