@@ -12,9 +12,9 @@ use std::path::PathBuf;
 
 use super::Ctx;
 use crate::error::Result;
+use crate::io::Indexed;
 use crate::io::load::{LoadReport, load_dataset_with_sources};
 use crate::io::summary::summarize;
-use crate::io::tables::Dataset;
 use crate::report::summary::summary_text;
 
 /// How the summary is printed.
@@ -67,7 +67,7 @@ pub fn run(cfg: &CheckConfig, ctx: &mut Ctx<'_>) -> Result<()> {
 /// those slots (the spillover study counts them as excluded pair ×
 /// dimension slots). Dimensions without a survey form one group. `None`
 /// when every model-year has all or none of each survey's dimensions.
-fn incomplete_surveys(ds: &Dataset, report: &LoadReport) -> Option<String> {
+fn incomplete_surveys(ds: &Indexed, report: &LoadReport) -> Option<String> {
     let mut dims_of_survey: BTreeMap<Option<&str>, BTreeSet<&str>> = BTreeMap::new();
     let mut rated: BTreeMap<(&str, i32, Option<&str>), BTreeSet<&str>> = BTreeMap::new();
     for q in &ds.quality {

@@ -10,8 +10,8 @@ use std::path::PathBuf;
 use super::Ctx;
 use crate::error::Result;
 use crate::exposure::measure::{ExposureConfig, ExposurePanel, Level, PairWeights, QualitySource, compute_exposure};
+use crate::io::Indexed;
 use crate::io::load::load_dataset;
-use crate::io::tables::Dataset;
 use crate::io::write::{ColumnData, TableData, TableFormat, table_to_csv, write_table};
 
 /// Validated configuration of `spillnet exposure`.
@@ -59,7 +59,7 @@ pub fn pairs_table(panel: &ExposurePanel, pairs: &PairWeights) -> TableData {
 
 /// [`compute_exposure`], first resolving [`QualitySource::Relative`] into
 /// the study's relative strengths (step 1, [`crate::study::strengths::relative_quality`]).
-pub fn compute(data: &Dataset, cfg: &ExposureConfig) -> Result<ExposurePanel> {
+pub fn compute(data: &Indexed, cfg: &ExposureConfig) -> Result<ExposurePanel> {
     if cfg.quality == QualitySource::Relative {
         let resolved = ExposureConfig {
             quality: QualitySource::Override(crate::study::strengths::relative_quality(data)?),

@@ -31,7 +31,8 @@ use crate::error::{Error, Result};
 use crate::export::{DotOptions, DotWriter, ImageFormat, Layout};
 use crate::exposure::measure::{ExposureConfig, Level};
 use crate::graph::{KnowledgeGraph, View};
-use crate::io::tables::{Dataset, FirmKind};
+use crate::io::Indexed;
+use crate::io::tables::FirmKind;
 use crate::io::write::{TableFormat, write_table};
 use crate::report::regression_table::OutputFormat;
 use crate::study::StudyOptions;
@@ -189,7 +190,7 @@ pub fn run(cfg: &RunJobConfig, ctx: &mut Ctx<'_>) -> Result<()> {
 }
 
 /// Step `load`: validate the data folder, hash the inputs, write the summary.
-fn load_step(job: &mut Job<'_>, ctx: &mut Ctx<'_>) -> Result<Dataset> {
+fn load_step(job: &mut Job<'_>, ctx: &mut Ctx<'_>) -> Result<Indexed> {
     let cfg = job.cfg;
     let mut step = job.manifest.begin_step("load", "table rows");
     let spinner = job.progress.spinner(format!("loading {}", cfg.data.display()));
@@ -217,7 +218,7 @@ fn load_step(job: &mut Job<'_>, ctx: &mut Ctx<'_>) -> Result<Dataset> {
 }
 
 /// Step `graph`: build the knowledge-flow graph and write its statistics.
-fn graph_step(job: &mut Job<'_>, dataset: &Dataset, ctx: &mut Ctx<'_>) -> Result<KnowledgeGraph> {
+fn graph_step(job: &mut Job<'_>, dataset: &Indexed, ctx: &mut Ctx<'_>) -> Result<KnowledgeGraph> {
     let mut step = job.manifest.begin_step("graph", "edges");
     let graph = crate::graph::build_graph(dataset)?;
     let stats = crate::graph::graph_stats(&graph);
@@ -289,7 +290,7 @@ fn diagram_steps(job: &mut Job<'_>, graph: &KnowledgeGraph, ctx: &mut Ctx<'_>) -
 }
 
 /// Steps `exposure <out>`: compute and write each configured exposure table.
-fn exposure_steps(job: &mut Job<'_>, dataset: &Dataset, ctx: &mut Ctx<'_>) -> Result<()> {
+fn exposure_steps(job: &mut Job<'_>, dataset: &Indexed, ctx: &mut Ctx<'_>) -> Result<()> {
     let cfg = job.cfg;
     for t in &cfg.exposure {
         let (rel, format) = &t.out;
@@ -330,16 +331,14 @@ fn exposure_steps(job: &mut Job<'_>, dataset: &Dataset, ctx: &mut Ctx<'_>) -> Re
 /// Row accounting of an exposure step: quality rows in, panel rows out; the
 /// difference is JV and foreign-parent models' rows (not focal units) and,
 /// at firm level, model rows merged into one firm row.
-fn account_exposure(step: &mut Step, ds: &Dataset, level: Level, rows_out: u64) {
-    let kind: BTreeMap<&str, FirmKind> = ds.firms.iter().map(|f| (f.firm_id.as_str(), f.kind)).collect();
-    let model_kind: BTreeMap<&str, FirmKind> =
-        ds.models.iter().filter_map(|m| Some((m.model_id.as_str(), *kind.get(m.firm_id.as_str())?))).collect();
+fn account_exposure(step: &mut Step, ds: &Indexed, level: Level, rows_out: u64) {
+    let ix = ds.index();
     let (mut domestic, mut jv, mut foreign) = (0u64, 0u64, 0u64);
-    for q in &ds.quality {
-        match model_kind.get(q.model_id.as_str()) {
-            Some(FirmKind::Domestic) => domestic += 1,
-            Some(FirmKind::Jv) => jv += 1,
-            _ => foreign += 1,
+    for &m in &ix.quality_model {
+        match ds.firm(ix.firm_of_model(m)).kind {
+            FirmKind::Domestic => domestic += 1,
+            FirmKind::Jv => jv += 1,
+            FirmKind::Foreign => foreign += 1,
         }
     }
     step.rows(domestic + jv + foreign, rows_out);
@@ -372,7 +371,7 @@ fn to_json<T: serde::Serialize>(value: &T) -> Vec<u8> {
 /// draws and histogram), with its row accounting in the manifest.
 pub fn run_spillover_step(
     job: &mut Job<'_>,
-    ds: &Dataset,
+    ds: &Indexed,
     section: &SpilloverSection,
     ctx: &mut Ctx<'_>,
 ) -> Result<()> {

@@ -12,8 +12,8 @@ use super::Ctx;
 use super::progress::Progress;
 use crate::atomic::write_atomic;
 use crate::error::Result;
+use crate::io::Indexed;
 use crate::io::load::load_dataset;
-use crate::io::tables::Dataset;
 use crate::io::write::{ColumnData, TableData, TableFormat, write_table};
 use crate::montecarlo::{McOptions, McSummary, run_montecarlo};
 use crate::report::regression_table::OutputFormat;
@@ -54,7 +54,7 @@ pub struct MonteCarloConfig {
 
 /// Build the panel and run the study with progress bars.
 pub fn study_with_progress(
-    ds: &Dataset,
+    ds: &Indexed,
     opts: &StudyOptions,
     progress: &Progress,
 ) -> Result<(StudyPanel, StudyResult)> {

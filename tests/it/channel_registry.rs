@@ -13,7 +13,8 @@ use spillnet::channels::{ChannelDef, ChannelError, FirmChannel, Firms, register}
 use spillnet::exposure::measure::{Channel as ExposureChannel, ExposureConfig, Flow, compute_exposure};
 use spillnet::exposure::pairs::{PairOptions, build_pairs};
 use spillnet::graph::{Channel as GraphChannel, build_graph, graph_stats};
-use spillnet::io::tables::{Dataset, FirmKind};
+use spillnet::io::Indexed;
+use spillnet::io::tables::FirmKind;
 
 use crate::common::shipped_dataset;
 
@@ -26,11 +27,10 @@ impl FirmChannel for SameYearFlow {
     }
 }
 
-fn build<'a>(ds: &'a Dataset, firms: &Firms<'a>) -> Result<Box<dyn FirmChannel + 'a>, ChannelError> {
+fn build<'a>(ds: &'a Indexed, _firms: &Firms<'a>) -> Result<Box<dyn FirmChannel + 'a>, ChannelError> {
     let mut m = BTreeMap::new();
-    for (i, w) in ds.worker_moves.iter().enumerate() {
-        let from = firms.ix_at(&w.from_firm, "worker_moves", i + 1, "from_firm")?;
-        let to = firms.ix_at(&w.to_firm, "worker_moves", i + 1, "to_firm")?;
+    // The index resolved each move's firms to the numbers channels use.
+    for (w, &[from, to]) in ds.worker_moves.iter().zip(&ds.index().moves) {
         *m.entry((from, to, w.year)).or_default() += w.count;
     }
     Ok(Box::new(SameYearFlow(m)))

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use spillnet::io::Indexed;
 use spillnet::io::tables::{Dataset, Firm, FirmKind, Ownership, SupplierLink, SupplierTarget, WorkerMove};
 
 /// The shipped `data/` folder (the README's main command runs on it).
@@ -12,8 +13,13 @@ pub fn shipped_data_dir() -> PathBuf {
 }
 
 /// The shipped dataset, loaded and validated.
-pub fn shipped_dataset() -> Dataset {
+pub fn shipped_dataset() -> Indexed {
     spillnet::io::load::load_dataset(&shipped_data_dir()).unwrap()
+}
+
+/// Validate and index hand-built tables (panics on invalid ones: a test bug).
+pub fn indexed(d: &Dataset) -> Indexed {
+    Indexed::new(d.clone()).unwrap_or_else(|e| panic!("test tables are invalid: {e}"))
 }
 
 /// A firm named by its id; foreign firms are foreign-owned, others SOEs.

@@ -13,6 +13,7 @@ use spillnet::exposure::measure::{
     Channel, ExposureConfig, ExposurePanel, Flow, Level, QualitySource, QualityValue, Weights, compute_exposure,
     exposure_from_weights,
 };
+use spillnet::io::Indexed;
 use spillnet::io::tables::{Dataset, FirmKind, JvLink, Model, QualityScore, SupplierLink, SupplierTarget};
 
 // ---------------------------------------------------------------- fixture
@@ -49,7 +50,12 @@ fn link(jv: &str, dom: &str) -> JvLink {
 /// Two domestic firms (D1 group G1 in P1; D2 group G2 in P3), two JVs (J1
 /// of D1 in P1; J2 of D2 in P3), one foreign parent. Models d1a, d2a, j1a,
 /// j1b, j2a; dimensions a, b; years 2010–2011 (see the comments for Q).
-fn small() -> Dataset {
+fn small() -> Indexed {
+    Indexed::new(small_tables()).unwrap()
+}
+
+/// The tables of [`small`], before validation.
+fn small_tables() -> Dataset {
     Dataset {
         firms: vec![
             firm("D1", FirmKind::Domestic, "G1", Some("P1")),
@@ -261,15 +267,15 @@ fn quality_override_replaces_scores_and_rows() {
 }
 
 #[test]
-fn dangling_references_are_errors_not_panics() {
-    let mut data = small();
+fn dangling_references_are_caught_once_when_the_tables_are_indexed() {
+    let mut data = small_tables();
     data.worker_moves.push(worker_move("GHOST", "D1", 2009, 1));
-    let err = compute_exposure(&data, &ExposureConfig::default()).unwrap_err().to_string();
-    assert!(err.contains("worker_moves row 6") && err.contains("GHOST"), "{err}");
-    let mut data = small();
+    let err = Indexed::new(data).unwrap_err().to_string();
+    assert_eq!(err, "worker_moves: row 6, column `from_firm`: `GHOST` not found (no such firm_id in firms)");
+    let mut data = small_tables();
     data.models.push(model("m", "NOWHERE"));
-    let err = compute_exposure(&data, &ExposureConfig::default()).unwrap_err().to_string();
-    assert!(err.contains("models row 6") && err.contains("NOWHERE"), "{err}");
+    let err = Indexed::new(data).unwrap_err().to_string();
+    assert_eq!(err, "models: row 6, column `firm_id`: `NOWHERE` not found (no such firm_id in firms)");
 }
 
 // ---------------------------------------------------------------- linearity

@@ -6,6 +6,7 @@ use std::collections::{BTreeSet, HashSet};
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
+use crate::common::indexed;
 use proptest::prelude::*;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -15,6 +16,7 @@ use spillnet::graph::{
     Channel, GraphError, GraphStats, KnowledgeGraph, NodeKey, NodeKind, View, YearMode, build_graph, graph_stats,
 };
 use spillnet::ids::{FirmId, ModelId, SupplierId};
+use spillnet::io::Indexed;
 use spillnet::io::tables::{
     Dataset, Firm, FirmKind, JvLink, Model, Ownership, Production, SupplierLink, SupplierTarget, WorkerMove,
 };
@@ -192,7 +194,7 @@ fn all_views_with(g1: &str, g2: &str) -> Vec<View> {
 
 #[test]
 fn whole_graph_counts_match_hand_computation() {
-    let g = build_graph(&tiny()).unwrap();
+    let g = build_graph(&indexed(&tiny())).unwrap();
     let s = graph_stats(&g);
     assert_eq!((s.nodes, s.edges), (17, 24));
     assert_eq!(kind_count(&s, NodeKind::ForeignParent), 2);
@@ -226,7 +228,7 @@ fn whole_graph_counts_match_hand_computation() {
 
 #[test]
 fn edge_attributes_follow_the_tables() {
-    let g = build_graph(&tiny()).unwrap();
+    let g = build_graph(&indexed(&tiny())).unwrap();
     let faw = g.find(&firm_key("faw")).unwrap();
     let owns: Vec<_> = g.out_edges(faw).filter(|e| e.data.channel == Channel::Owns).collect();
     assert_eq!(owns.len(), 2);
@@ -257,7 +259,7 @@ fn edge_attributes_follow_the_tables() {
 
 #[test]
 fn year_slices() {
-    let g = build_graph(&tiny()).unwrap();
+    let g = build_graph(&indexed(&tiny())).unwrap();
     let active = g.view(&View::year(2003, YearMode::Active)).unwrap();
     let s = graph_stats(&active);
     assert_eq!((s.nodes, s.edges), (14, 14));
@@ -284,7 +286,7 @@ fn year_slices() {
 
 #[test]
 fn firms_only_collapses_models_and_suppliers() {
-    let g = build_graph(&tiny()).unwrap();
+    let g = build_graph(&indexed(&tiny())).unwrap();
     let f = g.view(&View::firms_only()).unwrap();
     let s = graph_stats(&f);
     assert_eq!((s.nodes, s.edges), (7, 11));
@@ -307,7 +309,7 @@ fn firms_only_collapses_models_and_suppliers() {
     // Add a second shared supplier between faw_vw and geely: weight 2.
     let mut d = tiny();
     d.suppliers.push(supply("valeo", on_model("m_jetta"), "lights", None));
-    let f = build_graph(&d).unwrap().view(&View::firms_only()).unwrap();
+    let f = build_graph(&indexed(&d)).unwrap().view(&View::firms_only()).unwrap();
     let w: Vec<f64> = f
         .edges()
         .filter(|e| e.data.channel == Channel::SharedSupplier && f.node(e.source).key.id() == "faw_vw")
@@ -318,7 +320,7 @@ fn firms_only_collapses_models_and_suppliers() {
 
 #[test]
 fn ego_channel_and_min_weight_views() {
-    let g = build_graph(&tiny()).unwrap();
+    let g = build_graph(&indexed(&tiny())).unwrap();
     let ego = graph_stats(&g.view(&View::ego("faw", 1)).unwrap());
     assert_eq!((ego.nodes, ego.edges), (13, 18));
     assert_eq!(channel_count(&ego, Channel::WorkerFlow), 4);
@@ -359,18 +361,19 @@ fn ego_channel_and_min_weight_views() {
 }
 
 #[test]
-fn dangling_references_are_clear_errors() {
+fn dangling_references_are_clear_errors_before_any_graph_is_built() {
     let mut d = tiny();
     d.worker_moves.push(moves("faw", "ghost", 2010, 1));
-    let e = build_graph(&d).unwrap_err();
-    assert_eq!(e.to_string(), "table `worker_moves`, row 6, column `to_firm`: unknown firm `ghost`");
+    let e = Indexed::new(d).unwrap_err();
+    assert_eq!(e.to_string(), "worker_moves: row 6, column `to_firm`: `ghost` not found (no such firm_id in firms)");
     let mut d = tiny();
     d.suppliers[2].target = on_model("m_ghost");
-    let e = build_graph(&d).unwrap_err();
-    assert_eq!(e.to_string(), "table `suppliers`, row 3, column `model_id`: unknown model `m_ghost`");
+    let e = Indexed::new(d).unwrap_err();
+    assert_eq!(e.to_string(), "suppliers: row 3, column `model_id`: `m_ghost` not found (no such model_id in models)");
     let mut d = tiny();
     d.firms.push(d.firms[0].clone());
-    assert!(build_graph(&d).unwrap_err().to_string().contains("duplicate key `faw`"));
+    let e = Indexed::new(d).unwrap_err();
+    assert_eq!(e.to_string(), "firms: row 8: duplicate key (firm_id) = (faw), first seen in row 1");
 }
 
 // ---------------------------------------------------------------- property test: counts match the tables
@@ -510,7 +513,7 @@ proptest! {
     #[test]
     fn graph_counts_match_the_tables(seed in any::<u64>()) {
         let d = random_dataset(seed);
-        let g = build_graph(&d).unwrap();
+        let g = build_graph(&indexed(&d)).unwrap();
         let s = graph_stats(&g);
         let (nodes, edges, workers) = expected_counts(&d);
         for (k, n) in nodes {
@@ -535,8 +538,8 @@ proptest! {
     #[test]
     fn export_does_not_depend_on_row_order(seed in any::<u64>(), shuffle in any::<u64>()) {
         let d = random_dataset(seed);
-        let a = build_graph(&d).unwrap();
-        let b = build_graph(&shuffled(&d, shuffle)).unwrap();
+        let a = build_graph(&indexed(&d)).unwrap();
+        let b = build_graph(&indexed(&shuffled(&d, shuffle))).unwrap();
         for v in [View::whole(), View::firms_only(), View::year(2007, YearMode::Cumulative)] {
             let opts = DotOptions { clusters: true, ..DotOptions::default() };
             prop_assert_eq!(to_dot(&a.view(&v).unwrap(), &opts), to_dot(&b.view(&v).unwrap(), &opts));
@@ -581,7 +584,7 @@ fn views_dot(g: &KnowledgeGraph, views: Vec<View>) -> Vec<(String, String)> {
 
 #[test]
 fn dot_of_every_view_parses() {
-    let g = build_graph(&tiny()).unwrap();
+    let g = build_graph(&indexed(&tiny())).unwrap();
     let mut dots = views_dot(&g, all_views());
     // The io fixture folder too, with ego networks of its first two groups.
     let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny");
@@ -589,7 +592,9 @@ fn dot_of_every_view_parses() {
     let groups: BTreeSet<&str> = d.firms.iter().map(|f| f.group_id.as_str()).collect();
     let groups: Vec<&str> = groups.into_iter().collect();
     let views = all_views_with(groups[0], groups[groups.len() - 1]);
-    dots.extend(views_dot(&build_graph(&d).unwrap(), views).into_iter().map(|(n, t)| (format!("fixture: {n}"), t)));
+    dots.extend(
+        views_dot(&build_graph(&indexed(&d)).unwrap(), views).into_iter().map(|(n, t)| (format!("fixture: {n}"), t)),
+    );
     assert!(dots.len() >= 60, "{} DOT texts", dots.len());
     for (name, text) in &dots {
         assert!(graphviz_rust::parse(text).is_ok(), "graphviz-rust cannot parse the DOT of {name}:\n{text}");
@@ -608,7 +613,7 @@ fn dot_of_every_view_parses() {
 
 #[test]
 fn tricky_names_are_escaped() {
-    let g = build_graph(&tiny()).unwrap();
+    let g = build_graph(&indexed(&tiny())).unwrap();
     let text = to_dot(&g, &DotOptions { clusters: true, ..DotOptions::default() });
     assert!(text.contains(r#"label="A \"B\" \\ C\n400.0k""#), "{text}");
     assert!(text.contains(r#"label="FAW\nToyota {新} <b>\n568.0k""#), "{text}");
@@ -617,7 +622,7 @@ fn tricky_names_are_escaped() {
     let mut d = tiny();
     d.firms[2].group_id = "gee\"ly\\\n{x}".into();
     d.firms[0].name = "line1\nline2\\".into();
-    let text = to_dot(&build_graph(&d).unwrap(), &DotOptions { clusters: true, ..DotOptions::default() });
+    let text = to_dot(&build_graph(&indexed(&d)).unwrap(), &DotOptions { clusters: true, ..DotOptions::default() });
     assert!(graphviz_rust::parse(&text).is_ok(), "{text}");
     assert!(text.contains(r#"subgraph "cluster_gee\"ly\\\n{x}""#), "{text}");
     if let Some(svg) = dot_svg(&text) {
@@ -632,9 +637,9 @@ fn tricky_names_are_escaped() {
 #[test]
 fn dot_is_deterministic_and_sorted() {
     let d = tiny();
-    let a = to_dot(&build_graph(&d).unwrap(), &DotOptions::default());
+    let a = to_dot(&build_graph(&indexed(&d)).unwrap(), &DotOptions::default());
     for seed in 0..5 {
-        let b = to_dot(&build_graph(&shuffled(&d, seed)).unwrap(), &DotOptions::default());
+        let b = to_dot(&build_graph(&indexed(&shuffled(&d, seed))).unwrap(), &DotOptions::default());
         assert_eq!(a, b, "row order changed the DOT (seed {seed})");
     }
     // Node statements appear in key order: firms, then models, suppliers, provinces.
@@ -647,7 +652,7 @@ fn dot_is_deterministic_and_sorted() {
 
 #[test]
 fn dot_styles_and_merging() {
-    let g = build_graph(&tiny()).unwrap();
+    let g = build_graph(&indexed(&tiny())).unwrap();
     let merged = to_dot(&g, &DotOptions::default());
     let split = to_dot(&g, &DotOptions { merge_parallel: false, ..DotOptions::default() });
     let flows = |t: &str| t.matches(r#"class="worker_flow""#).count();
@@ -668,7 +673,7 @@ fn tiny_dot_snapshot() {
     let mut d = tiny();
     d.suppliers.clear();
     d.models.truncate(2);
-    let g = build_graph(&d).unwrap().view(&View::year(2014, YearMode::Cumulative)).unwrap();
+    let g = build_graph(&indexed(&d)).unwrap().view(&View::year(2014, YearMode::Cumulative)).unwrap();
     insta::assert_snapshot!(
         "tiny_cumulative_2014_clusters",
         to_dot(&g, &DotOptions { clusters: true, ..DotOptions::default() })
@@ -794,7 +799,7 @@ fn fixture_folder_counts_match_its_tables() {
 
 #[test]
 fn big_diagrams_use_straight_edges() {
-    let g = build_graph(&tiny()).unwrap();
+    let g = build_graph(&indexed(&tiny())).unwrap();
     assert!(to_dot(&g, &DotOptions::default()).contains(r#"splines="true""#));
     let mut d = Dataset::default();
     for i in 0..50 {
@@ -807,7 +812,7 @@ fn big_diagrams_use_straight_edges() {
             }
         }
     }
-    let g = build_graph(&d).unwrap();
+    let g = build_graph(&indexed(&d)).unwrap();
     assert_eq!(g.edge_count(), 2450);
     let text = to_dot(&g, &DotOptions::default());
     assert!(text.contains(r#"splines="false""#));

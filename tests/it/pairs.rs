@@ -5,10 +5,11 @@
 use std::path::Path;
 use std::time::Instant;
 
-use crate::common::{firm, shipped_dataset, sup_firm, worker_move};
+use crate::common::{firm, indexed, shipped_dataset, sup_firm, worker_move};
 use approx::assert_relative_eq;
 use spillnet::exposure::pairs::{FlowMode, Overlap, PairOptions, PairPanel, Standardisation, build_pairs};
 use spillnet::ids::ModelId;
+use spillnet::io::Indexed;
 use spillnet::io::tables::{Dataset, FirmKind, JvLink, Model, Production, QualityScore, SupplierLink, SupplierTarget};
 
 // ---------------------------------------------------------------- fixture
@@ -43,8 +44,8 @@ fn prod(firm: &str, year: i32, units: f64) -> Production {
 /// FAW group (head FAW in Jilin, subsidiary XIALI in Tianjin), GEELY (no
 /// province); JV FAWVW (parent FAW, 1991, Jilin) and FAWTOY (parents FAW 2003
 /// and XIALI 2000 → founded 2000, Tianjin). Models: D1 (XIALI, seg A),
-/// D2 (GEELY, B), D3 (XIALI, A, no quality), J1 (FAWVW, A), J2 (FAWTOY, B),
-/// F1 (foreign firm VW, ignored).
+/// D2 (GEELY, B), D3 (XIALI, A, no quality), J1 (FAWVW, A), J2 (FAWTOY, B).
+/// (A foreign firm cannot produce a model: the tables would not validate.)
 ///
 /// Observed: D1 2005–06, D2 2006, J1 2005–06, J2 2006 → rows
 /// r0 (2005,D1,J1) r1 (2006,D1,J1) r2 (2006,D1,J2) r3 (2006,D2,J1) r4 (2006,D2,J2).
@@ -67,7 +68,6 @@ fn tiny() -> Dataset {
         models: vec![
             model("J2", "FAWTOY", "B"),
             model("D1", "XIALI", "A"),
-            model("F1", "VW", "A"),
             model("D2", "GEELY", "B"),
             model("J1", "FAWVW", "A"),
             model("D3", "XIALI", "A"),
@@ -81,7 +81,6 @@ fn tiny() -> Dataset {
             q("J1", 2005, "x"),
             q("J1", 2005, "y"),
             q("J2", 2006, "x"),
-            q("F1", 2006, "x"),
         ],
         suppliers: vec![
             // D1 = {s1..s5} + firm-level s6 (XIALI) = 6 suppliers
@@ -138,7 +137,7 @@ fn names(p: &PairPanel, ix: &[u32]) -> Vec<String> {
 
 #[test]
 fn tiny_rows_and_binary_attributes() {
-    let p = build_pairs(&tiny(), &PairOptions::default()).unwrap();
+    let p = build_pairs(&indexed(&tiny()), &PairOptions::default()).unwrap();
     assert_eq!(p.len(), 5);
     assert_eq!(p.year, vec![2005, 2006, 2006, 2006, 2006]);
     assert_eq!(names(&p, &p.domestic_model), ["D1", "D1", "D1", "D2", "D2"]);
@@ -147,8 +146,9 @@ fn tiny_rows_and_binary_attributes() {
     assert_eq!(firms, ["FAWVW", "FAWVW", "FAWTOY", "FAWVW", "FAWTOY"]);
     let firms: Vec<&str> = p.domestic_firm.iter().map(|&k| p.firm_names[k as usize].as_str()).collect();
     assert_eq!(firms, ["XIALI", "XIALI", "XIALI", "GEELY", "GEELY"]);
-    // the foreign model F1 is not a unit
-    assert!(!p.model_names.contains(&ModelId::from("F1")));
+    // every model is a unit, numbered in id order
+    let ids: Vec<&str> = p.model_names.iter().map(ModelId::as_str).collect();
+    assert_eq!(ids, ["D1", "D2", "D3", "J1", "J2"]);
     // XIALI (subsidiary) counts inside FAW's group for both FAW JVs
     assert_eq!(p.same_group, [true, true, true, false, false]);
     assert_eq!(p.same_seg, [true, true, false, false, true]);
@@ -160,7 +160,7 @@ fn tiny_rows_and_binary_attributes() {
 
 #[test]
 fn tiny_diagnostics_counts() {
-    let p = build_pairs(&tiny(), &PairOptions::default()).unwrap();
+    let p = build_pairs(&indexed(&tiny()), &PairOptions::default()).unwrap();
     let d = &p.diagnostics;
     assert_eq!(d.pair_years, 5);
     assert_eq!(d.distinct_pairs, 4);
@@ -179,7 +179,7 @@ fn tiny_diagnostics_counts() {
 
 #[test]
 fn tiny_worker_flow_pooled_and_z() {
-    let p = build_pairs(&tiny(), &PairOptions::default()).unwrap();
+    let p = build_pairs(&indexed(&tiny()), &PairOptions::default()).unwrap();
     assert_eq!(p.worker_flow_raw, [9.0, 9.0, 0.0, 1.0, 2.0]);
     // mean 21/5 = 4.2; Σ dev² = 78.8; sample var 78.8/4 = 19.7
     let sd = 19.7f64.sqrt();
@@ -194,8 +194,11 @@ fn tiny_worker_flow_pooled_and_z() {
     // affiliated mean raw 6, non-affiliated 1.5 → gap 4.5 / sd
     assert_relative_eq!(p.diagnostics.worker_flow_gap_z.unwrap(), 4.5 / sd, epsilon = 1e-12);
 
-    let pop = build_pairs(&tiny(), &PairOptions { standardisation: Standardisation::Population, ..Default::default() })
-        .unwrap();
+    let pop = build_pairs(
+        &indexed(&tiny()),
+        &PairOptions { standardisation: Standardisation::Population, ..Default::default() },
+    )
+    .unwrap();
     assert_relative_eq!(pop.diagnostics.worker_flow.sd.unwrap(), (78.8f64 / 5.0).sqrt(), epsilon = 1e-12);
     assert_relative_eq!(pop.diagnostics.worker_flow_gap_z.unwrap(), 4.5 / (78.8f64 / 5.0).sqrt(), epsilon = 1e-12);
 }
@@ -203,7 +206,7 @@ fn tiny_worker_flow_pooled_and_z() {
 #[test]
 fn tiny_worker_flow_cumulative_uses_years_before_t() {
     let opts = PairOptions { flow: FlowMode::Cumulative, ..Default::default() };
-    let p = build_pairs(&tiny(), &opts).unwrap();
+    let p = build_pairs(&indexed(&tiny()), &opts).unwrap();
     // r0 t=2005: FAWVW→XIALI 2004 = 2; r1 t=2006: 2+3 = 5; r2 none;
     // r3 FAWVW→GEELY only in 2006 = 0; r4 FAWTOY→GEELY 2003 = 2
     assert_eq!(p.worker_flow_raw, [2.0, 5.0, 0.0, 0.0, 2.0]);
@@ -221,7 +224,7 @@ fn tiny_supplier_overlap_each_measure() {
         (Overlap::Cosine, 3.0 / 30f64.sqrt(), 6.0 / 48f64.sqrt()),
     ];
     for (how, d1j1, d1j2) in cases {
-        let p = build_pairs(&tiny(), &PairOptions { overlap: how, ..Default::default() }).unwrap();
+        let p = build_pairs(&indexed(&tiny()), &PairOptions { overlap: how, ..Default::default() }).unwrap();
         let raw = &p.supplier_overlap_raw;
         assert_relative_eq!(raw[0].unwrap(), d1j1, epsilon = 1e-12);
         assert_relative_eq!(raw[1].unwrap(), d1j1, epsilon = 1e-12);
@@ -232,7 +235,7 @@ fn tiny_supplier_overlap_each_measure() {
 
 #[test]
 fn tiny_supplier_overlap_z_and_threshold() {
-    let p = build_pairs(&tiny(), &PairOptions::default()).unwrap();
+    let p = build_pairs(&indexed(&tiny()), &PairOptions::default()).unwrap();
     // non-missing 0.6, 0.6, 1.0: mean 2.2/3, Σ dev² = 2(0.4/3)² + (0.8/3)² = 0.96/9
     let mean = 2.2 / 3.0;
     let sd = (0.96f64 / 9.0 / 2.0).sqrt();
@@ -244,7 +247,7 @@ fn tiny_supplier_overlap_z_and_threshold() {
     assert_eq!(p.diagnostics.supplier_overlap_gap_z, None);
 
     // threshold 4 lets D2 in: D2∩J1 = 3 → 3/4, D2∩J2 = 4 → 4/4
-    let p = build_pairs(&tiny(), &PairOptions { min_suppliers: 4, ..Default::default() }).unwrap();
+    let p = build_pairs(&indexed(&tiny()), &PairOptions { min_suppliers: 4, ..Default::default() }).unwrap();
     let raw: Vec<f64> = p.supplier_overlap_raw.iter().map(|v| v.unwrap()).collect();
     assert_eq!(raw, [0.6, 0.6, 1.0, 0.75, 1.0]);
     assert_eq!(p.diagnostics.overlap_missing.rows, 0);
@@ -255,7 +258,7 @@ fn tiny_supplier_overlap_z_and_threshold() {
     assert_relative_eq!(p.diagnostics.supplier_overlap_gap_z.unwrap(), (2.2 / 3.0 - 0.875) / sd, epsilon = 1e-12);
 
     // threshold 7: J1 (5) and D1 (6) are short too → every row excluded, z undefined
-    let p = build_pairs(&tiny(), &PairOptions { min_suppliers: 7, ..Default::default() }).unwrap();
+    let p = build_pairs(&indexed(&tiny()), &PairOptions { min_suppliers: 7, ..Default::default() }).unwrap();
     let e = &p.diagnostics.overlap_missing;
     assert_eq!((e.rows, e.distinct_pairs), (5, 4));
     // r0,r1 D1&J1 both short; r2 D1 short (J2 has 8); r3 both; r4 D2 short
@@ -265,7 +268,7 @@ fn tiny_supplier_overlap_z_and_threshold() {
 
 #[test]
 fn tiny_log_cumulative_production() {
-    let p = build_pairs(&tiny(), &PairOptions::default()).unwrap();
+    let p = build_pairs(&indexed(&tiny()), &PairOptions::default()).unwrap();
     let jv = p.log_cum_prod_jv.as_ref().unwrap();
     let dom = p.log_cum_prod_domestic.as_ref().unwrap();
     let want_jv = [101f64.ln(), 301f64.ln(), 0.0, 301f64.ln(), 0.0];
@@ -276,13 +279,13 @@ fn tiny_log_cumulative_production() {
     }
     let mut ds = tiny();
     ds.production = None;
-    let p = build_pairs(&ds, &PairOptions::default()).unwrap();
+    let p = build_pairs(&indexed(&ds), &PairOptions::default()).unwrap();
     assert!(p.log_cum_prod_jv.is_none() && p.log_cum_prod_domestic.is_none());
 }
 
 #[test]
 fn tiny_is_invariant_to_input_row_order() {
-    let a = build_pairs(&tiny(), &PairOptions::default()).unwrap();
+    let a = build_pairs(&indexed(&tiny()), &PairOptions::default()).unwrap();
     let mut ds = tiny();
     ds.quality.reverse();
     ds.models.reverse();
@@ -290,25 +293,25 @@ fn tiny_is_invariant_to_input_row_order() {
     ds.worker_moves.reverse();
     ds.firms.reverse();
     ds.jv_links.reverse();
-    let b = build_pairs(&ds, &PairOptions::default()).unwrap();
+    let b = build_pairs(&indexed(&ds), &PairOptions::default()).unwrap();
     assert_eq!(a, b);
 }
 
 #[test]
-fn dangling_reference_is_an_error_not_a_panic() {
+fn dangling_reference_is_an_error_when_the_tables_are_indexed() {
     let mut ds = tiny();
     ds.quality.push(q("NOPE", 2006, "x"));
-    let err = build_pairs(&ds, &PairOptions::default()).unwrap_err();
-    assert!(err.to_string().contains("NOPE"), "{err}");
+    let err = Indexed::new(ds).unwrap_err().to_string();
+    assert!(err.starts_with("quality: row ") && err.contains("`NOPE` not found (no such model_id in models)"), "{err}");
     let mut ds = tiny();
     ds.worker_moves.push(worker_move("GHOST", "XIALI", 2005, 1));
-    let err = build_pairs(&ds, &PairOptions::default()).unwrap_err();
-    assert!(err.to_string().contains("GHOST") && err.to_string().contains("worker_moves"), "{err}");
+    let err = Indexed::new(ds).unwrap_err().to_string();
+    assert!(err.starts_with("worker_moves: row ") && err.contains("`GHOST` not found"), "{err}");
 }
 
 #[test]
 fn empty_dataset_gives_empty_panel() {
-    let p = build_pairs(&Dataset::default(), &PairOptions::default()).unwrap();
+    let p = build_pairs(&indexed(&Dataset::default()), &PairOptions::default()).unwrap();
     assert!(p.is_empty());
     assert!(p.worker_flow_z.is_none() && p.supplier_overlap_z.is_none());
     assert_eq!(p.diagnostics.worker_flow_gap_z, None);
@@ -334,7 +337,7 @@ fn pair_panel_is_consistent_with_the_generators_truth_json() {
     let ds = shipped_dataset();
     let t = truth();
     let opts = PairOptions { standardisation: Standardisation::Population, ..Default::default() };
-    let p = build_pairs(&ds, &opts).unwrap();
+    let p = build_pairs(&indexed(&ds), &opts).unwrap();
     let d = &p.diagnostics;
     let dims = 19;
     assert_eq!(d.pair_years, count(&t, "pair_years"));
@@ -363,7 +366,7 @@ fn pair_panel_is_consistent_with_the_generators_truth_json() {
     assert_relative_eq!(sgap, f(&so["gap_affiliated_minus_non_affiliated_z"]), max_relative = 1e-9);
 
     // default (sample sd) differs from the population version only by sqrt(n/(n-1))
-    let s = build_pairs(&ds, &PairOptions::default()).unwrap();
+    let s = build_pairs(&indexed(&ds), &PairOptions::default()).unwrap();
     let n = d.pair_years as f64;
     assert_relative_eq!(s.diagnostics.worker_flow_gap_z.unwrap(), wgap * ((n - 1.0) / n).sqrt(), max_relative = 1e-9);
 }
@@ -375,7 +378,7 @@ fn timing_build_pairs_on_shipped_data() {
     let ds = shipped_dataset();
     for _ in 0..3 {
         let start = Instant::now();
-        let p = build_pairs(&ds, &PairOptions::default()).unwrap();
+        let p = build_pairs(&indexed(&ds), &PairOptions::default()).unwrap();
         println!("build_pairs: {} rows in {:?}", p.len(), start.elapsed());
     }
 }

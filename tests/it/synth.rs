@@ -117,8 +117,8 @@ fn generated_folders_load_and_validate_in_both_formats() {
     for format in ["csv", "parquet"] {
         let dir = tempfile::tempdir().unwrap();
         synth_into(dir.path(), &["--seed", "3", "--scale", "small", "--format", format]);
-        let mut loaded = load_dataset(dir.path()).unwrap_or_else(|e| panic!("{format}: {e}"));
-        let (mut expected, _) = generate(&SynthParams::new(3, Scale::Small, 0.098)).unwrap();
+        let mut loaded = load_dataset(dir.path()).unwrap_or_else(|e| panic!("{format}: {e}")).into_tables();
+        let mut expected = generate(&SynthParams::new(3, Scale::Small, 0.098)).unwrap().0.into_tables();
         // Person-level moves are summed by (from, to, year) on load.
         let flows = |ds: &Dataset| {
             let mut m: BTreeMap<(String, String, i32), u64> = BTreeMap::new();

@@ -72,7 +72,7 @@ mod tests {
             province: Some("Jilin".into()),
             ownership: Ownership::Soe,
         });
-        let g = build_graph(&data).unwrap();
+        let g = build_graph(&spillnet_io::Indexed::new(data).unwrap()).unwrap();
         let w = DotWriter::default();
         assert_eq!(w.extension(), "dot");
         assert_eq!(w.to_bytes(&g), to_dot(&g, &DotOptions::default()).into_bytes());

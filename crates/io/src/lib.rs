@@ -3,6 +3,9 @@
 //! - [`tables`]: the plain typed tables every other layer consumes.
 //! - [`load`]: reads a data folder (CSV or Parquet per table) and validates
 //!   it (columns, types, keys, references, ranges) into a [`tables::Dataset`].
+//! - [`index`]: the [`index::Indexed`] dataset `load` returns: the tables
+//!   with interned ids and resolved references, so no later layer rebuilds
+//!   a string map or re-checks a reference.
 //! - [`write`]: writes typed tables back as CSV or Parquet, atomically.
 //! - [`schema`]: column specifications of every table (names, types, nullability).
 //! - `raw` (private): reads one CSV/Parquet file as untyped cells; cell parsers.
@@ -23,6 +26,7 @@ mod columns;
 pub mod error;
 pub mod frame;
 pub mod ids;
+pub mod index;
 pub mod load;
 mod moves;
 mod raw;
@@ -34,3 +38,4 @@ pub mod write;
 
 pub use atomic::OutputError;
 pub use error::LoadError;
+pub use index::Indexed;

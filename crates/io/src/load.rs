@@ -2,7 +2,8 @@
 //! `<table>.parquet`), reads it (`io::raw`), checks its columns against
 //! [`super::schema`], decodes every row into the typed tables of
 //! [`super::tables`] (types, nulls, enums, ranges, row-level rules) and
-//! validates keys and references (`io::validate`). Tables are processed
+//! validates keys and references (`io::validate`), keeping the resolved
+//! references as an [`Indexed`] dataset (`io::index`). Tables are processed
 //! one at a time in load order; references only point to tables loaded
 //! earlier. The first violation is returned as a [`LoadError`] naming the
 //! file, the 1-based data row and the column; no row is ever dropped.
@@ -15,7 +16,7 @@
 //!
 //! Whitespace around a cell (and around a header name) is trimmed; a cell
 //! that is empty after trimming is null. Imports `io::{error, raw, schema,
-//! moves, tables, validate, write::TableFormat}` and `ids`.
+//! moves, tables, validate, index, write::TableFormat}` and `ids`.
 
 use std::path::{Path, PathBuf};
 
@@ -23,6 +24,7 @@ use serde::Serialize;
 
 use super::columns::match_columns;
 use super::error::LoadError;
+use super::index::{Indexed, Positions};
 pub use super::moves::MovesInput;
 use super::raw::{Cell, RawTable, parse_finite, parse_text, parse_year};
 use super::schema::{self, ColumnType, TableSpec};
@@ -61,13 +63,13 @@ pub struct LoadReport {
 }
 
 /// Load and validate every table of a data folder.
-pub fn load_dataset(dir: &Path) -> Result<Dataset, LoadError> {
+pub fn load_dataset(dir: &Path) -> Result<Indexed, LoadError> {
     load_dataset_with_sources(dir).map(|(ds, _)| ds)
 }
 
 /// Load and validate every table of a data folder, also reporting which file
 /// each table came from (or that an optional table is absent).
-pub fn load_dataset_with_sources(dir: &Path) -> Result<(Dataset, LoadReport), LoadError> {
+pub fn load_dataset_with_sources(dir: &Path) -> Result<(Indexed, LoadReport), LoadError> {
     if !dir.is_dir() {
         return Err(LoadError::Read { path: dir.to_path_buf(), message: "data folder not found".into() });
     }
@@ -78,6 +80,7 @@ pub fn load_dataset_with_sources(dir: &Path) -> Result<(Dataset, LoadReport), Lo
         worker_moves: None,
     };
     let mut ds = Dataset::default();
+    let mut pos = Positions::default();
 
     let firms = open(dir, &schema::FIRMS, &mut report)?;
     ds.firms = decode(firms.as_ref(), decode_firm)?;
@@ -87,21 +90,22 @@ pub fn load_dataset_with_sources(dir: &Path) -> Result<(Dataset, LoadReport), Lo
 
     let jv = open(dir, &schema::JV_LINKS, &mut report)?;
     ds.jv_links = decode(jv.as_ref(), decode_jv_link)?;
-    validate::check_jv_links(&ds.jv_links, &path_of(dir, jv.as_ref(), &schema::JV_LINKS), &firm_index)?;
+    pos.jv_links = validate::check_jv_links(&ds.jv_links, &path_of(dir, jv.as_ref(), &schema::JV_LINKS), &firm_index)?;
 
     let models = open(dir, &schema::MODELS, &mut report)?;
     ds.models = decode(models.as_ref(), decode_model)?;
     let models_path = path_of(dir, models.as_ref(), &schema::MODELS);
-    validate::check_models(&ds.models, &models_path, &firm_index)?;
+    pos.model_firm = validate::check_models(&ds.models, &models_path, &firm_index)?;
     let model_index = validate::ModelIndex::new(&ds.models, &models_path);
 
     let quality = open(dir, &schema::QUALITY, &mut report)?;
     ds.quality = decode(quality.as_ref(), decode_quality)?;
-    validate::check_quality(&ds.quality, &path_of(dir, quality.as_ref(), &schema::QUALITY), &model_index)?;
+    pos.quality_model =
+        validate::check_quality(&ds.quality, &path_of(dir, quality.as_ref(), &schema::QUALITY), &model_index)?;
 
     let suppliers = open(dir, &schema::SUPPLIERS, &mut report)?;
     ds.suppliers = decode(suppliers.as_ref(), decode_supplier)?;
-    validate::check_suppliers(
+    pos.supplier_links = validate::check_suppliers(
         &ds.suppliers,
         &path_of(dir, suppliers.as_ref(), &schema::SUPPLIERS),
         &firm_index,
@@ -121,16 +125,18 @@ pub fn load_dataset_with_sources(dir: &Path) -> Result<(Dataset, LoadReport), Lo
             });
             report.worker_moves = Some(moves.input);
             ds.worker_moves = moves.moves;
+            pos.moves = moves.positions;
         }
     }
 
     let production = open(dir, &schema::PRODUCTION, &mut report)?;
     if production.is_some() {
         let rows = decode(production.as_ref(), decode_production)?;
-        validate::check_production(&rows, &path_of(dir, production.as_ref(), &schema::PRODUCTION), &firm_index)?;
+        pos.production_firm =
+            validate::check_production(&rows, &path_of(dir, production.as_ref(), &schema::PRODUCTION), &firm_index)?;
         ds.production = Some(rows);
     }
-    Ok((ds, report))
+    Ok((Indexed::from_parts(ds, pos), report))
 }
 
 /// Names of `.csv` / `.parquet` files in `dir` that are not a table file, sorted.

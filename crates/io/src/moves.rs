@@ -49,6 +49,8 @@ const BATCH_ROWS: usize = 1 << 17;
 pub(crate) struct Aggregated {
     /// One row per distinct triple, in order of first appearance.
     pub moves: Vec<WorkerMove>,
+    /// Per row of `moves`: positions of (from_firm, to_firm) in `firms`.
+    pub positions: Vec<[usize; 2]>,
     /// What the file held before aggregation.
     pub input: MovesInput,
 }
@@ -238,6 +240,7 @@ impl<'a> Aggregator<'a> {
         drop(self.seen);
         let input =
             MovesInput { rows, person_rows: self.person_rows, workers: self.workers, aggregated: self.groups.len() };
+        let positions = self.groups.iter().map(|g| [g.from as usize, g.to as usize]).collect();
         let moves = self
             .groups
             .into_iter()
@@ -249,7 +252,7 @@ impl<'a> Aggregator<'a> {
                 person_id: g.person.map(String::from),
             })
             .collect();
-        Ok(Aggregated { moves, input })
+        Ok(Aggregated { moves, positions, input })
     }
 }
 

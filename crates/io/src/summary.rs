@@ -3,14 +3,15 @@
 //! dimensions and surveys, suppliers, worker moves, production
 //! ([`summarize`] → [`Summary`], serialisable to JSON). `spillnet check`
 //! prints it and `spillnet run` writes it as `summary.{txt,json}`; the text
-//! is the report crate's. Imports `tables` and `load`.
+//! is the report crate's. Imports `tables`, `index` and `load`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::index::Indexed;
 use crate::load::LoadReport;
-use crate::tables::{Dataset, FirmKind, SupplierTarget};
+use crate::tables::{FirmKind, SupplierTarget};
 
 /// An inclusive year range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -192,7 +193,7 @@ fn distinct<'a>(keys: impl Iterator<Item = &'a str>) -> usize {
 }
 
 /// Compute the summary of a validated dataset.
-pub fn summarize(ds: &Dataset, report: &LoadReport) -> Summary {
+pub fn summarize(ds: &Indexed, report: &LoadReport) -> Summary {
     let present = |t: &str| report.tables.iter().any(|s| s.table == t && s.path.is_some());
     let tables = report
         .tables
@@ -203,7 +204,7 @@ pub fn summarize(ds: &Dataset, report: &LoadReport) -> Summary {
             rows: s.rows,
         })
         .collect();
-    let kind_of: BTreeMap<&str, FirmKind> = ds.firms.iter().map(|f| (f.firm_id.as_str(), f.kind)).collect();
+    let ix = ds.index();
 
     let mut by_kind: BTreeMap<String, usize> = FirmKind::ALL.iter().map(|k| (k.as_str().to_owned(), 0)).collect();
     for f in &ds.firms {
@@ -231,7 +232,7 @@ pub fn summarize(ds: &Dataset, report: &LoadReport) -> Summary {
     let m = &ds.models;
     let models = present("models").then(|| ModelsSummary {
         models: m.len(),
-        by_firm_kind: count_by(m.iter().filter_map(|x| kind_of.get(x.firm_id.as_str())).map(|k| k.as_str())),
+        by_firm_kind: count_by(ix.model_firm.iter().map(|&f| ds.firm(f).kind.as_str())),
         by_segment: count_by(m.iter().map(|x| x.segment.as_str())),
         years: YearRange::of(m.iter().flat_map(|x| [x.first_year, x.last_year])),
     });
@@ -271,11 +272,9 @@ pub fn summarize(ds: &Dataset, report: &LoadReport) -> Summary {
         person_rows: input.map_or_else(|| w.iter().filter(|x| x.person_id.is_some()).count(), |m| m.person_rows),
         jv_to_domestic: w
             .iter()
-            .filter(|x| {
-                kind_of.get(x.from_firm.as_str()) == Some(&FirmKind::Jv)
-                    && kind_of.get(x.to_firm.as_str()) == Some(&FirmKind::Domestic)
-            })
-            .map(|x| x.count)
+            .zip(&ix.moves)
+            .filter(|&(_, &[from, to])| ds.firm(from).kind == FirmKind::Jv && ds.firm(to).kind == FirmKind::Domestic)
+            .map(|(x, _)| x.count)
             .sum(),
         years: YearRange::of(w.iter().map(|x| x.year)),
     });

@@ -4,6 +4,10 @@
 //! Per-cell rules (types, nulls, ranges) live in [`super::load`]; the
 //! streamed `worker_moves` table resolves its firms row by row through
 //! [`FirmIndex::position`] (`io::moves`).
+//!
+//! Every check that follows a reference returns where it points (a 0-based
+//! position in the referenced table), so the references are resolved once,
+//! here, and kept in [`crate::index::Index`].
 //! Imports `io::{error, tables}`.
 
 use std::collections::HashMap;
@@ -12,7 +16,9 @@ use std::hash::Hash;
 use std::path::Path;
 
 use super::error::LoadError;
-use super::tables::{Firm, FirmKind, JvLink, Model, Production, QualityScore, SupplierLink, SupplierTarget};
+use super::tables::{
+    Firm, FirmKind, JvLink, Model, Production, QualityScore, SupplierLink, SupplierTarget, WorkerMove,
+};
 
 /// Fail on the first row whose key was already seen.
 fn unique<K: Hash + Eq>(
@@ -78,7 +84,7 @@ impl FirmIndex {
     }
 
     /// Check that `value` (row `row`, column `column` of `path`) is a firm of one of `kinds`
-    /// (any kind when `kinds` is empty).
+    /// (any kind when `kinds` is empty); its position in `firms`.
     fn check(
         &self,
         path: &Path,
@@ -86,12 +92,12 @@ impl FirmIndex {
         column: &'static str,
         value: &str,
         kinds: &[FirmKind],
-    ) -> Result<(), LoadError> {
-        let Some(&(kind, _)) = self.kinds.get(value) else {
+    ) -> Result<usize, LoadError> {
+        let Some(&(kind, pos)) = self.kinds.get(value) else {
             return Err(self.dangling(path, row, column, value));
         };
         if kinds.is_empty() || kinds.contains(&kind) {
-            return Ok(());
+            return Ok(pos);
         }
         let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
         Err(LoadError::WrongKind {
@@ -105,21 +111,25 @@ impl FirmIndex {
     }
 }
 
-/// Model ids, for reference checks.
+/// Model ids → positions in `models`, for reference checks.
 pub(crate) struct ModelIndex {
-    ids: std::collections::HashSet<String>,
+    ids: HashMap<String, usize>,
     file: String,
 }
 
 impl ModelIndex {
     /// Index `models` (read from `path`).
     pub fn new(models: &[Model], path: &Path) -> Self {
-        ModelIndex { ids: models.iter().map(|m| m.model_id.0.clone()).collect(), file: file_name(path) }
+        ModelIndex {
+            ids: models.iter().enumerate().map(|(i, m)| (m.model_id.0.clone(), i)).collect(),
+            file: file_name(path),
+        }
     }
 
-    fn check(&self, path: &Path, row: usize, column: &'static str, value: &str) -> Result<(), LoadError> {
-        if self.ids.contains(value) {
-            return Ok(());
+    /// Check that `value` (row `row`, column `column` of `path`) is a model; its position in `models`.
+    fn check(&self, path: &Path, row: usize, column: &'static str, value: &str) -> Result<usize, LoadError> {
+        if let Some(&pos) = self.ids.get(value) {
+            return Ok(pos);
         }
         Err(LoadError::DanglingReference {
             path: path.to_path_buf(),
@@ -138,16 +148,17 @@ pub(crate) fn check_firms(firms: &[Firm], path: &Path) -> Result<(), LoadError> 
 
 /// `jv_links`: unique (jv_id, domestic_parent, foreign_parent); the JV is a
 /// firm of kind `jv` and not its own parent; the parents are of kinds
-/// `domestic` and `foreign`.
-pub(crate) fn check_jv_links(links: &[JvLink], path: &Path, firms: &FirmIndex) -> Result<(), LoadError> {
+/// `domestic` and `foreign`. Per row: positions of (JV, domestic, foreign parent) in `firms`.
+pub(crate) fn check_jv_links(links: &[JvLink], path: &Path, firms: &FirmIndex) -> Result<Vec<[usize; 3]>, LoadError> {
     unique(
         path,
         "jv_id, domestic_parent, foreign_parent",
         links.iter().map(|l| (l.jv_id.as_str(), l.domestic_parent.as_str(), l.foreign_parent.as_str())),
         |(a, b, c)| format!("{a}, {b}, {c}"),
     )?;
+    let mut out = Vec::with_capacity(links.len());
     for (i, l) in links.iter().enumerate() {
-        firms.check(path, i + 1, "jv_id", l.jv_id.as_str(), &[FirmKind::Jv])?;
+        let jv = firms.check(path, i + 1, "jv_id", l.jv_id.as_str(), &[FirmKind::Jv])?;
         for (column, parent) in [("domestic_parent", &l.domestic_parent), ("foreign_parent", &l.foreign_parent)] {
             if parent == &l.jv_id {
                 return Err(LoadError::BadValue {
@@ -158,23 +169,28 @@ pub(crate) fn check_jv_links(links: &[JvLink], path: &Path, firms: &FirmIndex) -
                 });
             }
         }
-        firms.check(path, i + 1, "domestic_parent", l.domestic_parent.as_str(), &[FirmKind::Domestic])?;
-        firms.check(path, i + 1, "foreign_parent", l.foreign_parent.as_str(), &[FirmKind::Foreign])?;
+        let domestic =
+            firms.check(path, i + 1, "domestic_parent", l.domestic_parent.as_str(), &[FirmKind::Domestic])?;
+        let foreign = firms.check(path, i + 1, "foreign_parent", l.foreign_parent.as_str(), &[FirmKind::Foreign])?;
+        out.push([jv, domestic, foreign]);
     }
-    Ok(())
+    Ok(out)
 }
 
 /// `models`: unique `model_id`; the producer is a domestic firm or a JV.
-pub(crate) fn check_models(models: &[Model], path: &Path, firms: &FirmIndex) -> Result<(), LoadError> {
+/// Per row: the producer's position in `firms`.
+pub(crate) fn check_models(models: &[Model], path: &Path, firms: &FirmIndex) -> Result<Vec<usize>, LoadError> {
     unique(path, "model_id", models.iter().map(|m| m.model_id.as_str()), |k| (*k).to_owned())?;
-    for (i, m) in models.iter().enumerate() {
-        firms.check(path, i + 1, "firm_id", m.firm_id.as_str(), &[FirmKind::Domestic, FirmKind::Jv])?;
-    }
-    Ok(())
+    models
+        .iter()
+        .enumerate()
+        .map(|(i, m)| firms.check(path, i + 1, "firm_id", m.firm_id.as_str(), &[FirmKind::Domestic, FirmKind::Jv]))
+        .collect()
 }
 
-/// `quality`: unique (model_id, year, dimension); the model exists.
-pub(crate) fn check_quality(rows: &[QualityScore], path: &Path, models: &ModelIndex) -> Result<(), LoadError> {
+/// `quality`: unique (model_id, year, dimension); the model exists; a
+/// dimension belongs to one survey. Per row: the model's position in `models`.
+pub(crate) fn check_quality(rows: &[QualityScore], path: &Path, models: &ModelIndex) -> Result<Vec<usize>, LoadError> {
     unique(
         path,
         "model_id, year, dimension",
@@ -183,8 +199,9 @@ pub(crate) fn check_quality(rows: &[QualityScore], path: &Path, models: &ModelIn
     )?;
     // A dimension belongs to one survey (the clustering category).
     let mut survey_of: HashMap<&str, (&str, usize)> = HashMap::new();
+    let mut out = Vec::with_capacity(rows.len());
     for (i, q) in rows.iter().enumerate() {
-        models.check(path, i + 1, "model_id", q.model_id.as_str())?;
+        out.push(models.check(path, i + 1, "model_id", q.model_id.as_str())?);
         let Some(survey) = q.survey.as_deref() else { continue };
         let (first, first_row) = *survey_of.entry(q.dimension.as_str()).or_insert((survey, i + 1));
         if first != survey {
@@ -200,16 +217,26 @@ pub(crate) fn check_quality(rows: &[QualityScore], path: &Path, models: &ModelIn
             });
         }
     }
-    Ok(())
+    Ok(out)
 }
 
-/// `suppliers`: no repeated row; the model or firm exists.
+/// Where a supplier link points: a position in `models` or in `firms`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum TargetPos {
+    /// Position in `models`.
+    Model(usize),
+    /// Position in `firms`.
+    Firm(usize),
+}
+
+/// `suppliers`: no repeated row; the model or firm exists. Per row: the
+/// target's position in `models` or `firms`.
 pub(crate) fn check_suppliers(
     rows: &[SupplierLink],
     path: &Path,
     firms: &FirmIndex,
     models: &ModelIndex,
-) -> Result<(), LoadError> {
+) -> Result<Vec<TargetPos>, LoadError> {
     unique(
         path,
         "supplier_id, model_id/firm_id, component, year",
@@ -222,22 +249,35 @@ pub(crate) fn check_suppliers(
             format!("{s}, {t}, {c}, {}", y.map_or_else(|| "(no year)".into(), |y| y.to_string()))
         },
     )?;
-    for (i, s) in rows.iter().enumerate() {
-        match &s.target {
-            SupplierTarget::Model(m) => models.check(path, i + 1, "model_id", m.as_str())?,
-            SupplierTarget::Firm(f) => firms.check(path, i + 1, "firm_id", f.as_str(), &[])?,
-        }
-    }
-    Ok(())
+    rows.iter()
+        .enumerate()
+        .map(|(i, s)| match &s.target {
+            SupplierTarget::Model(m) => models.check(path, i + 1, "model_id", m.as_str()).map(TargetPos::Model),
+            SupplierTarget::Firm(f) => firms.check(path, i + 1, "firm_id", f.as_str(), &[]).map(TargetPos::Firm),
+        })
+        .collect()
 }
 
-/// `production`: unique (firm_id, year); the firm exists.
-pub(crate) fn check_production(rows: &[Production], path: &Path, firms: &FirmIndex) -> Result<(), LoadError> {
+/// `production`: unique (firm_id, year); the firm exists. Per row: its position in `firms`.
+pub(crate) fn check_production(rows: &[Production], path: &Path, firms: &FirmIndex) -> Result<Vec<usize>, LoadError> {
     unique(path, "firm_id, year", rows.iter().map(|p| (p.firm_id.as_str(), p.year)), |(f, y)| format!("{f}, {y}"))?;
-    for (i, p) in rows.iter().enumerate() {
-        firms.check(path, i + 1, "firm_id", p.firm_id.as_str(), &[])?;
-    }
-    Ok(())
+    rows.iter().enumerate().map(|(i, p)| firms.check(path, i + 1, "firm_id", p.firm_id.as_str(), &[])).collect()
+}
+
+/// `worker_moves` held in memory (the loader streams the file instead,
+/// `io::moves`): both firms exist. Per row: positions of (from_firm, to_firm) in `firms`.
+pub(crate) fn check_worker_moves(
+    rows: &[WorkerMove],
+    path: &Path,
+    firms: &FirmIndex,
+) -> Result<Vec<[usize; 2]>, LoadError> {
+    rows.iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let from = firms.check(path, i + 1, "from_firm", w.from_firm.as_str(), &[])?;
+            Ok([from, firms.check(path, i + 1, "to_firm", w.to_firm.as_str(), &[])?])
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use super::StudyError;
 use super::strengths::{Strengths, relative_strengths};
-use spillnet_io::tables::Dataset;
+use spillnet_io::Indexed;
 use spillnet_network::exposure::pairs::{PairOptions, PairPanel, build_pairs};
 
 /// Cluster variable: follower (domestic) firm × survey category.
@@ -252,7 +252,7 @@ pub fn compact_keys(keys: impl Iterator<Item = u64>) -> Vec<u32> {
 ///
 /// # Complexity
 /// O(R · K) for R pair-years and K dimensions.
-pub fn build_panel(ds: &Dataset, opts: &PairOptions) -> Result<StudyPanel, StudyError> {
+pub fn build_panel(ds: &Indexed, opts: &PairOptions) -> Result<StudyPanel, StudyError> {
     let pairs = build_pairs(ds, opts)?;
     let strengths = relative_strengths(ds, &pairs)?;
     let nd = strengths.n_dims();

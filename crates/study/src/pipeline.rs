@@ -17,7 +17,7 @@ use spillnet_estimate::{
     BootResult, BootSpec, BootWeights, FitOptions, Inference, Lincom, LincomResult, OlsFit, Ssc, VcovSpec,
     fit_ols_owned, lincom, vcov, wild_bootstrap,
 };
-use spillnet_io::tables::Dataset;
+use spillnet_io::Indexed;
 use spillnet_network::exposure::pairs::{PairDiagnostics, PairOptions};
 
 /// Wild bootstrap of the headline.
@@ -265,7 +265,7 @@ fn mechanism_rows(panel: &StudyPanel) -> Vec<usize> {
 /// `progress(step, n)`: `step` names the phase (`models`, `placebo`), `n`
 /// the units finished.
 pub fn run_study(
-    ds: &Dataset,
+    ds: &Indexed,
     panel: &StudyPanel,
     opts: &StudyOptions,
     progress: &(dyn Fn(&str, u64) + Sync),
@@ -296,7 +296,7 @@ pub fn run_study(
 
 /// [`build_panel`] then [`run_study`].
 pub fn build_and_run(
-    ds: &Dataset,
+    ds: &Indexed,
     opts: &StudyOptions,
     progress: &(dyn Fn(&str, u64) + Sync),
 ) -> Result<StudyResult, StudyError> {

@@ -17,9 +17,10 @@
 //! Owns [`Quantification`] and [`quantify`]. Imports `io::tables` and
 //! `exposure::pairs`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
-use spillnet_io::tables::{Dataset, FirmKind};
+use spillnet_io::Indexed;
+use spillnet_io::tables::FirmKind;
 use spillnet_network::exposure::pairs::PairPanel;
 
 /// The spillover in defects per 100 vehicles.
@@ -53,32 +54,34 @@ pub struct Quantification {
 
 /// Compute the quantification; `None` when the survey has no dimension, or
 /// there are no complete JV or affiliated domestic model-years.
-pub fn quantify(ds: &Dataset, pairs: &PairPanel, survey: &str, rho: f64) -> Option<Quantification> {
+pub fn quantify(ds: &Indexed, pairs: &PairPanel, survey: &str, rho: f64) -> Option<Quantification> {
     let dims: BTreeSet<&str> =
         ds.quality.iter().filter(|q| q.survey.as_deref() == Some(survey)).map(|q| q.dimension.as_str()).collect();
     if dims.is_empty() {
         return None;
     }
-    let firm: HashMap<&str, FirmKind> = ds.firms.iter().map(|f| (f.firm_id.as_str(), f.kind)).collect();
-    let affiliated_firms: BTreeSet<&str> = (0..pairs.len())
-        .filter(|&r| pairs.same_group[r])
-        .map(|r| pairs.firm_names[pairs.domestic_firm[r] as usize].as_str())
-        .collect();
-    // Class of each model: Some(true) JV, Some(false) affiliated domestic, None otherwise.
-    let class: HashMap<&str, bool> = ds
-        .models
+    let ix = ds.index();
+    // The pair panel numbers firms as the dataset's index does.
+    let affiliated_firms: BTreeSet<u32> =
+        (0..pairs.len()).filter(|&r| pairs.same_group[r]).map(|r| pairs.domestic_firm[r]).collect();
+    // Class of each model number: Some(true) JV, Some(false) affiliated domestic, None otherwise.
+    let class: Vec<Option<bool>> = ix
+        .model_row
         .iter()
-        .filter_map(|m| match firm.get(m.firm_id.as_str())? {
-            FirmKind::Jv => Some((m.model_id.as_str(), true)),
-            FirmKind::Domestic if affiliated_firms.contains(m.firm_id.as_str()) => Some((m.model_id.as_str(), false)),
-            _ => None,
+        .map(|&row| {
+            let f = ix.model_firm[row as usize];
+            match ds.firm(f).kind {
+                FirmKind::Jv => Some(true),
+                FirmKind::Domestic if affiliated_firms.contains(&f) => Some(false),
+                _ => None,
+            }
         })
         .collect();
-    // (model, year) → (dims seen, sum of scores).
-    let mut my: BTreeMap<(&str, i32), (usize, f64)> = BTreeMap::new();
-    for q in ds.quality.iter().filter(|q| q.survey.as_deref() == Some(survey)) {
-        if class.contains_key(q.model_id.as_str()) {
-            let e = my.entry((q.model_id.as_str(), q.year)).or_insert((0, 0.0));
+    // (model, year) → (dims seen, sum of scores), in (model id, year) order.
+    let mut my: BTreeMap<(u32, i32), (usize, f64)> = BTreeMap::new();
+    for (q, &m) in ds.quality.iter().zip(&ix.quality_model) {
+        if q.survey.as_deref() == Some(survey) && class[m as usize].is_some() {
+            let e = my.entry((m, q.year)).or_insert((0, 0.0));
             e.0 += 1;
             e.1 += q.score;
         }
@@ -90,7 +93,7 @@ pub fn quantify(ds: &Dataset, pairs: &PairPanel, survey: &str, rho: f64) -> Opti
             continue;
         }
         let defects = -s;
-        if class[m] {
+        if class[m as usize] == Some(true) {
             jv_sum += defects;
             jv_n += 1;
         } else {

@@ -14,8 +14,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::StudyError;
 use spillnet_estimate::fe::{DemeanOptions, FeIndex, compact, demean};
+use spillnet_io::Indexed;
 use spillnet_io::ids::ModelId;
-use spillnet_io::tables::{Dataset, FirmKind};
+use spillnet_io::tables::FirmKind;
 use spillnet_network::exposure::measure::QualityValue;
 use spillnet_network::exposure::pairs::PairPanel;
 
@@ -85,22 +86,18 @@ type ScoreRow = (u32, u32, (u32, i32), f64);
 /// - `pairs`: the pair panel (its `model_names` define the model indices).
 ///
 /// See [`relative_strengths_for`].
-pub fn relative_strengths(ds: &Dataset, pairs: &PairPanel) -> Result<Strengths, StudyError> {
+pub fn relative_strengths(ds: &Indexed, pairs: &PairPanel) -> Result<Strengths, StudyError> {
     relative_strengths_for(ds, &pairs.model_names)
 }
 
 /// Relative strengths of every domestic and JV model-year as quality values
 /// (model, dimension, year, e), sorted, e.g. to use as `Q` in exposure tables.
-pub fn relative_quality(ds: &Dataset) -> Result<Vec<QualityValue>, StudyError> {
-    let kind: HashMap<&str, FirmKind> = ds.firms.iter().map(|f| (f.firm_id.as_str(), f.kind)).collect();
-    let mut names: Vec<ModelId> = ds
-        .models
-        .iter()
-        .filter(|m| matches!(kind.get(m.firm_id.as_str()), Some(FirmKind::Domestic | FirmKind::Jv)))
-        .map(|m| m.model_id.clone())
+pub fn relative_quality(ds: &Indexed) -> Result<Vec<QualityValue>, StudyError> {
+    let ix = ds.index();
+    let names: Vec<ModelId> = (0..ix.models.len())
+        .filter(|&g| matches!(ds.firm(ix.firm_of_model(g as u32)).kind, FirmKind::Domestic | FirmKind::Jv))
+        .map(|g| ix.models.id(g as u32).clone())
         .collect();
-    names.sort();
-    names.dedup();
     let s = relative_strengths_for(ds, &names)?;
     let mut keys: Vec<(&(i32, u32), &u32)> = s.index.iter().collect();
     keys.sort_by_key(|(k, _)| (names[k.1 as usize].clone(), k.0));
@@ -134,30 +131,17 @@ pub fn relative_quality(ds: &Dataset) -> Result<Vec<QualityValue>, StudyError> {
 /// separately for the JV sample and the domestic sample.
 ///
 /// # Errors
-/// A dimension whose rows name two different surveys; a model of the pair
-/// panel missing from `models`.
+/// A model of `model_names` missing from `models`.
 ///
 /// # Complexity
 /// O(Q · sweeps) for Q quality rows (one sweep on balanced data).
-pub fn relative_strengths_for(ds: &Dataset, model_names: &[ModelId]) -> Result<Strengths, StudyError> {
-    // Dimensions and their survey categories.
+pub fn relative_strengths_for(ds: &Indexed, model_names: &[ModelId]) -> Result<Strengths, StudyError> {
+    let ix = ds.index();
+    // Dimensions and their survey categories (validation checked that a
+    // dimension belongs to one survey: the first row's is every row's).
     let mut dim_survey: BTreeMap<&str, Option<&str>> = BTreeMap::new();
     for q in &ds.quality {
-        let s = q.survey.as_deref();
-        match dim_survey.get(q.dimension.as_str()) {
-            None => {
-                dim_survey.insert(q.dimension.as_str(), s);
-            }
-            Some(prev) if *prev != s => {
-                return Err(StudyError::Data(format!(
-                    "quality: dimension `{}` is attributed to two surveys (`{}` and `{}`); a dimension belongs to one survey",
-                    q.dimension,
-                    prev.unwrap_or(""),
-                    s.unwrap_or("")
-                )));
-            }
-            Some(_) => {}
-        }
+        dim_survey.entry(q.dimension.as_str()).or_insert(q.survey.as_deref());
     }
     let dimensions: Vec<String> = dim_survey.keys().map(|d| (*d).to_owned()).collect();
     let mut categories: Vec<String> = dim_survey.values().map(|s| s.unwrap_or("all").to_owned()).collect();
@@ -173,15 +157,15 @@ pub fn relative_strengths_for(ds: &Dataset, model_names: &[ModelId]) -> Result<S
     let mut segments: Vec<&str> = ds.models.iter().map(|m| m.segment.as_str()).collect();
     segments.sort_unstable();
     segments.dedup();
-    let kind_of: HashMap<&str, FirmKind> = ds.firms.iter().map(|f| (f.firm_id.as_str(), f.kind)).collect();
-    let mut model_info: HashMap<&str, (u32, bool, u32)> = HashMap::new();
+    // Per model number: (position in `model_names`, JV sample, segment).
+    let mut model_info: Vec<Option<(u32, bool, u32)>> = vec![None; ix.models.len()];
     let mut model_segment = vec![u32::MAX; model_names.len()];
-    for m in &ds.models {
-        if let Ok(ix) = model_names.binary_search(&m.model_id) {
-            let jv = kind_of.get(m.firm_id.as_str()) == Some(&FirmKind::Jv);
+    for (row, (m, &firm)) in ds.models.iter().zip(&ix.model_firm).enumerate() {
+        if let Ok(k) = model_names.binary_search(&m.model_id) {
+            let jv = ds.firm(firm).kind == FirmKind::Jv;
             let seg = segments.binary_search(&m.segment.as_str()).expect("segment listed") as u32;
-            model_info.insert(m.model_id.as_str(), (ix as u32, jv, seg));
-            model_segment[ix] = seg;
+            model_info[ix.model_of_row[row] as usize] = Some((k as u32, jv, seg));
+            model_segment[k] = seg;
         }
     }
     if let Some(ix) = model_segment.iter().position(|&s| s == u32::MAX) {
@@ -193,14 +177,14 @@ pub fn relative_strengths_for(ds: &Dataset, model_names: &[ModelId]) -> Result<S
     let mut keys: Vec<(i32, u32)> = Vec::new();
     let mut rows: [Vec<ScoreRow>; 2] = [Vec::new(), Vec::new()];
     let mut foreign_rows = 0;
-    for q in &ds.quality {
-        let Some(&(ix, jv, s)) = model_info.get(q.model_id.as_str()) else {
+    for (q, &model) in ds.quality.iter().zip(&ix.quality_model) {
+        let Some((k, jv, s)) = model_info[model as usize] else {
             foreign_rows += 1;
             continue;
         };
         let next = keys.len() as u32;
-        let b = *index.entry((q.year, ix)).or_insert_with(|| {
-            keys.push((q.year, ix));
+        let b = *index.entry((q.year, k)).or_insert_with(|| {
+            keys.push((q.year, k));
             next
         });
         let d = dimensions.binary_search(&q.dimension).expect("dimension listed") as u32;

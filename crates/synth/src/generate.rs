@@ -26,6 +26,7 @@ use super::estimand::{self, Design, PairObs, Spec, Targets};
 use super::network::{self, DomesticClass, Network};
 use super::truth::{ChannelTruth, Count, DefectTruth, GENERATOR_VERSION, Param, Truth, YearCounts};
 use super::{SynthError, SynthParams};
+use spillnet_io::Indexed;
 use spillnet_io::ids::{FirmId, GroupId, ModelId, SupplierId};
 use spillnet_io::tables::{
     Dataset, FirmKind, Model, Production, QualityScore, SupplierLink, SupplierTarget, WorkerMove,
@@ -452,8 +453,9 @@ fn round_to(x: f64, decimals: i32) -> f64 {
 
 /// Generate a synthetic dataset and the record of what it plants.
 ///
-/// Same parameters → identical dataset and truth (bit for bit).
-pub fn generate(params: &SynthParams) -> Result<(Dataset, Truth), SynthError> {
+/// Same parameters → identical dataset and truth (bit for bit). The tables
+/// are validated and indexed as loaded data is ([`Indexed::new`]).
+pub fn generate(params: &SynthParams) -> Result<(Indexed, Truth), SynthError> {
     params.validate()?;
     let seed = params.seed;
     let scale = params.scale;
@@ -745,7 +747,7 @@ pub fn generate(params: &SynthParams) -> Result<(Dataset, Truth), SynthError> {
         &raw_w,
         &raw_s,
     );
-    Ok((ds, truth))
+    Ok((Indexed::new(ds).map_err(SynthError::Invalid)?, truth))
 }
 
 #[allow(clippy::too_many_arguments)]

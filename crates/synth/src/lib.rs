@@ -48,6 +48,9 @@ pub enum SynthError {
     /// A parameter is out of range.
     #[error("invalid synth parameter: {0}")]
     Param(String),
+    /// The generated tables break a rule of the loader (a bug in the generator).
+    #[error("generated tables are invalid: {0}")]
+    Invalid(spillnet_io::LoadError),
     /// The output folder is not empty and `--force` was not given.
     #[error("{}: folder is not empty; pass --force to overwrite the generated files in it", dir.display())]
     OutputNotEmpty {

@@ -5,9 +5,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use spillnet_io::tables::Dataset;
+use spillnet_io::Indexed;
 
-use super::{ChannelError, Firms};
+use super::Firms;
 
 /// The domestic-parent groups of every JV firm.
 #[derive(Debug, Clone, Default)]
@@ -17,17 +17,12 @@ pub struct Affiliation<'a> {
 
 impl<'a> Affiliation<'a> {
     /// Read the domestic parents of every JV from `jv_links`.
-    ///
-    /// # Errors
-    /// [`ChannelError::UnknownFirm`] when a link names a firm that is not in `firms`.
-    pub fn new(ds: &'a Dataset, firms: &Firms<'a>) -> Result<Self, ChannelError> {
+    pub fn new(data: &Indexed, firms: &Firms<'a>) -> Self {
         let mut groups: BTreeMap<u32, BTreeSet<&str>> = BTreeMap::new();
-        for (i, l) in ds.jv_links.iter().enumerate() {
-            let jv = firms.ix_at(&l.jv_id, "jv_links", i + 1, "jv_id")?;
-            let parent = firms.ix_at(&l.domestic_parent, "jv_links", i + 1, "domestic_parent")?;
-            groups.entry(jv).or_default().insert(firms.group[parent as usize]);
+        for l in &data.index().jv_links {
+            groups.entry(l.jv).or_default().insert(firms.group[l.domestic as usize]);
         }
-        Ok(Affiliation { groups })
+        Affiliation { groups }
     }
 
     /// Whether focal firm `focal` is affiliated with JV firm `jv`.

@@ -19,8 +19,10 @@
 //! column, the study's pair panel a column of weights, and the graph edges of
 //! kind `<name>` (so graph statistics count them).
 //!
-//! Owns [`Firms`], the interned firm table every channel indexes into, the
-//! registry, and [`ChannelError`]. Imports nothing else of this crate.
+//! Owns [`Firms`], the firm attributes every channel reads, by the firm
+//! numbers of the dataset's index (`spillnet_io::index`), the registry, and
+//! [`ChannelError`]. References between tables arrive resolved, so a channel
+//! never looks up an id. Imports nothing else of this crate.
 
 pub mod affiliation;
 pub mod geography;
@@ -29,8 +31,9 @@ pub mod worker_flow;
 
 use std::sync::RwLock;
 
+use spillnet_io::Indexed;
 use spillnet_io::ids::FirmId;
-use spillnet_io::tables::{Dataset, FirmKind};
+use spillnet_io::tables::FirmKind;
 
 /// A registered channel between firms: the weight of JV firm `jv` on focal
 /// (domestic) firm `focal` in year `t`, both as [`Firms`] indices; 0 means no tie.
@@ -40,7 +43,7 @@ pub trait FirmChannel: Send + Sync {
 }
 
 /// Builds a registered channel from a dataset.
-pub type BuildChannel = for<'a> fn(&'a Dataset, &Firms<'a>) -> Result<Box<dyn FirmChannel + 'a>, ChannelError>;
+pub type BuildChannel = for<'a> fn(&'a Indexed, &Firms<'a>) -> Result<Box<dyn FirmChannel + 'a>, ChannelError>;
 
 /// A registered channel: its name and how to build it.
 #[derive(Clone, Copy)]
@@ -84,12 +87,13 @@ pub fn find(name: &str) -> Option<ChannelDef> {
     registered().into_iter().find(|d| d.name == name)
 }
 
-/// Firms interned by sorted id, with the attributes channels read.
+/// The attributes channels read, per firm number (the dataset index's
+/// numbering: sorted id order).
 ///
-/// Shapes: every vector has one entry per distinct firm id, in id order.
+/// Shapes: every vector has one entry per firm.
 #[derive(Debug, Clone)]
 pub struct Firms<'a> {
-    /// Firm ids, sorted and distinct.
+    /// Firm ids, sorted.
     pub names: Vec<&'a FirmId>,
     /// Kind of each firm.
     pub kind: Vec<FirmKind>,
@@ -100,20 +104,16 @@ pub struct Firms<'a> {
 }
 
 impl<'a> Firms<'a> {
-    /// Intern the firms of a dataset.
-    pub fn new(ds: &'a Dataset) -> Self {
-        let mut names: Vec<&FirmId> = ds.firms.iter().map(|f| &f.firm_id).collect();
-        names.sort();
-        names.dedup();
-        let n = names.len();
-        let mut firms = Firms { names, kind: vec![FirmKind::Foreign; n], group: vec![""; n], province: vec![None; n] };
-        for f in &ds.firms {
-            let k = firms.ix(&f.firm_id).unwrap_or_else(|| unreachable!("interned above")) as usize;
-            firms.kind[k] = f.kind;
-            firms.group[k] = f.group_id.as_str();
-            firms.province[k] = f.province.as_deref();
+    /// The firms of a dataset, by firm number.
+    pub fn new(data: &'a Indexed) -> Self {
+        let rows: Vec<&spillnet_io::tables::Firm> =
+            (0..data.index().firms.len() as u32).map(|k| data.firm(k)).collect();
+        Firms {
+            names: rows.iter().map(|f| &f.firm_id).collect(),
+            kind: rows.iter().map(|f| f.kind).collect(),
+            group: rows.iter().map(|f| f.group_id.as_str()).collect(),
+            province: rows.iter().map(|f| f.province.as_deref()).collect(),
         }
-        firms
     }
 
     /// Number of firms.
@@ -126,40 +126,23 @@ impl<'a> Firms<'a> {
         self.names.is_empty()
     }
 
-    /// Index of a firm id.
+    /// Number of a firm id.
     pub fn ix(&self, id: &FirmId) -> Option<u32> {
         self.names.binary_search(&id).ok().map(|k| k as u32)
     }
-
-    /// Index of a firm id named in `table` row `row` (1-based), column `column`.
-    ///
-    /// # Errors
-    /// [`ChannelError::UnknownFirm`] naming the table, row and column when the id is unknown.
-    pub fn ix_at(
-        &self,
-        id: &FirmId,
-        table: &'static str,
-        row: usize,
-        column: &'static str,
-    ) -> Result<u32, ChannelError> {
-        self.ix(id).ok_or_else(|| ChannelError::UnknownFirm { table, row, column, id: id.to_string() })
-    }
 }
 
-/// Why a channel could not be computed.
+/// Why a registered channel could not be computed (the built-in ones read
+/// validated, resolved data and cannot fail).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ChannelError {
-    /// A row refers to a firm that is not in `firms` (validated data never does).
-    #[error("{table} row {row}: {column} {id} is not in firms")]
-    UnknownFirm {
-        /// Table name.
-        table: &'static str,
-        /// 1-based data row.
-        row: usize,
-        /// Column holding the reference.
-        column: &'static str,
-        /// The unknown firm id.
-        id: String,
+    /// The data does not support the channel.
+    #[error("channel `{channel}`: {message}")]
+    Data {
+        /// The channel's name.
+        channel: &'static str,
+        /// What is wrong, naming table, row and column where there is one.
+        message: String,
     },
 }

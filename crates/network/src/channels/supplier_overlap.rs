@@ -4,10 +4,8 @@
 //! (pooled over years). The exposure tables use [`OverlapIndex::Count`]; the
 //! study's pair panel [`OverlapIndex::SzymkiewiczSimpson`] (its `SupplierOverlap`).
 
-use std::collections::HashMap;
-
-use spillnet_io::ids::{FirmId, ModelId};
-use spillnet_io::tables::{Dataset, SupplierTarget};
+use spillnet_io::Indexed;
+use spillnet_io::index::Supplied;
 
 /// How the overlap of two supplier sets S_i, S_j is measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,56 +20,48 @@ pub enum OverlapIndex {
     Cosine,
 }
 
-/// Supplier sets as sorted, distinct supplier indices.
+/// Each model's and firm's own suppliers (sorted, distinct supplier
+/// numbers), by model and firm number.
 #[derive(Debug, Clone, Default)]
-pub struct SupplierSets<'a> {
-    model: HashMap<&'a ModelId, Vec<u32>>,
-    firm: HashMap<&'a FirmId, Vec<u32>>,
+pub struct SupplierSets {
+    model: Vec<Vec<u32>>,
+    firm: Vec<Vec<u32>>,
 }
 
-impl<'a> SupplierSets<'a> {
-    /// Intern the suppliers of a dataset and collect each model's and firm's own links.
-    pub fn new(ds: &'a Dataset) -> Self {
-        let mut names: Vec<&str> = ds.suppliers.iter().map(|s| s.supplier_id.as_str()).collect();
-        names.sort_unstable();
-        names.dedup();
-        let mut sets = SupplierSets::default();
-        for s in &ds.suppliers {
-            let sid = names.binary_search(&s.supplier_id.as_str()).unwrap_or_else(|_| unreachable!("interned")) as u32;
-            match &s.target {
-                SupplierTarget::Model(m) => sets.model.entry(m).or_default().push(sid),
-                SupplierTarget::Firm(f) => sets.firm.entry(f).or_default().push(sid),
+impl SupplierSets {
+    /// Collect each model's and firm's own links.
+    pub fn new(data: &Indexed) -> Self {
+        let ix = data.index();
+        let mut sets =
+            SupplierSets { model: vec![Vec::new(); ix.models.len()], firm: vec![Vec::new(); ix.firms.len()] };
+        for s in &ix.supplier_links {
+            match s.target {
+                Supplied::Model(m) => sets.model[m as usize].push(s.supplier),
+                Supplied::Firm(f) => sets.firm[f as usize].push(s.supplier),
             }
         }
-        sets.model.values_mut().chain(sets.firm.values_mut()).for_each(|v| {
+        sets.model.iter_mut().chain(sets.firm.iter_mut()).for_each(|v| {
             v.sort_unstable();
             v.dedup();
         });
         sets
     }
 
-    /// A model's set: its own suppliers plus those linked to its firm.
-    pub fn of_model(&self, model: &ModelId, firm: &FirmId) -> Vec<u32> {
-        union(self.model.get(model).map(Vec::as_slice), self.firm.get(firm).map(Vec::as_slice))
+    /// Model `model`'s set: its own suppliers plus those linked to its firm `firm`.
+    pub fn of_model(&self, model: u32, firm: u32) -> Vec<u32> {
+        self.of_firm_and(firm, [model])
     }
 
-    /// A firm's set: its own suppliers plus those of its models.
-    pub fn of_firm<'m>(&self, firm: &FirmId, models: impl IntoIterator<Item = &'m ModelId>) -> Vec<u32> {
-        let mut s = self.firm.get(firm).cloned().unwrap_or_default();
+    /// Firm `firm`'s set: its own suppliers plus those of `models`.
+    pub fn of_firm_and(&self, firm: u32, models: impl IntoIterator<Item = u32>) -> Vec<u32> {
+        let mut s = self.firm[firm as usize].clone();
         for m in models {
-            s.extend(self.model.get(m).map(Vec::as_slice).unwrap_or_default());
+            s.extend(&self.model[m as usize]);
         }
         s.sort_unstable();
         s.dedup();
         s
     }
-}
-
-fn union(a: Option<&[u32]>, b: Option<&[u32]>) -> Vec<u32> {
-    let mut s: Vec<u32> = a.unwrap_or_default().iter().chain(b.unwrap_or_default()).copied().collect();
-    s.sort_unstable();
-    s.dedup();
-    s
 }
 
 /// |a ∩ b| of two sorted, distinct index lists (merge).

@@ -5,9 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use spillnet_io::tables::Dataset;
-
-use super::{ChannelError, Firms};
+use spillnet_io::Indexed;
 
 /// Which years of moves count towards the weight in year `t`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,18 +31,13 @@ pub struct WorkerFlow {
 }
 
 impl WorkerFlow {
-    /// Sum `worker_moves` by (from firm, to firm, year).
-    ///
-    /// # Errors
-    /// [`ChannelError::UnknownFirm`] when a move names a firm that is not in `firms`.
-    pub fn new(ds: &Dataset, firms: &Firms<'_>) -> Result<Self, ChannelError> {
+    /// Sum `worker_moves` by (from firm, to firm, year), by firm number.
+    pub fn new(data: &Indexed) -> Self {
         let mut by_pair: BTreeMap<(u32, u32), BTreeMap<i32, u64>> = BTreeMap::new();
-        for (i, w) in ds.worker_moves.iter().enumerate() {
-            let from = firms.ix_at(&w.from_firm, "worker_moves", i + 1, "from_firm")?;
-            let to = firms.ix_at(&w.to_firm, "worker_moves", i + 1, "to_firm")?;
+        for (w, &[from, to]) in data.worker_moves.iter().zip(&data.index().moves) {
             *by_pair.entry((from, to)).or_default().entry(w.year).or_default() += w.count;
         }
-        Ok(WorkerFlow { by_pair })
+        WorkerFlow { by_pair }
     }
 
     /// Every (from firm, to firm, year, workers), in index order.

@@ -39,6 +39,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use spillnet_io::Indexed;
+
 use rayon::prelude::*;
 
 use super::ExposureError;
@@ -47,8 +49,8 @@ use crate::channels::geography;
 use crate::channels::supplier_overlap::{OverlapIndex, SupplierSets, overlap};
 use crate::channels::worker_flow::{Window, WorkerFlow};
 use crate::channels::{FirmChannel, Firms, find as find_channel};
-use spillnet_io::ids::{FirmId, ModelId};
-use spillnet_io::tables::{Dataset, FirmKind};
+use spillnet_io::ids::ModelId;
+use spillnet_io::tables::FirmKind;
 
 /// Which units the exposure is measured for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -277,10 +279,10 @@ fn dot_skip_missing(weights: &[f64], quality: &[f64]) -> f64 {
     weights.iter().zip(quality).filter(|(_, q)| q.is_finite()).map(|(w, q)| w * q).sum()
 }
 
-/// One unit (focal or JV): id and index of its firm in `Dataset::firms`.
+/// One unit (focal or JV): id and its firm's number.
 struct Unit {
     id: String,
-    firm: usize,
+    firm: u32,
     /// Pooled supplier set (the supplier-overlap channel's sorted indices).
     suppliers: Vec<u32>,
 }
@@ -303,12 +305,12 @@ struct Grid {
 /// collected in unit order).
 ///
 /// # Errors
-/// [`ExposureError::Data`] for an empty or repeated channel list, a model or
-/// flow referring to an unknown firm, an override naming an unknown model,
-/// a non-finite or duplicated override value.
+/// [`ExposureError::Data`] for an empty or repeated channel list, an
+/// override naming an unknown model, a non-finite or duplicated override
+/// value; [`ExposureError::Channel`] when a registered channel fails.
 ///
 /// Complexity: O(D · Y · J · C + rows · J) time, O(J · K · Y) extra memory.
-pub fn compute_exposure(data: &Dataset, cfg: &ExposureConfig) -> Result<ExposurePanel, ExposureError> {
+pub fn compute_exposure(data: &Indexed, cfg: &ExposureConfig) -> Result<ExposurePanel, ExposureError> {
     if cfg.channels.is_empty() {
         return Err(ExposureError::Data("no exposure channel requested".into()));
     }
@@ -316,20 +318,18 @@ pub fn compute_exposure(data: &Dataset, cfg: &ExposureConfig) -> Result<Exposure
     if uniq.len() != cfg.channels.len() {
         return Err(ExposureError::Data("an exposure channel is requested twice".into()));
     }
-    let firm_pos: HashMap<&FirmId, usize> = data.firms.iter().enumerate().map(|(i, f)| (&f.firm_id, i)).collect();
-    let mut model_firm: HashMap<&ModelId, usize> = HashMap::new();
-    for (i, m) in data.models.iter().enumerate() {
-        let f = *firm_pos.get(&m.firm_id).ok_or_else(|| {
-            ExposureError::Data(format!("models row {}: firm_id {} is not in firms", i + 1, m.firm_id))
-        })?;
-        model_firm.insert(&m.model_id, f);
-    }
+    let ix = data.index();
+    // Producing firm of each model number.
+    let model_firm: Vec<u32> = (0..ix.models.len() as u32).map(|m| ix.firm_of_model(m)).collect();
 
-    // Quality values: (model, dimension, year, value).
-    let values: Vec<(&ModelId, &str, i32, f64)> = match &cfg.quality {
-        QualitySource::Raw => {
-            data.quality.iter().map(|q| (&q.model_id, q.dimension.as_str(), q.year, q.score)).collect()
-        }
+    // Quality values: (model number, dimension, year, value).
+    let values: Vec<(u32, &str, i32, f64)> = match &cfg.quality {
+        QualitySource::Raw => data
+            .quality
+            .iter()
+            .zip(&ix.quality_model)
+            .map(|(q, &m)| (m, q.dimension.as_str(), q.year, q.score))
+            .collect(),
         QualitySource::Relative => {
             return Err(ExposureError::Data(
                 "relative strengths must be computed before the exposure (resolve QualitySource::Relative into Override)"
@@ -338,14 +338,15 @@ pub fn compute_exposure(data: &Dataset, cfg: &ExposureConfig) -> Result<Exposure
         }
         QualitySource::Override(v) => {
             let mut seen = BTreeSet::new();
+            let mut out = Vec::with_capacity(v.len());
             for (i, q) in v.iter().enumerate() {
-                if !model_firm.contains_key(&q.model_id) {
+                let Some(m) = ix.models.ix(&q.model_id) else {
                     return Err(ExposureError::Data(format!(
                         "quality override row {}: model_id {} is not in models",
                         i + 1,
                         q.model_id
                     )));
-                }
+                };
                 if !q.value.is_finite() {
                     return Err(ExposureError::Data(format!(
                         "quality override row {}: value {} is not finite",
@@ -362,8 +363,9 @@ pub fn compute_exposure(data: &Dataset, cfg: &ExposureConfig) -> Result<Exposure
                         q.year
                     )));
                 }
+                out.push((m, q.dimension.as_str(), q.year, q.value));
             }
-            v.iter().map(|q| (&q.model_id, q.dimension.as_str(), q.year, q.value)).collect()
+            out
         }
     };
     let dims: Vec<&str> = values.iter().map(|v| v.1).collect::<BTreeSet<_>>().into_iter().collect();
@@ -374,27 +376,24 @@ pub fn compute_exposure(data: &Dataset, cfg: &ExposureConfig) -> Result<Exposure
 
     // Supplier sets per model and per firm (pooled), from the supplier-overlap channel.
     let supplier_sets = SupplierSets::new(data);
-    let sup_of_model = |m: &ModelId, f: usize| supplier_sets.of_model(m, &data.firms[f].firm_id);
 
-    // Units and their quality grids.
-    let kind_of = |f: usize| data.firms[f].kind;
+    // Units (in number order, i.e. sorted by id) and their quality grids.
+    let kind_of = |f: u32| data.firm(f).kind;
     let (focal, jv, focal_grid, jv_grid) = match cfg.level {
         Level::Model => {
             let mut focal = Vec::new();
             let mut jv = Vec::new();
-            let mut ix: HashMap<&ModelId, (bool, usize)> = HashMap::new();
-            let mut models: Vec<_> = data.models.iter().collect();
-            models.sort_by(|a, b| a.model_id.cmp(&b.model_id));
-            for m in models {
-                let f = model_firm[&m.model_id];
-                let u = Unit { id: m.model_id.0.clone(), firm: f, suppliers: sup_of_model(&m.model_id, f) };
+            let mut unit_of: Vec<Option<(bool, usize)>> = vec![None; ix.models.len()];
+            for (m, &f) in model_firm.iter().enumerate() {
+                let id = ix.models.id(m as u32).0.clone();
+                let u = Unit { id, firm: f, suppliers: supplier_sets.of_model(m as u32, f) };
                 match kind_of(f) {
                     FirmKind::Domestic => {
-                        ix.insert(&m.model_id, (true, focal.len()));
+                        unit_of[m] = Some((true, focal.len()));
                         focal.push(u);
                     }
                     FirmKind::Jv => {
-                        ix.insert(&m.model_id, (false, jv.len()));
+                        unit_of[m] = Some((false, jv.len()));
                         jv.push(u);
                     }
                     FirmKind::Foreign => {}
@@ -403,7 +402,7 @@ pub fn compute_exposure(data: &Dataset, cfg: &ExposureConfig) -> Result<Exposure
             let mut fg = Grid { q: vec![vec![f64::NAN; n_dims * n_years]; focal.len()] };
             let mut jg = Grid { q: vec![vec![f64::NAN; n_dims * n_years]; jv.len()] };
             for &(m, d, y, v) in &values {
-                if let Some(&(is_focal, u)) = ix.get(m) {
+                if let Some((is_focal, u)) = unit_of[m as usize] {
                     let cell = year_ix[&y] * n_dims + dim_ix[d];
                     if is_focal { fg.q[u][cell] = v } else { jg.q[u][cell] = v }
                 }
@@ -411,24 +410,23 @@ pub fn compute_exposure(data: &Dataset, cfg: &ExposureConfig) -> Result<Exposure
             (focal, jv, fg, jg)
         }
         Level::Firm => {
-            let mut firms: Vec<usize> = (0..data.firms.len()).collect();
-            firms.sort_by(|&a, &b| data.firms[a].firm_id.cmp(&data.firms[b].firm_id));
+            let mut models_of: Vec<Vec<u32>> = vec![Vec::new(); ix.firms.len()];
+            for (m, &f) in model_firm.iter().enumerate() {
+                models_of[f as usize].push(m as u32);
+            }
             let mut focal = Vec::new();
             let mut jv = Vec::new();
-            let mut ix: HashMap<usize, (bool, usize)> = HashMap::new();
-            for f in firms {
-                let sup = supplier_sets.of_firm(
-                    &data.firms[f].firm_id,
-                    data.models.iter().filter(|m| model_firm[&m.model_id] == f).map(|m| &m.model_id),
-                );
-                let u = Unit { id: data.firms[f].firm_id.0.clone(), firm: f, suppliers: sup };
+            let mut unit_of: Vec<Option<(bool, usize)>> = vec![None; ix.firms.len()];
+            for f in 0..ix.firms.len() as u32 {
+                let sup = supplier_sets.of_firm_and(f, models_of[f as usize].iter().copied());
+                let u = Unit { id: ix.firms.id(f).0.clone(), firm: f, suppliers: sup };
                 match kind_of(f) {
                     FirmKind::Domestic => {
-                        ix.insert(f, (true, focal.len()));
+                        unit_of[f as usize] = Some((true, focal.len()));
                         focal.push(u);
                     }
                     FirmKind::Jv => {
-                        ix.insert(f, (false, jv.len()));
+                        unit_of[f as usize] = Some((false, jv.len()));
                         jv.push(u);
                     }
                     FirmKind::Foreign => {}
@@ -440,8 +438,7 @@ pub fn compute_exposure(data: &Dataset, cfg: &ExposureConfig) -> Result<Exposure
             let mut sum_j = vec![vec![0.0; cells]; jv.len()];
             let mut cnt_j = vec![vec![0u32; cells]; jv.len()];
             for &(m, d, y, v) in &values {
-                let f = model_firm[m];
-                if let Some(&(is_focal, u)) = ix.get(&f) {
+                if let Some((is_focal, u)) = unit_of[model_firm[m as usize] as usize] {
                     let cell = year_ix[&y] * n_dims + dim_ix[d];
                     let (s, c) = if is_focal { (&mut sum_f, &mut cnt_f) } else { (&mut sum_j, &mut cnt_j) };
                     s[u][cell] += v;
@@ -467,17 +464,15 @@ pub fn compute_exposure(data: &Dataset, cfg: &ExposureConfig) -> Result<Exposure
     // Quality columns per (year, dim): jv_col[y * n_dims + k][j].
     let jv_col: Vec<Vec<f64>> = (0..n_dims * n_years).map(|cell| jv_grid.q.iter().map(|q| q[cell]).collect()).collect();
 
-    // The channels, each defined once in `crate::channels`, indexed by interned firm.
+    // The channels, each defined once in `crate::channels`, by firm number.
     let firms = Firms::new(data);
-    let fix: Vec<u32> =
-        data.firms.iter().map(|f| firms.ix(&f.firm_id).unwrap_or_else(|| unreachable!("interned"))).collect();
-    let worker_flow = WorkerFlow::new(data, &firms)?;
+    let worker_flow = WorkerFlow::new(data);
     let window = match cfg.flow {
         Flow::Pooled => Window::Pooled,
         Flow::Cumulative => Window::Cumulative { lag: cfg.lag },
         Flow::Annual => Window::Annual { lag: cfg.lag },
     };
-    let affiliation = Affiliation::new(data, &firms)?;
+    let affiliation = Affiliation::new(data, &firms);
     // Registered channels requested, built once: channel position → channel.
     let mut registered: HashMap<usize, Box<dyn FirmChannel + '_>> = HashMap::new();
     for (ci, c) in cfg.channels.iter().enumerate() {
@@ -506,9 +501,9 @@ pub fn compute_exposure(data: &Dataset, cfg: &ExposureConfig) -> Result<Exposure
                 .map(|&c| {
                     jv.iter()
                         .map(|ju| match c {
-                            Channel::Affiliation => affiliation.weight(&firms, fix[du.firm], fix[ju.firm]),
+                            Channel::Affiliation => affiliation.weight(&firms, du.firm, ju.firm),
                             Channel::SupplierOverlap => overlap(&du.suppliers, &ju.suppliers, OverlapIndex::Count),
-                            Channel::Geography => geography::weight(&firms, fix[du.firm], fix[ju.firm]),
+                            Channel::Geography => geography::weight(&firms, du.firm, ju.firm),
                             Channel::WorkerFlow | Channel::Registered(_) => 0.0,
                         })
                         .collect()
@@ -530,9 +525,9 @@ pub fn compute_exposure(data: &Dataset, cfg: &ExposureConfig) -> Result<Exposure
                             if !jv_obs[y][j] {
                                 0.0
                             } else if c == Channel::WorkerFlow {
-                                worker_flow.weight(fix[jv[j].firm], fix[du.firm], t, window)
+                                worker_flow.weight(jv[j].firm, du.firm, t, window)
                             } else if let Some(r) = registered.get(&ci) {
-                                r.weight(fix[du.firm], fix[jv[j].firm], t)
+                                r.weight(du.firm, jv[j].firm, t)
                             } else {
                                 static_w[ci][j]
                             }
@@ -640,7 +635,7 @@ mod tests {
 
     #[test]
     fn empty_or_repeated_channels_are_errors() {
-        let data = Dataset::default();
+        let data = Indexed::new(spillnet_io::tables::Dataset::default()).unwrap();
         let cfg = ExposureConfig { channels: vec![], ..Default::default() };
         assert!(compute_exposure(&data, &cfg).unwrap_err().to_string().contains("no exposure channel"));
         let cfg = ExposureConfig { channels: vec![Channel::Geography, Channel::Geography], ..Default::default() };

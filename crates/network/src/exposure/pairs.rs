@@ -6,12 +6,12 @@
 //!
 //! Owns [`build_pairs`], [`PairOptions`] (with the [`FlowMode`], [`Overlap`]
 //! and [`Standardisation`] option enums), [`PairPanel`] and
-//! [`PairDiagnostics`]. Imports `io::tables`, `ids`, the layer's
+//! [`PairDiagnostics`]. Imports `io::{index, tables}`, `ids`, the layer's
 //! [`ExposureError`] and the channel definitions (`crate::channels`); never `estimate` (the regressions are wired in `app`).
 //!
 //! Conventions:
 //! - A model is *domestic* if its firm's kind is `domestic`, *JV* if `jv`
-//!   (models of foreign firms are ignored). It is *observed* in year t if it
+//!   (validation admits no other producer). It is *observed* in year t if it
 //!   has at least one quality row in year t.
 //! - Models and firms are referred to by `u32` indices into the sorted name
 //!   tables [`PairPanel::model_names`] / [`PairPanel::firm_names`]; rows are
@@ -28,8 +28,9 @@ use crate::channels::affiliation::Affiliation;
 use crate::channels::geography::same_province;
 use crate::channels::supplier_overlap::{OverlapIndex, SupplierSets, overlap};
 use crate::channels::worker_flow::{Window, WorkerFlow};
+use spillnet_io::Indexed;
 use spillnet_io::ids::{FirmId, ModelId};
-use spillnet_io::tables::{Dataset, FirmKind, SupplierTarget};
+use spillnet_io::tables::FirmKind;
 
 /// Which worker moves count towards WorkerFlow_fg in year t.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -211,10 +212,6 @@ impl PairPanel {
     }
 }
 
-fn data_err(msg: String) -> ExposureError {
-    ExposureError::Data(msg)
-}
-
 /// Sum of `(year, value)` entries with year < t, from a year-sorted prefix table.
 fn sum_before(prefix: &[(i32, f64)], t: i32) -> f64 {
     let k = prefix.partition_point(|&(y, _)| y < t);
@@ -273,8 +270,7 @@ fn gap(values: impl Iterator<Item = (bool, f64)>) -> Option<f64> {
 /// channel attributes (SPEC §3).
 ///
 /// # Arguments
-/// - `ds`: a validated dataset (references should resolve; a dangling
-///   reference is reported as [`ExposureError::Data`] rather than a panic).
+/// - `ds`: a validated dataset with its index (references arrive resolved).
 /// - `opts`: flow mode, overlap measure, supplier threshold, sd divisor.
 ///
 /// # Returns
@@ -285,49 +281,26 @@ fn gap(values: impl Iterator<Item = (bool, f64)>) -> Option<f64> {
 /// O(R·s + Q log Q + S log S) for R pair-year rows, s suppliers per model,
 /// Q quality rows and S supplier rows; paper scale (~38k rows) builds in
 /// milliseconds.
-pub fn build_pairs(ds: &Dataset, opts: &PairOptions) -> Result<PairPanel, ExposureError> {
-    // --- firms (interned by the channels layer) ---
+pub fn build_pairs(ds: &Indexed, opts: &PairOptions) -> Result<PairPanel, ExposureError> {
+    let ix = ds.index();
+    // --- firms (numbered by the dataset's index) ---
     let firms = Firms::new(ds);
     let firm_names: Vec<FirmId> = firms.names.iter().map(|&f| f.clone()).collect();
-    let firm_ix = |id: &FirmId, what: &str| -> Result<u32, ExposureError> {
-        firms.ix(id).ok_or_else(|| data_err(format!("{what} refers to unknown firm_id `{id}`")))
-    };
     let nf = firms.len();
     let firm_kind = &firms.kind;
 
-    // --- models (domestic and JV only) ---
-    let mut models: Vec<(&ModelId, u32, &str)> = Vec::new();
-    for m in &ds.models {
-        let f = firm_ix(&m.firm_id, &format!("models row for `{}`", m.model_id))?;
-        if matches!(firm_kind[f as usize], FirmKind::Domestic | FirmKind::Jv) {
-            models.push((&m.model_id, f, m.segment.as_str()));
-        }
-    }
-    models.sort_by(|a, b| a.0.cmp(b.0));
-    if let Some(w) = models.windows(2).find(|w| w[0].0 == w[1].0) {
-        return Err(data_err(format!("models: duplicate model_id `{}`", w[0].0)));
-    }
-    let model_names: Vec<ModelId> = models.iter().map(|m| m.0.clone()).collect();
-    let model_firm: Vec<u32> = models.iter().map(|m| m.1).collect();
-    let model_seg: Vec<&str> = models.iter().map(|m| m.2).collect();
-    let nm = model_names.len();
-    let model_ix = |id: &ModelId| model_names.binary_search(id).ok().map(|k| k as u32);
-    let all_model_ids: BTreeSet<&ModelId> = ds.models.iter().map(|m| &m.model_id).collect();
+    // --- models: every model (validated producers are domestic firms or JVs), by number ---
+    let nm = ix.models.len();
+    let model_names: Vec<ModelId> = ix.models.ids().to_vec();
+    let model_firm: Vec<u32> = (0..nm as u32).map(|m| ix.firm_of_model(m)).collect();
+    let model_seg: Vec<&str> = ix.model_row.iter().map(|&row| ds.models[row as usize].segment.as_str()).collect();
 
     // --- observed model-years ---
     let mut observed: Vec<(i32, u32)> = Vec::new();
     let mut has_quality = vec![false; nm];
-    for q in &ds.quality {
-        match model_ix(&q.model_id) {
-            Some(k) => {
-                observed.push((q.year, k));
-                has_quality[k as usize] = true;
-            }
-            None if all_model_ids.contains(&q.model_id) => {} // a foreign firm's model
-            None => {
-                return Err(data_err(format!("quality refers to unknown model_id `{}`", q.model_id)));
-            }
-        }
+    for (q, &m) in ds.quality.iter().zip(&ix.quality_model) {
+        observed.push((q.year, m));
+        has_quality[m as usize] = true;
     }
     observed.sort_unstable();
     observed.dedup();
@@ -335,44 +308,30 @@ pub fn build_pairs(ds: &Dataset, opts: &PairOptions) -> Result<PairPanel, Exposu
         (0..nm).filter(|&k| !has_quality[k]).map(|k| model_names[k].clone()).collect();
 
     // --- JV links: groups of domestic parents, founding year ---
-    let affiliation = Affiliation::new(ds, &firms)?;
+    let affiliation = Affiliation::new(ds, &firms);
     let mut jv_founded: BTreeMap<u32, i32> = BTreeMap::new();
-    for l in &ds.jv_links {
-        let g = firm_ix(&l.jv_id, "jv_links.jv_id")?;
-        let e = jv_founded.entry(g).or_insert(l.founded);
+    for (l, r) in ds.jv_links.iter().zip(&ix.jv_links) {
+        let e = jv_founded.entry(r.jv).or_insert(l.founded);
         *e = (*e).min(l.founded);
     }
 
     // --- worker flows g → f (the worker-flow channel) ---
-    let worker_flow = WorkerFlow::new(ds, &firms)?;
+    let worker_flow = WorkerFlow::new(ds);
     let window = match opts.flow {
         FlowMode::Pooled => Window::Pooled,
         FlowMode::Cumulative => Window::Cumulative { lag: 1 },
     };
 
     // --- supplier sets per model (the supplier-overlap channel's sets) ---
-    for s in &ds.suppliers {
-        match &s.target {
-            SupplierTarget::Model(m) if !all_model_ids.contains(m) => {
-                return Err(data_err(format!("suppliers refers to unknown model_id `{m}`")));
-            }
-            SupplierTarget::Firm(f) => {
-                firm_ix(f, "suppliers.firm_id")?;
-            }
-            SupplierTarget::Model(_) => {}
-        }
-    }
     let supplier_sets = SupplierSets::new(ds);
-    let sets: Vec<Vec<u32>> =
-        (0..nm).map(|k| supplier_sets.of_model(&model_names[k], firms.names[model_firm[k] as usize])).collect();
+    let sets: Vec<Vec<u32>> = (0..nm as u32).map(|m| supplier_sets.of_model(m, model_firm[m as usize])).collect();
 
     // --- production: per-firm running totals ---
     let prod: Option<Vec<Vec<(i32, f64)>>> = match &ds.production {
         None => None,
         Some(rows) => {
             let mut by_firm: Vec<BTreeMap<i32, f64>> = vec![BTreeMap::new(); nf];
-            for p in rows {
-                let f = firm_ix(&p.firm_id, "production.firm_id")?;
+            for (p, &f) in rows.iter().zip(&ix.production_firm) {
                 *by_firm[f as usize].entry(p.year).or_insert(0.0) += p.units;
             }
             Some(

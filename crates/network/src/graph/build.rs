@@ -1,5 +1,7 @@
-//! Building the knowledge-flow graph from the typed tables of a
-//! [`Dataset`]. Imports `io::tables`, `ids` and the rest of `graph`.
+//! Building the knowledge-flow graph from an [`Indexed`] dataset: firm,
+//! model and supplier nodes are numbered as the dataset's index numbers them,
+//! so references are followed, never looked up. Imports `io::{index, tables}`,
+//! `channels` and the rest of `graph`.
 //!
 //! Nodes: one per firm (kind from `firms.kind`), model, distinct supplier id
 //! and distinct province. Edges, aggregated so that each is one fact:
@@ -15,28 +17,26 @@
 //! - `worker_flow`: one per distinct (from, to, year), weight = Σ count;
 //! - `located_in`: one per firm with a province.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::{Channel, EdgeData, NodeData, NodeKey, NodeKind, YearSpan};
 use super::{GraphError, KnowledgeGraph};
+use crate::channels::Firms;
 use crate::channels::worker_flow::WorkerFlow;
-use crate::channels::{ChannelError, Firms};
-use spillnet_io::ids::{FirmId, SupplierId};
-use spillnet_io::tables::{Dataset, FirmKind, SupplierTarget};
+use spillnet_io::Indexed;
+use spillnet_io::index::Supplied;
+use spillnet_io::tables::FirmKind;
 
 /// Build the knowledge-flow graph of a dataset.
 ///
 /// # Arguments
-/// - `data`: validated tables (references are checked again here, so an
-///   in-memory dataset that skipped the loader still gets clear errors).
+/// - `data`: validated tables with their index; references arrive resolved.
 ///
 /// # Returns
 /// The whole graph, nodes and edges sorted (see [`KnowledgeGraph`]).
 ///
 /// # Errors
-/// [`GraphError::DuplicateKey`] for repeated firm or model ids or production
-/// (firm, year) rows; [`GraphError::DanglingReference`] for a row naming an
-/// unknown firm or model.
+/// [`GraphError::Channel`] when a registered channel cannot be computed.
 ///
 /// # Complexity
 /// O(R log R) in the total number of rows R.
@@ -44,42 +44,32 @@ use spillnet_io::tables::{Dataset, FirmKind, SupplierTarget};
 /// # Example
 /// ```
 /// use spillnet_network::graph::{build_graph, NodeKind};
+/// use spillnet_io::Indexed;
 /// use spillnet_io::tables::{Dataset, Firm, FirmKind, Ownership};
 /// let mut data = Dataset::default();
 /// data.firms.push(Firm {
 ///     firm_id: "faw".into(), name: "FAW".into(), kind: FirmKind::Domestic,
 ///     group_id: "faw".into(), province: Some("Jilin".into()), ownership: Ownership::Soe,
 /// });
-/// let g = build_graph(&data).unwrap();
+/// let g = build_graph(&Indexed::new(data).unwrap()).unwrap();
 /// assert_eq!(g.node_count(), 2); // the firm and its province
 /// assert_eq!(g.edge_count(), 1); // located_in
 /// ```
-pub fn build_graph(data: &Dataset) -> Result<KnowledgeGraph, GraphError> {
+pub fn build_graph(data: &Indexed) -> Result<KnowledgeGraph, GraphError> {
+    let ix = data.index();
     let mut nodes: Vec<NodeData> = Vec::new();
-    let mut pos: HashMap<NodeKey, usize> = HashMap::new();
     let mut edges: Vec<(usize, usize, EdgeData)> = Vec::new();
 
-    // Firms.
-    let mut firm_group = HashMap::new();
-    for (i, f) in data.firms.iter().enumerate() {
-        let key = NodeKey::Firm(f.firm_id.clone());
-        if pos.contains_key(&key) {
-            return Err(GraphError::DuplicateKey {
-                table: "firms",
-                row: i + 1,
-                column: "firm_id",
-                id: f.firm_id.to_string(),
-            });
-        }
+    // Firms: node k is firm number k.
+    for k in 0..ix.firms.len() as u32 {
+        let f = data.firm(k);
         let kind = match f.kind {
             FirmKind::Domestic => NodeKind::DomesticFirm,
             FirmKind::Foreign => NodeKind::ForeignParent,
             FirmKind::Jv => NodeKind::Jv,
         };
-        firm_group.insert(f.firm_id.clone(), f.group_id.clone());
-        pos.insert(key.clone(), nodes.len());
         nodes.push(NodeData {
-            key,
+            key: NodeKey::Firm(f.firm_id.clone()),
             kind,
             label: f.name.clone(),
             group: Some(f.group_id.clone()),
@@ -88,42 +78,21 @@ pub fn build_graph(data: &Dataset) -> Result<KnowledgeGraph, GraphError> {
             segment: None,
         });
     }
-    let firm_pos = |pos: &HashMap<NodeKey, usize>,
-                    id: &FirmId,
-                    table: &'static str,
-                    row: usize,
-                    column: &'static str|
-     -> Result<usize, GraphError> {
-        pos.get(&NodeKey::Firm(id.clone())).copied().ok_or_else(|| GraphError::DanglingReference {
-            table,
-            row: row + 1,
-            column,
-            what: "firm",
-            id: id.to_string(),
-        })
-    };
 
     // Provinces and located_in.
-    for f in &data.firms {
-        let Some(prov) = &f.province else { continue };
-        let key = NodeKey::Province(prov.clone());
-        let p = intern(&mut nodes, &mut pos, key, NodeKind::Province, prov);
-        let fp = pos[&NodeKey::Firm(f.firm_id.clone())];
-        edges.push((fp, p, EdgeData::new(Channel::LocatedIn, YearSpan::ALWAYS)));
+    let mut province_node: BTreeMap<&str, usize> = BTreeMap::new();
+    for k in 0..ix.firms.len() {
+        let Some(prov) = data.firm(k as u32).province.as_deref() else { continue };
+        let p = *province_node
+            .entry(prov)
+            .or_insert_with(|| push_plain(&mut nodes, NodeKey::Province(prov.to_owned()), NodeKind::Province, prov));
+        edges.push((k, p, EdgeData::new(Channel::LocatedIn, YearSpan::ALWAYS)));
     }
 
-    // Production (node sizes).
+    // Production (node sizes); (firm, year) is a key of the table.
     if let Some(production) = &data.production {
-        for (i, p) in production.iter().enumerate() {
-            let fp = firm_pos(&pos, &p.firm_id, "production", i, "firm_id")?;
-            if nodes[fp].production.insert(p.year, p.units).is_some() {
-                return Err(GraphError::DuplicateKey {
-                    table: "production",
-                    row: i + 1,
-                    column: "year",
-                    id: format!("{}/{}", p.firm_id, p.year),
-                });
-            }
+        for (p, &f) in production.iter().zip(&ix.production_firm) {
+            nodes[f as usize].production.insert(p.year, p.units);
         }
     }
 
@@ -134,20 +103,8 @@ pub fn build_graph(data: &Dataset) -> Result<KnowledgeGraph, GraphError> {
         foreign: bool,
     }
     let mut owns: BTreeMap<(usize, usize), Owns> = BTreeMap::new();
-    for (i, l) in data.jv_links.iter().enumerate() {
-        let jv = firm_pos(&pos, &l.jv_id, "jv_links", i, "jv_id")?;
-        let dom = firm_pos(&pos, &l.domestic_parent, "jv_links", i, "domestic_parent")?;
-        let fgn = firm_pos(&pos, &l.foreign_parent, "jv_links", i, "foreign_parent")?;
-        if let Some(d) = l.dissolved
-            && d < l.founded
-        {
-            return Err(GraphError::InvalidValue {
-                table: "jv_links",
-                row: i + 1,
-                column: "dissolved",
-                message: format!("dissolved {d} is before founded {}", l.founded),
-            });
-        }
+    for (l, r) in data.jv_links.iter().zip(&ix.jv_links) {
+        let (jv, dom, fgn) = (r.jv as usize, r.domestic as usize, r.foreign as usize);
         let span = YearSpan::between(l.founded, l.dissolved);
         for (parent, foreign) in [(dom, false), (fgn, true)] {
             let share = if foreign { l.foreign_share } else { None };
@@ -197,98 +154,70 @@ pub fn build_graph(data: &Dataset) -> Result<KnowledgeGraph, GraphError> {
         nodes[jv].span = span;
     }
 
-    // Models and produces.
-    for (i, m) in data.models.iter().enumerate() {
-        let fp = firm_pos(&pos, &m.firm_id, "models", i, "firm_id")?;
-        let key = NodeKey::Model(m.model_id.clone());
-        if pos.contains_key(&key) {
-            return Err(GraphError::DuplicateKey {
-                table: "models",
-                row: i + 1,
-                column: "model_id",
-                id: m.model_id.to_string(),
-            });
-        }
-        if m.last_year < m.first_year {
-            return Err(GraphError::InvalidValue {
-                table: "models",
-                row: i + 1,
-                column: "last_year",
-                message: format!("last_year {} is before first_year {}", m.last_year, m.first_year),
-            });
-        }
+    // Models and produces: node firms + k is model number k.
+    let first_model = nodes.len();
+    for k in 0..ix.models.len() as u32 {
+        let m = data.model(k);
+        let firm = ix.firm_of_model(k) as usize;
         let span = YearSpan::between(m.first_year, Some(m.last_year));
-        pos.insert(key.clone(), nodes.len());
         nodes.push(NodeData {
-            key,
+            key: NodeKey::Model(m.model_id.clone()),
             kind: NodeKind::Model,
             label: m.model_id.to_string(),
-            group: firm_group.get(&m.firm_id).cloned(),
+            group: nodes[firm].group.clone(),
             span,
             production: BTreeMap::new(),
             segment: Some(m.segment.clone()),
         });
-        edges.push((fp, nodes.len() - 1, EdgeData::new(Channel::Produces, span)));
+        edges.push((firm, nodes.len() - 1, EdgeData::new(Channel::Produces, span)));
     }
 
     // Suppliers and supplies: aggregate per (supplier, target, year).
-    let mut supplies: BTreeMap<(SupplierId, usize, Option<i32>), BTreeSet<&str>> = BTreeMap::new();
-    for (i, s) in data.suppliers.iter().enumerate() {
-        let target = match &s.target {
-            SupplierTarget::Model(m) => {
-                pos.get(&NodeKey::Model(m.clone())).copied().ok_or_else(|| GraphError::DanglingReference {
-                    table: "suppliers",
-                    row: i + 1,
-                    column: "model_id",
-                    what: "model",
-                    id: m.to_string(),
-                })?
-            }
-            SupplierTarget::Firm(f) => firm_pos(&pos, f, "suppliers", i, "firm_id")?,
+    let first_supplier = nodes.len();
+    for sid in ix.suppliers.ids() {
+        push_plain(&mut nodes, NodeKey::Supplier(sid.clone()), NodeKind::Supplier, sid.as_str());
+    }
+    let mut supplies: BTreeMap<(u32, usize, Option<i32>), BTreeSet<&str>> = BTreeMap::new();
+    for (s, r) in data.suppliers.iter().zip(&ix.supplier_links) {
+        let target = match r.target {
+            Supplied::Model(m) => first_model + m as usize,
+            Supplied::Firm(f) => f as usize,
         };
-        supplies.entry((s.supplier_id.clone(), target, s.year)).or_default().insert(s.component.as_str());
+        supplies.entry((r.supplier, target, s.year)).or_default().insert(s.component.as_str());
     }
     for ((sid, target, year), components) in supplies {
-        let key = NodeKey::Supplier(sid.clone());
-        let sp = intern(&mut nodes, &mut pos, key, NodeKind::Supplier, sid.as_str());
         let span = year.map_or(YearSpan::ALWAYS, YearSpan::single);
         let mut e = EdgeData::new(Channel::Supplies, span);
         e.weight = components.len() as f64;
         e.components = components.into_iter().map(str::to_owned).collect();
-        edges.push((sp, target, e));
+        edges.push((first_supplier + sid as usize, target, e));
     }
 
-    // Worker flows: one edge per (from, to, year), summed by the worker-flow channel
-    // (which checks the references; its error becomes the graph's).
-    let firms = Firms::new(data);
-    let flows = WorkerFlow::new(data, &firms).map_err(dangling)?;
-    for (from, to, year, count) in flows.flows() {
-        let from = firm_pos(&pos, firms.names[from as usize], "worker_moves", 0, "from_firm")?;
-        let to = firm_pos(&pos, firms.names[to as usize], "worker_moves", 0, "to_firm")?;
+    // Worker flows: one edge per (from, to, year), summed by the worker-flow channel.
+    for (from, to, year, count) in WorkerFlow::new(data).flows() {
         let mut e = EdgeData::new(Channel::WorkerFlow, YearSpan::single(year));
         e.weight = count as f64;
-        edges.push((from, to, e));
+        edges.push((from as usize, to as usize, e));
     }
 
     // Registered channels: JV firm → domestic firm edges in every year with a quality score.
     let registered = crate::channels::registered();
     if !registered.is_empty() {
+        let firms = Firms::new(data);
         let years: BTreeSet<i32> = data.quality.iter().map(|q| q.year).collect();
         let of_kind =
             |k: FirmKind| -> Vec<u32> { (0..firms.len() as u32).filter(|&f| firms.kind[f as usize] == k).collect() };
         let (jvs, domestic) = (of_kind(FirmKind::Jv), of_kind(FirmKind::Domestic));
         for def in registered {
-            let channel = (def.build)(data, &firms).map_err(dangling)?;
+            let channel = (def.build)(data, &firms)?;
             for &jv in &jvs {
                 for &focal in &domestic {
                     for &t in &years {
                         let w = channel.weight(focal, jv, t);
                         if w != 0.0 {
-                            let from = firm_pos(&pos, firms.names[jv as usize], "firms", 0, "firm_id")?;
-                            let to = firm_pos(&pos, firms.names[focal as usize], "firms", 0, "firm_id")?;
                             let mut e = EdgeData::new(Channel::Registered(def.name), YearSpan::single(t));
                             e.weight = w;
-                            edges.push((from, to, e));
+                            edges.push((jv as usize, focal as usize, e));
                         }
                     }
                 }
@@ -299,28 +228,8 @@ pub fn build_graph(data: &Dataset) -> Result<KnowledgeGraph, GraphError> {
     Ok(KnowledgeGraph::assemble(nodes, edges, "whole graph".to_owned()))
 }
 
-/// A channel's unknown-firm error as the graph's dangling reference (same table, row and column).
-fn dangling(e: ChannelError) -> GraphError {
-    match e {
-        ChannelError::UnknownFirm { table, row, column, id } => {
-            GraphError::DanglingReference { table, row, column, what: "firm", id }
-        }
-    }
-}
-
-/// Position of the node with `key`, adding a plain node (no group, always
-/// present) of `kind` labelled `label` when it is not there yet.
-fn intern(
-    nodes: &mut Vec<NodeData>,
-    pos: &mut HashMap<NodeKey, usize>,
-    key: NodeKey,
-    kind: NodeKind,
-    label: &str,
-) -> usize {
-    if let Some(&p) = pos.get(&key) {
-        return p;
-    }
-    pos.insert(key.clone(), nodes.len());
+/// Add a plain node (no group, always present) of `kind` labelled `label`; its position.
+fn push_plain(nodes: &mut Vec<NodeData>, key: NodeKey, kind: NodeKind, label: &str) -> usize {
     nodes.push(NodeData {
         key,
         kind,

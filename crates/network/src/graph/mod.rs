@@ -36,44 +36,9 @@ pub use views::{Ego, View, YearMode, YearSlice};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum GraphError {
-    /// A table row refers to an entity that does not exist.
-    #[error("table `{table}`, row {row}, column `{column}`: unknown {what} `{id}`")]
-    DanglingReference {
-        /// Table name (`jv_links`, `models`, …).
-        table: &'static str,
-        /// 1-based data row (header excluded).
-        row: usize,
-        /// Column holding the reference.
-        column: &'static str,
-        /// What the id should name (`firm`, `model`).
-        what: &'static str,
-        /// The unresolved id.
-        id: String,
-    },
-    /// Two rows of a table share a key that must be unique.
-    #[error("table `{table}`, row {row}, column `{column}`: duplicate key `{id}`")]
-    DuplicateKey {
-        /// Table name.
-        table: &'static str,
-        /// 1-based data row of the second occurrence.
-        row: usize,
-        /// Key column.
-        column: &'static str,
-        /// The duplicated key.
-        id: String,
-    },
-    /// A table row holds a value outside its domain (e.g. a JV parent of the wrong kind).
-    #[error("table `{table}`, row {row}, column `{column}`: {message}")]
-    InvalidValue {
-        /// Table name.
-        table: &'static str,
-        /// 1-based data row.
-        row: usize,
-        /// Offending column.
-        column: &'static str,
-        /// What is wrong.
-        message: String,
-    },
+    /// A registered channel could not be computed.
+    #[error(transparent)]
+    Channel(#[from] crate::channels::ChannelError),
     /// The ego view names a group no firm belongs to.
     #[error("no firm belongs to group `{group}`; known groups: {}", known.join(", "))]
     UnknownGroup {
