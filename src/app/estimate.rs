@@ -15,7 +15,8 @@ use crate::estimate::{
     BootSpec, BootWeights, Design, FitOptions, Lincom, Ssc, VcovSpec, fit_ols_owned, lincom, vcov, wild_bootstrap,
 };
 use crate::io::frame::read_frame;
-use crate::report::regression_table::{ModelColumn, OutputFormat, render};
+use crate::report::regression_table::{ModelColumn, render};
+use crate::report::table::OutputFormat;
 
 /// Wild bootstrap request of the command (the cluster is the first `--vcov` cluster variable).
 #[derive(Debug, Clone, PartialEq)]

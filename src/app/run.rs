@@ -34,7 +34,7 @@ use crate::graph::{KnowledgeGraph, View};
 use crate::io::Indexed;
 use crate::io::tables::FirmKind;
 use crate::io::write::{TableFormat, write_table};
-use crate::report::regression_table::OutputFormat;
+use crate::report::table::OutputFormat;
 use crate::study::StudyOptions;
 
 /// The configuration file a run was read from.

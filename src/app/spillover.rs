@@ -16,9 +16,8 @@ use crate::io::Indexed;
 use crate::io::load::load_dataset;
 use crate::io::write::{ColumnData, TableData, TableFormat, write_table};
 use crate::montecarlo::{McOptions, McSummary, run_montecarlo};
-use crate::report::regression_table::OutputFormat;
 use crate::report::spillover::{placebo_csv, placebo_svg, render_study};
-use crate::report::table::{Cell, Column, Table, TextLayout, Width, render};
+use crate::report::table::{Cell, Column, OutputFormat, Table, TextLayout, Width, render};
 use crate::study::panel::{Attr, StudyPanel};
 use crate::study::specs::{SpecGroup, build_design, specs_for};
 use crate::study::{StudyOptions, StudyResult, build_panel, run_study};
@@ -219,7 +218,7 @@ pub fn montecarlo_table(s: &McSummary) -> Table {
         o.scale.as_str(),
         o.rho
     ))
-    .with_layout(TextLayout { title_indent: 0, indent: 0, gap: 1, header: false });
+    .with_layout(TextLayout { title_indent: 0, indent: 0, gap: 1, header: false, rules: false });
     let relative = s.relative_bias.map_or(Cell::Empty, |r| Cell::float(100.0 * r, 1));
     t.push(vec![Cell::text("mean estimate"), Cell::float(s.mean_estimate, 5)]);
     t.push(vec![Cell::text("bias"), Cell::float(s.bias, 5), relative]);

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use crate::app::estimate::{BootConfig, EstimateConfig};
 use crate::error::{Error, Result};
 use crate::estimate::{BootWeights, DemeanOptions, FitOptions, Lincom, Ssc, VcovSpec};
-use crate::report::regression_table::OutputFormat;
+use crate::report::table::OutputFormat;
 
 /// Bootstrap weight distribution (command-line spelling).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

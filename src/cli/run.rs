@@ -30,7 +30,7 @@ use crate::app::run::{
     ConfigFile, Diagram, ExposureTable, FIXED_OUTPUTS, RunJobConfig, SPILLOVER_DIR, SpilloverSection,
 };
 use crate::error::{Error, Result};
-use crate::report::regression_table::OutputFormat;
+use crate::report::table::OutputFormat;
 
 /// The configuration `spillnet run` reads when no CONFIG is given.
 pub const DEFAULT_CONFIG: &str = "data/default.toml";

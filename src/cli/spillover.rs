@@ -12,7 +12,7 @@ use crate::app::spillover::{MonteCarloConfig, SpilloverConfig};
 use crate::error::{Error, Result};
 use crate::exposure::pairs::{FlowMode, Overlap, PairOptions};
 use crate::montecarlo::McOptions;
-use crate::report::regression_table::OutputFormat;
+use crate::report::table::OutputFormat;
 use crate::study::{BootOptions, PlaceboLevel, PlaceboOptions, SpecGroup, StudyOptions};
 use crate::synth::Scale;
 

@@ -25,7 +25,7 @@ pub fn nodes_table(s: &GraphStats) -> Table {
     let mut t =
         Table::new(vec![Column::new("kind").width(Width::Min(16)), Column::new("nodes").right().width(Width::Min(8))])
             .titled(format!("nodes: {}", s.nodes))
-            .with_layout(TextLayout { title_indent: 0, indent: 2, gap: 1, header: false });
+            .with_layout(TextLayout { title_indent: 0, indent: 2, gap: 1, header: false, rules: false });
     for (k, c) in &s.nodes_by_kind {
         t.push(vec![Cell::text(k.as_str()), Cell::count(*c)]);
     }
@@ -40,7 +40,7 @@ pub fn edges_table(s: &GraphStats) -> Table {
         Column::new("weight").right().width(Width::Min(12)),
     ])
     .titled(format!("edges: {}", s.edges))
-    .with_layout(TextLayout { title_indent: 0, indent: 2, gap: 1, header: true });
+    .with_layout(TextLayout { title_indent: 0, indent: 2, gap: 1, header: true, rules: false });
     for (ch, c) in &s.edges_by_channel {
         t.push(vec![Cell::text(ch.as_str()), Cell::count(*c), num(s.weight_by_channel[ch])]);
     }
@@ -57,7 +57,7 @@ pub fn ranking_table(title: &str, nodes: &[RankedNode]) -> Table {
         Column::new("kind").width(Width::Min(0)).decorated("", ")"),
     ])
     .titled(format!("{title}:"))
-    .with_layout(TextLayout { title_indent: 2, indent: 4, gap: 1, header: false });
+    .with_layout(TextLayout { title_indent: 2, indent: 4, gap: 1, header: false, rules: false });
     for n in nodes {
         t.push(vec![
             num(n.value),

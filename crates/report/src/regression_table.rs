@@ -6,44 +6,16 @@
 //!
 //! It only formats: it receives finished results ([`ModelColumn`]: a fit of
 //! any estimator through the `Fitted` interface, an `Inference`, lincom and
-//! bootstrap results) and computes nothing. Imports `estimate` (result types).
+//! bootstrap results) and computes nothing. Imports `estimate` (result types)
+//! and `table` (the format).
 
 use std::fmt::Write as _;
-use std::str::FromStr;
 
 use serde::Serialize;
 
 use spillnet_estimate::{BootResult, CoefRow, FeSize, FitCore, Fitted, Inference, LincomResult};
 
-/// Output format of a regression table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum OutputFormat {
-    /// Aligned plain text.
-    #[default]
-    Text,
-    /// GitHub-flavoured Markdown table.
-    Markdown,
-    /// LaTeX `tabular`.
-    Latex,
-    /// CSV grid (same cells as the text table).
-    Csv,
-    /// JSON: full results per model.
-    Json,
-}
-
-impl FromStr for OutputFormat {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "text" | "txt" => Ok(OutputFormat::Text),
-            "md" | "markdown" => Ok(OutputFormat::Markdown),
-            "latex" | "tex" => Ok(OutputFormat::Latex),
-            "csv" => Ok(OutputFormat::Csv),
-            "json" => Ok(OutputFormat::Json),
-            other => Err(format!("unknown format `{other}` (expected text, md, latex, csv or json)")),
-        }
-    }
-}
+use crate::table::OutputFormat;
 
 /// One column of the table: a fitted model with its inference.
 #[derive(Debug, Clone, Copy)]

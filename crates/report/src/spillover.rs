@@ -4,13 +4,15 @@
 //! coefficient, a JSON document (`headline`, `models`, `mediation`,
 //! `quantification`, `placebo`, `diagnostics`), the placebo draws as CSV and
 //! a histogram of them as SVG. Formats only: computes nothing.
-//! Imports `study` (result types) and its sibling `regression_table`.
+//! Imports `study` (result types) and its siblings `regression_table` and
+//! `table` (the format).
 
 use std::fmt::Write as _;
 
 use serde_json::json;
 
-use super::regression_table::{ModelColumn, OutputFormat, model_json, render};
+use crate::regression_table::{ModelColumn, model_json, render};
+use crate::table::OutputFormat;
 use spillnet_study::{FittedSpec, PlaceboResult, SpecGroup, StudyResult};
 
 fn columns<'a>(models: &[&'a FittedSpec]) -> Vec<ModelColumn<'a>> {

@@ -31,7 +31,7 @@ pub fn tables_table(tables: &[TableLine]) -> Table {
         Column::new("file").width(Width::Min(0)).decorated(" (", ")"),
     ])
     .titled("tables:")
-    .with_layout(TextLayout { title_indent: 0, indent: 2, gap: 1, header: false });
+    .with_layout(TextLayout { title_indent: 0, indent: 2, gap: 1, header: false, rules: false });
     for line in tables {
         let rest = match &line.file {
             Some(f) => vec![Cell::count(line.rows), Cell::text(f)],

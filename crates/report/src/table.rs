@@ -1,40 +1,76 @@
 //! The neutral table model every report is built on, and its renderers.
 //!
 //! A [`Table`] is data plus a little presentation: a title, [`Column`]s
-//! (header, alignment, width), [`Row`]s of typed [`Cell`]s (text, integer,
-//! float with a chosen number of decimals, empty, or a remark spanning the
-//! rest of the row), group labels and separators, and notes. One table
-//! renders to every [`OutputFormat`] through [`render`]:
+//! (header, alignment, width), head rows below the headers (etable's
+//! `Dependent var.`), [`Row`]s of typed [`Cell`]s (text, integer, float with
+//! a chosen number of decimals, an estimate with significance stars, a
+//! standard error in parentheses, empty, or a remark spanning the rest of the
+//! row), group labels and separators, and notes. One table renders to every
+//! [`OutputFormat`] through [`render`]:
 //!
 //! - **text**: aligned columns ([`TextLayout`] sets indents, the gap between
-//!   columns and whether the header line is shown; a column's text-only
-//!   prefix and suffix decorate its cells, e.g. `87 rows` or `(firms.csv)`);
+//!   columns, whether the header line is shown and whether rules close the
+//!   head and the body; a column's text-only prefix and suffix decorate its
+//!   cells, e.g. `87 rows` or `(firms.csv)`);
 //! - **Markdown**: a GitHub pipe table, title in bold above, notes below
 //!   (each a paragraph, as in the regression tables);
 //! - **LaTeX**: a `tabular` (inside a `table` with a `\caption` when there is
-//!   a title), notes as full-width rows below the last rule;
+//!   a title), stars as superscripts, notes as full-width rows below the last
+//!   rule or as `%` comments after the `tabular` ([`LatexStyle`]);
 //! - **CSV**: tidy: one header line, one line per data row, numbers at full
-//!   precision, a leading `group` column when the table has group labels;
-//!   title, separators and notes are left out;
+//!   precision (estimates and standard errors as shown), a leading `group`
+//!   column when the table has group labels; title, separators and notes are
+//!   left out;
 //! - **JSON**: `{title, columns, rows, notes}`, rows as arrays matching
 //!   `columns` (the same grid as the CSV), numbers as numbers, empty cells as
 //!   `null`.
 //!
-//! It only formats what it is given. Imports `OutputFormat` from
-//! [`crate::regression_table`].
+//! It only formats what it is given. Imports nothing of the crate; owns
+//! [`OutputFormat`], which every report of the crate is rendered in.
 
 use std::fmt::Write as _;
+use std::str::FromStr;
 
-use crate::regression_table::OutputFormat;
+/// Output format of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutputFormat {
+    /// Aligned plain text.
+    #[default]
+    Text,
+    /// GitHub-flavoured Markdown table.
+    Markdown,
+    /// LaTeX `tabular`.
+    Latex,
+    /// CSV grid (same cells as the text table).
+    Csv,
+    /// JSON: full results.
+    Json,
+}
 
-/// Horizontal alignment of a column's cells in text.
+impl FromStr for OutputFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "text" | "txt" => Ok(OutputFormat::Text),
+            "md" | "markdown" => Ok(OutputFormat::Markdown),
+            "latex" | "tex" => Ok(OutputFormat::Latex),
+            "csv" => Ok(OutputFormat::Csv),
+            "json" => Ok(OutputFormat::Json),
+            other => Err(format!("unknown format `{other}` (expected text, md, latex, csv or json)")),
+        }
+    }
+}
+
+/// Horizontal alignment of a column's cells (text padding, Markdown rule, LaTeX column type).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Align {
-    /// Left-aligned (labels, text).
+    /// Left-aligned (labels, text): `:---`, `l`.
     #[default]
     Left,
-    /// Right-aligned (numbers).
+    /// Right-aligned (numbers): `---:`, `r`.
     Right,
+    /// Centred (an odd space goes to the right in text): `:---:`, `c`.
+    Center,
 }
 
 /// Width of a column in text.
@@ -63,6 +99,9 @@ pub struct Column {
     pub prefix: String,
     /// Text only: written after every non-empty cell (see `prefix`).
     pub suffix: String,
+    /// LaTeX only: the column type when it differs from `align` (esttab
+    /// centres the model columns that text right-aligns).
+    pub latex_align: Option<Align>,
 }
 
 impl Column {
@@ -75,6 +114,13 @@ impl Column {
     #[must_use]
     pub fn right(mut self) -> Self {
         self.align = Align::Right;
+        self
+    }
+
+    /// Centred in LaTeX whatever its alignment in text and Markdown.
+    #[must_use]
+    pub fn centred_in_latex(mut self) -> Self {
+        self.latex_align = Some(Align::Center);
         self
     }
 
@@ -110,9 +156,41 @@ pub enum Cell {
         /// Decimals shown in text, Markdown and LaTeX.
         decimals: usize,
     },
+    /// A regression estimate with significance stars, e.g. `0.1234***`
+    /// (`$^{***}$` in LaTeX). Shown as [`Cell::StdErr`] shows its number.
+    Estimate {
+        /// The estimate.
+        value: f64,
+        /// Decimals shown.
+        decimals: usize,
+        /// Number of stars (0 to 3), chosen by the caller.
+        stars: u8,
+    },
+    /// A standard error in parentheses, e.g. `(0.0921)`, under its
+    /// estimate: `decimals` decimals, or scientific notation with
+    /// `decimals - 1` decimals when the value is non-zero and below
+    /// 10^-`decimals` in magnitude (`2.376e-20` rather than `0.0000`).
+    StdErr {
+        /// The standard error.
+        value: f64,
+        /// Decimals shown.
+        decimals: usize,
+    },
     /// Text that takes this and every remaining column of its row (the
     /// row's later cells are ignored): unpadded in text, `\multicolumn` in LaTeX.
     Span(String),
+}
+
+/// `value` with `decimals` decimals, or in scientific notation (`decimals - 1`
+/// decimals) when it is non-zero and its magnitude below 10^-`decimals`.
+fn compact(value: f64, decimals: usize) -> String {
+    // 10^d is exact in f64 for d ≤ 22, so the threshold is the double nearest 10^-d.
+    let small = 1.0 / 10f64.powi(i32::try_from(decimals).unwrap_or(i32::MAX));
+    if value != 0.0 && value.abs() < small {
+        format!("{value:.prec$e}", prec = decimals.saturating_sub(1))
+    } else {
+        format!("{value:.decimals$}")
+    }
 }
 
 impl Cell {
@@ -131,6 +209,16 @@ impl Cell {
         Cell::Int(i64::try_from(n).unwrap_or(i64::MAX))
     }
 
+    /// An estimate with `stars` significance stars.
+    pub fn estimate(value: f64, decimals: usize, stars: u8) -> Self {
+        Cell::Estimate { value, decimals, stars }
+    }
+
+    /// A standard error in parentheses.
+    pub fn std_err(value: f64, decimals: usize) -> Self {
+        Cell::StdErr { value, decimals }
+    }
+
     /// The cell as shown in text, Markdown and LaTeX (without escapes or decorations).
     pub fn shown(&self) -> String {
         match self {
@@ -138,10 +226,13 @@ impl Cell {
             Cell::Text(s) | Cell::Span(s) => s.clone(),
             Cell::Int(i) => i.to_string(),
             Cell::Float { value, decimals } => format!("{value:.decimals$}"),
+            Cell::Estimate { value, decimals, stars } => compact(*value, *decimals) + &"*".repeat(usize::from(*stars)),
+            Cell::StdErr { value, decimals } => format!("({})", compact(*value, *decimals)),
         }
     }
 
-    /// The cell as written in CSV (floats at full precision).
+    /// The cell as written in CSV (floats at full precision; estimates and
+    /// standard errors as shown, stars and parentheses included).
     fn raw(&self) -> String {
         match self {
             Cell::Float { value, .. } => value.to_string(),
@@ -154,7 +245,7 @@ impl Cell {
             Cell::Empty => serde_json::Value::Null,
             Cell::Text(s) | Cell::Span(s) => serde_json::Value::String(s.clone()),
             Cell::Int(i) => serde_json::Value::from(*i),
-            Cell::Float { value, .. } => {
+            Cell::Float { value, .. } | Cell::Estimate { value, .. } | Cell::StdErr { value, .. } => {
                 serde_json::Number::from_f64(*value).map_or(serde_json::Value::Null, serde_json::Value::Number)
             }
         }
@@ -201,12 +292,48 @@ pub struct TextLayout {
     pub gap: usize,
     /// Show the header line.
     pub header: bool,
+    /// Draw a rule below the head (header line and head rows) and one below
+    /// the last row, where LaTeX has its `\hline`s.
+    pub rules: bool,
 }
 
 impl Default for TextLayout {
     fn default() -> Self {
-        TextLayout { title_indent: 0, indent: 0, gap: 2, header: true }
+        TextLayout { title_indent: 0, indent: 0, gap: 2, header: true, rules: false }
     }
+}
+
+/// Where a LaTeX table's notes go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LatexNotes {
+    /// Full-width `\footnotesize` rows under the last rule, as esttab's `addnotes`.
+    #[default]
+    Rows,
+    /// `% ` comment lines after the `tabular`, for the author to place (the
+    /// regression tables' style); written as given, line breaks as spaces.
+    Comments,
+}
+
+/// Which characters LaTeX escapes in cells and headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LatexSpecials {
+    /// All ten specials (`\ & % $ # _ { } ~ ^`) and control characters ([`latex_escape`]).
+    #[default]
+    All,
+    /// Only `& % $ # _ { }`: `\`, `~` and `^` pass through as written. The
+    /// regression tables' historical set, kept so their output stays
+    /// byte-identical; a fixest interaction name such as `firm_D^survey`
+    /// then leaves a bare `^` that LaTeX rejects outside math mode.
+    Basic,
+}
+
+/// How a table is laid out in LaTeX.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LatexStyle {
+    /// Where the notes go.
+    pub notes: LatexNotes,
+    /// Which characters are escaped.
+    pub specials: LatexSpecials,
 }
 
 /// A table: title, columns, rows and notes.
@@ -216,12 +343,18 @@ pub struct Table {
     pub title: Option<String>,
     /// The columns.
     pub columns: Vec<Column>,
+    /// Rows of the head below the column headers (etable's `Dependent
+    /// var.`): above the head's rule in text and LaTeX; Markdown has a
+    /// single header line, so they open its body; data rows in CSV and JSON.
+    pub head: Vec<Vec<Cell>>,
     /// The rows, in order.
     pub rows: Vec<Row>,
     /// Notes below the table.
     pub notes: Vec<String>,
     /// Text layout.
     pub layout: TextLayout,
+    /// LaTeX layout.
+    pub latex: LatexStyle,
 }
 
 impl Table {
@@ -281,12 +414,18 @@ fn pad(s: &str, width: usize, align: Align) -> String {
     match align {
         Align::Left => format!("{s:<width$}"),
         Align::Right => format!("{s:>width$}"),
+        Align::Center => format!("{s:^width$}"),
     }
 }
 
 /// Aligned text; every line ends in `\n` and carries no trailing spaces.
 pub fn to_text(t: &Table) -> String {
     let l = &t.layout;
+    let body = t.rows.iter().filter_map(|r| match r {
+        Row::Cells(cells) => Some(cells.as_slice()),
+        _ => None,
+    });
+    let all: Vec<&[Cell]> = t.head.iter().map(Vec::as_slice).chain(body).collect();
     let widths: Vec<usize> = t
         .columns
         .iter()
@@ -295,14 +434,9 @@ pub fn to_text(t: &Table) -> String {
             Width::Min(n) => n,
             Width::Auto => {
                 let header = if l.header { c.header.chars().count() } else { 0 };
-                let cells = t.rows.iter().filter_map(|r| match r {
-                    Row::Cells(cells) => match cells.iter().take(j + 1).position(|c| matches!(c, Cell::Span(_))) {
-                        Some(_) => None,
-                        None => cells.get(j).map(|c| c.shown().chars().count()),
-                    },
-                    _ => None,
-                });
-                cells.fold(header, usize::max)
+                // A span at or before column j does not widen it.
+                let cells = all.iter().filter(|cells| !cells.iter().take(j + 1).any(|c| matches!(c, Cell::Span(_))));
+                cells.filter_map(|cells| cells.get(j)).map(|c| c.shown().chars().count()).fold(header, usize::max)
             }
         })
         .collect();
@@ -313,49 +447,60 @@ pub fn to_text(t: &Table) -> String {
     let gap = " ".repeat(l.gap);
     let indent = " ".repeat(l.indent);
     let title_indent = " ".repeat(l.title_indent);
+    let total = (0..t.columns.len()).map(decorated).sum::<usize>() + l.gap * t.columns.len().saturating_sub(1);
+    let rule = format!("{indent}{}", "-".repeat(total));
+    let cells_line = |cells: &[Cell]| {
+        let mut s = indent.clone();
+        for (j, cell) in t.cells(cells).enumerate() {
+            if j > 0 {
+                s.push_str(&gap);
+            }
+            let c = &t.columns[j];
+            match cell {
+                Cell::Span(text) => {
+                    s.push_str(text);
+                    break;
+                }
+                Cell::Empty => s.push_str(&" ".repeat(decorated(j))),
+                _ => {
+                    let text = format!("{}{}{}", c.prefix, cell.shown(), c.suffix);
+                    s.push_str(&pad(&text, decorated(j), c.align));
+                }
+            }
+        }
+        s
+    };
     let mut out = String::new();
-    let mut line = |s: String| {
+    let mut line = |s: &str| {
         out.push_str(s.trim_end_matches(' '));
         out.push('\n');
     };
     if let Some(title) = &t.title {
-        line(format!("{title_indent}{title}"));
+        line(&format!("{title_indent}{title}"));
     }
     if l.header && !t.columns.is_empty() {
         let heads: Vec<String> =
             t.columns.iter().enumerate().map(|(j, c)| pad(&c.header, decorated(j), c.align)).collect();
-        line(format!("{indent}{}", heads.join(&gap)));
+        line(&format!("{indent}{}", heads.join(&gap)));
     }
-    let total = (0..t.columns.len()).map(decorated).sum::<usize>() + l.gap * t.columns.len().saturating_sub(1);
+    for cells in &t.head {
+        line(&cells_line(cells));
+    }
+    if l.rules {
+        line(&rule);
+    }
     for r in &t.rows {
         match r {
-            Row::Separator => line(format!("{indent}{}", "-".repeat(total))),
-            Row::Group(label) => line(format!("{indent}{label}")),
-            Row::Cells(cells) => {
-                let mut s = indent.clone();
-                for (j, cell) in t.cells(cells).enumerate() {
-                    if j > 0 {
-                        s.push_str(&gap);
-                    }
-                    let c = &t.columns[j];
-                    match cell {
-                        Cell::Span(text) => {
-                            s.push_str(text);
-                            break;
-                        }
-                        Cell::Empty => s.push_str(&" ".repeat(decorated(j))),
-                        _ => {
-                            let text = format!("{}{}{}", c.prefix, cell.shown(), c.suffix);
-                            s.push_str(&pad(&text, decorated(j), c.align));
-                        }
-                    }
-                }
-                line(s);
-            }
+            Row::Separator => line(&rule),
+            Row::Group(label) => line(&format!("{indent}{label}")),
+            Row::Cells(cells) => line(&cells_line(cells)),
         }
     }
+    if l.rules {
+        line(&rule);
+    }
     for n in &t.notes {
-        line(format!("{title_indent}{n}"));
+        line(&format!("{title_indent}{n}"));
     }
     out
 }
@@ -375,7 +520,8 @@ fn md_escape(s: &str) -> String {
     o
 }
 
-/// A GitHub-flavoured Markdown pipe table (title in bold above, notes below).
+/// A GitHub-flavoured Markdown pipe table (title in bold above, head rows
+/// opening the body, notes below).
 pub fn to_markdown(t: &Table) -> String {
     let n = t.columns.len();
     let mut out = String::new();
@@ -383,9 +529,31 @@ pub fn to_markdown(t: &Table) -> String {
         let _ = writeln!(out, "**{}**\n", md_escape(title));
     }
     let row = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
+    let cells_row = |cells: &[Cell]| {
+        let mut shown = Vec::with_capacity(n);
+        for cell in t.cells(cells) {
+            shown.push(md_escape(&cell.shown()));
+            if matches!(cell, Cell::Span(_)) {
+                break;
+            }
+        }
+        shown.resize(n, String::new());
+        row(shown)
+    };
     out.push_str(&row(t.columns.iter().map(|c| md_escape(&c.header)).collect()));
-    let rule: Vec<&str> = t.columns.iter().map(|c| if c.align == Align::Right { "---:" } else { ":---" }).collect();
+    let rule: Vec<&str> = t
+        .columns
+        .iter()
+        .map(|c| match c.align {
+            Align::Left => ":---",
+            Align::Right => "---:",
+            Align::Center => ":---:",
+        })
+        .collect();
     let _ = writeln!(out, "|{}|", rule.join("|"));
+    for cells in &t.head {
+        out.push_str(&cells_row(cells));
+    }
     for r in &t.rows {
         match r {
             Row::Separator => {}
@@ -394,17 +562,7 @@ pub fn to_markdown(t: &Table) -> String {
                 cells.resize(n.max(1), String::new());
                 out.push_str(&row(cells));
             }
-            Row::Cells(cells) => {
-                let mut shown = Vec::with_capacity(n);
-                for cell in t.cells(cells) {
-                    shown.push(md_escape(&cell.shown()));
-                    if matches!(cell, Cell::Span(_)) {
-                        break;
-                    }
-                }
-                shown.resize(n, String::new());
-                out.push_str(&row(shown));
-            }
+            Row::Cells(cells) => out.push_str(&cells_row(cells)),
         }
     }
     // As the regression tables: a blank line, then each note as its own paragraph.
@@ -417,59 +575,94 @@ pub fn to_markdown(t: &Table) -> String {
 
 /// Escape LaTeX's special characters (`\ & % $ # _ { } ~ ^`).
 pub fn latex_escape(s: &str) -> String {
+    escape_latex(s, LatexSpecials::All)
+}
+
+fn escape_latex(s: &str, specials: LatexSpecials) -> String {
+    let all = specials == LatexSpecials::All;
     let mut o = String::with_capacity(s.len());
     for ch in s.chars() {
         match ch {
-            '\\' => o.push_str("\\textbackslash{}"),
-            '~' => o.push_str("\\textasciitilde{}"),
-            '^' => o.push_str("\\textasciicircum{}"),
+            '\\' if all => o.push_str("\\textbackslash{}"),
+            '~' if all => o.push_str("\\textasciitilde{}"),
+            '^' if all => o.push_str("\\textasciicircum{}"),
             '&' | '%' | '$' | '#' | '_' | '{' | '}' => {
                 o.push('\\');
                 o.push(ch);
             }
-            c if c.is_control() => o.push(' '),
+            c if all && c.is_control() => o.push(' '),
             c => o.push(c),
         }
     }
     o
 }
 
-/// A LaTeX `tabular` (in a `table` with a `\caption` when titled); notes as
-/// full-width rows under the last rule.
+/// A LaTeX `tabular` (in a `table` with a `\caption` when titled): head
+/// rows above the head's rule, stars as superscripts, notes as
+/// [`LatexStyle::notes`] says.
 pub fn to_latex(t: &Table) -> String {
     let n = t.columns.len().max(1);
+    let esc = |s: &str| escape_latex(s, t.latex.specials);
+    let cells_row = |cells: &[Cell]| {
+        let mut shown = Vec::with_capacity(n);
+        for (j, cell) in t.cells(cells).enumerate() {
+            match cell {
+                Cell::Span(s) => {
+                    shown.push(format!("\\multicolumn{{{}}}{{l}}{{{}}}", n - j, esc(s)));
+                    break;
+                }
+                Cell::Estimate { value, decimals, stars } if *stars > 0 => shown.push(format!(
+                    "{}$^{{{}}}$",
+                    esc(&compact(*value, *decimals)),
+                    "*".repeat(usize::from(*stars))
+                )),
+                _ => shown.push(esc(&cell.shown())),
+            }
+        }
+        format!("{} \\\\\n", shown.join(" & "))
+    };
     let mut out = String::new();
     if let Some(title) = &t.title {
-        let _ = write!(out, "\\begin{{table}}[htbp]\n\\centering\n\\caption{{{}}}\n", latex_escape(title));
+        let _ = write!(out, "\\begin{{table}}[htbp]\n\\centering\n\\caption{{{}}}\n", esc(title));
     }
-    let spec: String = t.columns.iter().map(|c| if c.align == Align::Right { 'r' } else { 'l' }).collect();
+    let spec: String = t
+        .columns
+        .iter()
+        .map(|c| match c.latex_align.unwrap_or(c.align) {
+            Align::Left => 'l',
+            Align::Right => 'r',
+            Align::Center => 'c',
+        })
+        .collect();
     let _ = write!(out, "\\begin{{tabular}}{{{spec}}}\n\\hline\n");
-    let heads: Vec<String> = t.columns.iter().map(|c| latex_escape(&c.header)).collect();
-    let _ = write!(out, "{} \\\\\n\\hline\n", heads.join(" & "));
+    let heads: Vec<String> = t.columns.iter().map(|c| esc(&c.header)).collect();
+    let _ = writeln!(out, "{} \\\\", heads.join(" & "));
+    for cells in &t.head {
+        out.push_str(&cells_row(cells));
+    }
+    out.push_str("\\hline\n");
     for r in &t.rows {
         match r {
             Row::Separator => out.push_str("\\hline\n"),
             Row::Group(label) => {
-                let _ = writeln!(out, "\\multicolumn{{{n}}}{{l}}{{\\textit{{{}}}}} \\\\", latex_escape(label));
+                let _ = writeln!(out, "\\multicolumn{{{n}}}{{l}}{{\\textit{{{}}}}} \\\\", esc(label));
             }
-            Row::Cells(cells) => {
-                let mut shown = Vec::with_capacity(n);
-                for (j, cell) in t.cells(cells).enumerate() {
-                    if let Cell::Span(s) = cell {
-                        shown.push(format!("\\multicolumn{{{}}}{{l}}{{{}}}", n - j, latex_escape(s)));
-                        break;
-                    }
-                    shown.push(latex_escape(&cell.shown()));
-                }
-                let _ = writeln!(out, "{} \\\\", shown.join(" & "));
-            }
+            Row::Cells(cells) => out.push_str(&cells_row(cells)),
         }
     }
     out.push_str("\\hline\n");
-    for note in &t.notes {
-        let _ = writeln!(out, "\\multicolumn{{{n}}}{{l}}{{\\footnotesize {}}} \\\\", latex_escape(note));
+    if t.latex.notes == LatexNotes::Rows {
+        for note in &t.notes {
+            let _ = writeln!(out, "\\multicolumn{{{n}}}{{l}}{{\\footnotesize {}}} \\\\", esc(note));
+        }
     }
     out.push_str("\\end{tabular}\n");
+    if t.latex.notes == LatexNotes::Comments {
+        for note in &t.notes {
+            let one_line: String = note.chars().map(|c| if c == '\n' || c == '\r' { ' ' } else { c }).collect();
+            let _ = writeln!(out, "% {one_line}");
+        }
+    }
     if t.title.is_some() {
         out.push_str("\\end{table}\n");
     }
@@ -494,16 +687,17 @@ fn grid(t: &Table) -> (Vec<String>, Vec<Vec<Cell>>) {
     names.extend(t.columns.iter().map(|c| c.header.clone()));
     let mut rows = Vec::new();
     let mut group = Cell::Empty;
-    for r in &t.rows {
+    let head = t.head.iter().map(|cells| Row::Cells(cells.clone()));
+    for r in head.chain(t.rows.iter().cloned()) {
         match r {
             Row::Separator => {}
-            Row::Group(label) => group = Cell::Text(label.clone()),
+            Row::Group(label) => group = Cell::Text(label),
             Row::Cells(cells) => {
                 let mut row: Vec<Cell> = Vec::with_capacity(names.len());
                 if groups {
                     row.push(group.clone());
                 }
-                for cell in t.cells(cells) {
+                for cell in t.cells(&cells) {
                     row.push(cell.clone());
                     if matches!(cell, Cell::Span(_)) {
                         break;
@@ -582,7 +776,7 @@ Note: n counts rows.
             Column::new("file").decorated(" (", ")"),
         ])
         .titled("tables:")
-        .with_layout(TextLayout { title_indent: 0, indent: 2, gap: 1, header: false });
+        .with_layout(TextLayout { title_indent: 0, indent: 2, gap: 1, header: false, rules: false });
         t.rows.push(Row::Group("group".into()));
         t.push(vec![Cell::text("firms"), Cell::Int(87), Cell::text("firms.csv")]);
         t.push(vec![Cell::text("models"), Cell::Span("absent".into()), Cell::Int(1)]);
@@ -706,6 +900,118 @@ a_b,-1.5,3
         let mut t = Table::new(vec![Column::new("x")]);
         t.push(vec![Cell::float(f64::NAN, 2)]);
         assert!(to_json(&t).contains("null"));
+    }
+
+    /// An esttab-style table: centred-in-LaTeX model columns, a head row,
+    /// starred estimates (one tiny), standard errors, a rule, a `^` in a label.
+    fn esttab() -> Table {
+        let model = |h: &str| Column::new(h).right().centred_in_latex();
+        let mut t = Table::new(vec![Column::new(""), model("(1)"), model("(2)")])
+            .with_layout(TextLayout { rules: true, ..TextLayout::default() });
+        t.latex = LatexStyle { notes: LatexNotes::Comments, specials: LatexSpecials::Basic };
+        t.head.push(vec![Cell::text("Dep."), Cell::text("y"), Cell::text("y_2")]);
+        t.push(vec![Cell::text("x"), Cell::estimate(0.51234, 4, 3), Cell::estimate(-0.00002, 4, 0)]);
+        t.push(vec![Cell::Empty, Cell::std_err(0.1, 4), Cell::std_err(0.000012, 4)]);
+        t.rows.push(Row::Separator);
+        t.push(vec![Cell::text("FE: a^b"), Cell::text("Yes")]);
+        t.notes.push("* p<0.1".into());
+        t
+    }
+
+    #[test]
+    fn estimates_show_stars_and_tiny_values_in_scientific_notation() {
+        assert_eq!(Cell::estimate(0.51234, 4, 3).shown(), "0.5123***");
+        assert_eq!(Cell::estimate(-1.5, 2, 0).shown(), "-1.50");
+        assert_eq!(Cell::estimate(0.0, 4, 0).shown(), "0.0000");
+        assert_eq!(Cell::estimate(0.0001, 4, 1).shown(), "0.0001*");
+        assert_eq!(Cell::estimate(0.000099, 4, 0).shown(), "9.900e-5");
+        assert_eq!(Cell::std_err(2.5e-20, 4).shown(), "(2.500e-20)");
+        assert_eq!(Cell::std_err(0.12345, 2).shown(), "(0.12)");
+    }
+
+    #[test]
+    fn esttab_text_has_head_rows_and_closing_rules() {
+        let expected = "               (1)         (2)
+Dep.             y         y_2
+------------------------------
+x        0.5123***   -2.000e-5
+          (0.1000)  (1.200e-5)
+------------------------------
+FE: a^b        Yes
+------------------------------
+* p<0.1
+";
+        assert_eq!(to_text(&esttab()), expected);
+    }
+
+    #[test]
+    fn esttab_markdown_opens_the_body_with_head_rows() {
+        let expected = "\
+|  | (1) | (2) |
+|:---|---:|---:|
+| Dep. | y | y_2 |
+| x | 0.5123\\*\\*\\* | -2.000e-5 |
+|  | (0.1000) | (1.200e-5) |
+| FE: a^b | Yes |  |
+
+\\* p<0.1
+
+";
+        assert_eq!(to_markdown(&esttab()), expected);
+    }
+
+    #[test]
+    fn esttab_latex_centres_models_superscripts_stars_and_comments_notes() {
+        let expected = "\
+\\begin{tabular}{lcc}
+\\hline
+ & (1) & (2) \\\\
+Dep. & y & y\\_2 \\\\
+\\hline
+x & 0.5123$^{***}$ & -2.000e-5 \\\\
+ & (0.1000) & (1.200e-5) \\\\
+\\hline
+FE: a^b & Yes &  \\\\
+\\hline
+\\end{tabular}
+% * p<0.1
+";
+        assert_eq!(to_latex(&esttab()), expected);
+        let mut t = esttab();
+        t.latex = LatexStyle::default();
+        let tex = to_latex(&t);
+        assert!(tex.contains("FE: a\\textasciicircum{}b & Yes &  \\\\\n"), "{tex}");
+        assert!(tex.ends_with("\\hline\n\\multicolumn{3}{l}{\\footnotesize * p<0.1} \\\\\n\\end{tabular}\n"), "{tex}");
+    }
+
+    #[test]
+    fn esttab_csv_and_json_treat_head_rows_as_data() {
+        let expected = "\
+,(1),(2)
+Dep.,y,y_2
+x,0.5123***,-2.000e-5
+,(0.1000),(1.200e-5)
+FE: a^b,Yes,
+";
+        assert_eq!(to_csv(&esttab()), expected);
+        let v: serde_json::Value = serde_json::from_str(&to_json(&esttab())).unwrap();
+        let rows = serde_json::json!([
+            ["Dep.", "y", "y_2"],
+            ["x", 0.51234, -0.00002],
+            [null, 0.1, 0.000012],
+            ["FE: a^b", "Yes", null]
+        ]);
+        assert_eq!(v["rows"], rows);
+    }
+
+    #[test]
+    fn centred_columns() {
+        let mut t = Table::new(vec![Column { align: Align::Center, ..Column::new("mid") }, Column::new("z")]);
+        t.push(vec![Cell::text("a"), Cell::text("z")]);
+        t.push(vec![Cell::text("abcde"), Cell::text("z")]);
+        assert_eq!(to_text(&t), " mid   z\n  a    z\nabcde  z\n");
+        assert!(to_markdown(&t).starts_with("| mid | z |\n|:---:|:---|\n"));
+        assert!(to_latex(&t).starts_with("\\begin{tabular}{cl}\n"));
     }
 
     #[test]
