@@ -2,20 +2,20 @@
 //! by side (columns = models), coefficient rows with standard errors in
 //! parentheses and stars (`***` p < 0.01, `**` p < 0.05, `*` p < 0.1),
 //! linear combinations, then rows for N, fixed effects, vcov, R² and
-//! within R². Rendered as text, Markdown, LaTeX, CSV or JSON.
+//! within R². Built as a [`Table`] ([`regression_table`]) rendered as text,
+//! Markdown, LaTeX or CSV by [`crate::table`]; JSON carries the full results
+//! per model instead.
 //!
 //! It only formats: it receives finished results ([`ModelColumn`]: a fit of
 //! any estimator through the `Fitted` interface, an `Inference`, lincom and
 //! bootstrap results) and computes nothing. Imports `estimate` (result types)
-//! and `table` (the format).
-
-use std::fmt::Write as _;
+//! and `table`.
 
 use serde::Serialize;
 
 use spillnet_estimate::{BootResult, CoefRow, FeSize, FitCore, Fitted, Inference, LincomResult};
 
-use crate::table::OutputFormat;
+use crate::table::{self, Cell, Column, LatexNotes, LatexSpecials, LatexStyle, OutputFormat, Row, Table, TextLayout};
 
 /// One column of the table: a fitted model with its inference.
 #[derive(Debug, Clone, Copy)]
@@ -69,99 +69,99 @@ struct JsonTable<'a> {
     models: Vec<JsonModel<'a>>,
 }
 
-fn stars(p: f64) -> &'static str {
+/// Significance stars: 3 for p < 0.01, 2 for p < 0.05, 1 for p < 0.1.
+fn stars(p: f64) -> u8 {
     if p < 0.01 {
-        "***"
+        3
     } else if p < 0.05 {
-        "**"
+        2
     } else if p < 0.1 {
-        "*"
+        1
     } else {
-        ""
+        0
     }
 }
 
-fn num(x: f64) -> String {
-    if x != 0.0 && x.abs() < 1e-4 { format!("{x:.3e}") } else { format!("{x:.4}") }
-}
+/// Decimals of estimates and standard errors.
+const DECIMALS: usize = 4;
 
-enum Row {
-    Cells(Vec<String>),
-    Rule,
-}
-
-fn grid(models: &[ModelColumn<'_>]) -> Vec<Row> {
-    let mut rows = Vec::new();
-    let mut head = vec![String::new()];
-    head.extend(models.iter().map(|m| m.title.to_owned()));
-    rows.push(Row::Cells(head));
-    let mut dep = vec!["Dependent var.".to_owned()];
-    dep.extend(models.iter().map(|m| m.fit.core().depvar.clone()));
-    rows.push(Row::Cells(dep));
-    rows.push(Row::Rule);
-    let coef_rows = |get: &dyn Fn(&ModelColumn<'_>) -> Vec<CoefRow>, rows: &mut Vec<Row>| {
-        let mut names: Vec<String> = Vec::new();
-        for m in models {
-            for c in get(m) {
-                if !names.contains(&c.name) {
-                    names.push(c.name.clone());
+/// Two rows per coefficient name (in order of first appearance across
+/// models): the starred estimate, then its standard error in parentheses.
+fn coef_rows<'a>(models: &[ModelColumn<'a>], get: impl Fn(&ModelColumn<'a>) -> Vec<&'a CoefRow>, rows: &mut Vec<Row>) {
+    let per_model: Vec<Vec<&CoefRow>> = models.iter().map(get).collect();
+    let mut names: Vec<&str> = Vec::new();
+    for c in per_model.iter().flatten() {
+        if !names.contains(&c.name.as_str()) {
+            names.push(&c.name);
+        }
+    }
+    for name in names {
+        let mut est = vec![Cell::text(name)];
+        let mut se = vec![Cell::Empty];
+        for coefs in &per_model {
+            match coefs.iter().find(|c| c.name == name) {
+                Some(c) => {
+                    est.push(Cell::estimate(c.estimate, DECIMALS, stars(c.p)));
+                    se.push(Cell::std_err(c.se, DECIMALS));
+                }
+                None => {
+                    est.push(Cell::Empty);
+                    se.push(Cell::Empty);
                 }
             }
         }
-        for name in names {
-            let mut est = vec![name.clone()];
-            let mut se = vec![String::new()];
-            for m in models {
-                match get(m).into_iter().find(|c| c.name == name) {
-                    Some(c) => {
-                        est.push(format!("{}{}", num(c.estimate), stars(c.p)));
-                        se.push(format!("({})", num(c.se)));
-                    }
-                    None => {
-                        est.push(String::new());
-                        se.push(String::new());
-                    }
-                }
-            }
-            rows.push(Row::Cells(est));
-            rows.push(Row::Cells(se));
-        }
-    };
-    coef_rows(&|m| m.inference.coefs.clone(), &mut rows);
+        rows.push(Row::Cells(est));
+        rows.push(Row::Cells(se));
+    }
+}
+
+/// The models side by side as a [`Table`]: model titles as headers, the
+/// dependent variables as a head row, coefficients, linear combinations,
+/// then fixed effects, N, S.E. type, R² and within R², and the notes
+/// (LaTeX: `%` comments after the `tabular`, centred model columns).
+pub fn regression_table(models: &[ModelColumn<'_>]) -> Table {
+    let mut columns = vec![Column::new("")];
+    columns.extend(models.iter().map(|m| Column::new(m.title).right().centred_in_latex()));
+    let mut t = Table::new(columns).with_layout(TextLayout { rules: true, ..TextLayout::default() });
+    t.latex = LatexStyle { notes: LatexNotes::Comments, specials: LatexSpecials::Basic };
+    let mut dep = vec![Cell::text("Dependent var.")];
+    dep.extend(models.iter().map(|m| Cell::text(&m.fit.core().depvar)));
+    t.head.push(dep);
+    coef_rows(models, |m| m.inference.coefs.iter().collect(), &mut t.rows);
     if models.iter().any(|m| !m.lincoms.is_empty()) {
-        rows.push(Row::Rule);
-        coef_rows(&|m| m.lincoms.iter().map(|l| l.row.clone()).collect(), &mut rows);
+        t.rows.push(Row::Separator);
+        coef_rows(models, |m| m.lincoms.iter().map(|l| &l.row).collect(), &mut t.rows);
     }
-    rows.push(Row::Rule);
-    let mut fe_names: Vec<String> = Vec::new();
-    for m in models {
-        for f in &m.fit.core().fe {
-            if !fe_names.contains(&f.name) {
-                fe_names.push(f.name.clone());
-            }
+    t.rows.push(Row::Separator);
+    let mut fe_names: Vec<&str> = Vec::new();
+    for f in models.iter().flat_map(|m| &m.fit.core().fe) {
+        if !fe_names.contains(&f.name.as_str()) {
+            fe_names.push(&f.name);
         }
     }
-    for f in &fe_names {
-        let mut r = vec![format!("FE: {f}")];
+    for f in fe_names {
+        let mut r = vec![Cell::text(format!("FE: {f}"))];
         r.extend(
             models
                 .iter()
-                .map(|m| if m.fit.core().fe.iter().any(|x| &x.name == f) { "Yes".into() } else { String::new() }),
+                .map(|m| if m.fit.core().fe.iter().any(|x| x.name == f) { Cell::text("Yes") } else { Cell::Empty }),
         );
-        rows.push(Row::Cells(r));
+        t.push(r);
     }
-    let mut line = |label: &str, f: &dyn Fn(&ModelColumn<'_>) -> String| {
-        let mut r = vec![label.to_owned()];
+    let mut line = |label: &str, f: &dyn Fn(&ModelColumn<'_>) -> Cell| {
+        let mut r = vec![Cell::text(label)];
         r.extend(models.iter().map(f));
-        rows.push(Row::Cells(r));
+        t.push(r);
     };
-    line("Observations", &|m| m.fit.core().nobs.to_string());
-    line("S.E. type", &|m| m.inference.vcov_type.to_string());
-    line("R2", &|m| format!("{:.5}", m.fit.core().r2));
+    line("Observations", &|m| Cell::count(m.fit.core().nobs));
+    line("S.E. type", &|m| Cell::text(m.inference.vcov_type.to_string()));
+    // R² as text with five decimals: the CSV grid shows what the table shows.
+    line("R2", &|m| Cell::text(format!("{:.5}", m.fit.core().r2)));
     if models.iter().any(|m| m.fit.core().r2_within.is_some()) {
-        line("Within R2", &|m| m.fit.core().r2_within.map(|r| format!("{r:.5}")).unwrap_or_default());
+        line("Within R2", &|m| m.fit.core().r2_within.map_or(Cell::Empty, |r| Cell::text(format!("{r:.5}"))));
     }
-    rows
+    t.notes = notes(models);
+    t
 }
 
 fn notes(models: &[ModelColumn<'_>]) -> Vec<String> {
@@ -198,123 +198,6 @@ fn notes(models: &[ModelColumn<'_>]) -> Vec<String> {
         }
         parts.push(format!("ssc: {}", m.inference.ssc));
         out.push(format!("{}: {}.", m.title, parts.join("; ")));
-    }
-    out
-}
-
-fn text(models: &[ModelColumn<'_>]) -> String {
-    let rows = grid(models);
-    let ncol = models.len() + 1;
-    let mut width = vec![0usize; ncol];
-    for r in &rows {
-        if let Row::Cells(c) = r {
-            for (j, s) in c.iter().enumerate() {
-                width[j] = width[j].max(s.chars().count());
-            }
-        }
-    }
-    let total: usize = width.iter().sum::<usize>() + 2 * (ncol - 1);
-    let mut out = String::new();
-    for r in &rows {
-        match r {
-            Row::Rule => out.push_str(&format!("{}\n", "-".repeat(total))),
-            Row::Cells(c) => {
-                let mut line = String::new();
-                for (j, s) in c.iter().enumerate() {
-                    if j == 0 {
-                        let _ = write!(line, "{s:<w$}", w = width[0]);
-                    } else {
-                        let _ = write!(line, "  {s:>w$}", w = width[j]);
-                    }
-                }
-                out.push_str(line.trim_end());
-                out.push('\n');
-            }
-        }
-    }
-    out.push_str(&format!("{}\n", "-".repeat(total)));
-    for n in notes(models) {
-        out.push_str(&n);
-        out.push('\n');
-    }
-    out
-}
-
-fn markdown(models: &[ModelColumn<'_>]) -> String {
-    let rows = grid(models);
-    let mut out = String::new();
-    let mut first = true;
-    for r in &rows {
-        if let Row::Cells(c) = r {
-            let cells: Vec<String> = c.iter().map(|s| s.replace('|', "\\|").replace('*', "\\*")).collect();
-            out.push_str(&format!("| {} |\n", cells.join(" | ")));
-            if first {
-                out.push_str(&format!("|{}\n", ":---|".to_owned() + &"---:|".repeat(c.len() - 1)));
-                first = false;
-            }
-        }
-    }
-    out.push('\n');
-    for n in notes(models) {
-        out.push_str(&n.replace('*', "\\*"));
-        out.push_str("\n\n");
-    }
-    out
-}
-
-fn latex_escape(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '_' | '%' | '&' | '#' | '$' | '{' | '}' => {
-                o.push('\\');
-                o.push(ch);
-            }
-            '*' => o.push('*'),
-            _ => o.push(ch),
-        }
-    }
-    o
-}
-
-fn latex(models: &[ModelColumn<'_>]) -> String {
-    let rows = grid(models);
-    let mut out = format!("\\begin{{tabular}}{{l{}}}\n\\hline\n", "c".repeat(models.len()));
-    for r in &rows {
-        match r {
-            Row::Rule => out.push_str("\\hline\n"),
-            Row::Cells(c) => {
-                let cells: Vec<String> = c
-                    .iter()
-                    .map(|s| {
-                        let t = s.trim_end_matches('*');
-                        let st = &s[t.len()..];
-                        if st.is_empty() { latex_escape(s) } else { format!("{}$^{{{st}}}$", latex_escape(t)) }
-                    })
-                    .collect();
-                out.push_str(&format!("{} \\\\\n", cells.join(" & ")));
-            }
-        }
-    }
-    out.push_str("\\hline\n\\end{tabular}\n");
-    for n in notes(models) {
-        out.push_str(&format!("% {n}\n"));
-    }
-    out
-}
-
-fn csv_cell(s: &str) -> String {
-    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
-}
-
-fn csv(models: &[ModelColumn<'_>]) -> String {
-    let mut out = String::new();
-    for r in grid(models) {
-        if let Row::Cells(c) = r {
-            let cells: Vec<String> = c.iter().map(|s| csv_cell(s)).collect();
-            out.push_str(&cells.join(","));
-            out.push('\n');
-        }
     }
     out
 }
@@ -363,14 +246,11 @@ fn json(models: &[ModelColumn<'_>]) -> String {
     s
 }
 
-/// Render models side by side in `format`.
+/// Render models side by side in `format` (JSON: the full results of each model).
 pub fn render(models: &[ModelColumn<'_>], format: OutputFormat) -> String {
     match format {
-        OutputFormat::Text => text(models),
-        OutputFormat::Markdown => markdown(models),
-        OutputFormat::Latex => latex(models),
-        OutputFormat::Csv => csv(models),
         OutputFormat::Json => json(models),
+        format => table::render(&regression_table(models), format),
     }
 }
 
@@ -378,7 +258,7 @@ pub fn render(models: &[ModelColumn<'_>], format: OutputFormat) -> String {
 mod tests {
     use super::*;
     use spillnet_estimate::design::{Column, Factor};
-    use spillnet_estimate::{Design, FitOptions, Ssc, VcovSpec, fit_ols, vcov};
+    use spillnet_estimate::{Design, FitOptions, OlsFit, Ssc, VcovSpec, fit_ols, vcov};
 
     fn design(with_fe: bool, extra: bool) -> Design {
         let n = 40;
@@ -397,34 +277,138 @@ mod tests {
     }
 
     #[test]
-    fn several_models_side_by_side() {
-        let f1 = fit_ols(&design(false, false), &FitOptions::default()).unwrap();
-        let f2 = fit_ols(&design(true, true), &FitOptions::default()).unwrap();
-        let i1 = vcov(&f1, &VcovSpec::Iid, &Ssc::default()).unwrap();
-        let i2 = vcov(&f2, &VcovSpec::Hetero, &Ssc::default()).unwrap();
-        let cols = [
-            ModelColumn { title: "(1)", fit: &f1, inference: &i1, lincoms: &[], boots: &[], n_missing: 0 },
-            ModelColumn { title: "(2)", fit: &f2, inference: &i2, lincoms: &[], boots: &[], n_missing: 2 },
-        ];
-        let t = render(&cols, OutputFormat::Text);
-        let lines: Vec<&str> = t.lines().collect();
-        assert_eq!(lines[0].split_whitespace().collect::<Vec<_>>(), ["(1)", "(2)"], "header row of model titles:\n{t}");
-        // Intercept only in model 1, x2 only in model 2, FE row marks model 2.
-        let row = |name: &str| lines.iter().find(|l| l.starts_with(name)).copied().unwrap_or_default();
-        assert!(row("Intercept").split_whitespace().count() == 2, "{t}");
-        assert!(row("x2").split_whitespace().count() == 2, "{t}");
-        assert!(row("x1").split_whitespace().count() == 3, "{t}");
-        assert!(row("FE: g").trim_end().ends_with("Yes"), "{t}");
-        assert!(row("S.E. type").contains("iid") && row("S.E. type").contains("hetero"));
-        assert!(t.contains("(2): 2 row(s) dropped for missing values"));
-        let j: serde_json::Value = serde_json::from_str(&render(&cols, OutputFormat::Json)).unwrap();
+    fn json_has_one_object_per_model() {
+        let m = hand_set();
+        let j: serde_json::Value = serde_json::from_str(&render(&hand_set_columns(&m), OutputFormat::Json)).unwrap();
         assert_eq!(j["models"].as_array().unwrap().len(), 2);
         assert_eq!(j["models"][1]["fixed_effects"][0]["levels"], 4);
+        assert_eq!(j["models"][1]["n_missing"], 2);
         assert_eq!(j["models"][0]["coefficients"][1]["name"], "x1");
-        let csv = render(&cols, OutputFormat::Csv);
-        assert!(csv.starts_with(",(1),(2)\n"));
-        assert!(render(&cols, OutputFormat::Latex).contains("\\begin{tabular}{lcc}"));
-        assert!(render(&cols, OutputFormat::Markdown).starts_with("|  | (1) | (2) |\n|:---|---:|---:|\n"));
+        assert_eq!(j["models"][0]["coefficients"][1]["se"], 0.9);
+    }
+
+    /// Two models with hand-set estimates, SEs, p-values, N and R², so the
+    /// expected tables are written out in full.
+    fn hand_set() -> [(OlsFit, Inference); 2] {
+        let coef = |name: &str, estimate: f64, se: f64, p: f64| CoefRow {
+            name: name.into(),
+            estimate,
+            se,
+            t: estimate / se,
+            p,
+            ci_low: f64::NAN,
+            ci_high: f64::NAN,
+        };
+        let mut f1 = fit_ols(&design(false, false), &FitOptions::default()).unwrap();
+        let mut f2 = fit_ols(&design(true, true), &FitOptions::default()).unwrap();
+        let mut i1 = vcov(&f1, &VcovSpec::Iid, &Ssc::default()).unwrap();
+        let mut i2 = vcov(&f2, &VcovSpec::Hetero, &Ssc::default()).unwrap();
+        i1.coefs = vec![coef("Intercept", 1.5, 0.25, 0.001), coef("x1", 2.0, 0.9, 0.03)];
+        i2.coefs = vec![coef("x1", 1.95, 0.00005, 0.2), coef("x2", -1.0, 0.55, 0.08)];
+        (f1.core.r2, f2.core.r2, f2.core.r2_within, f2.core.nobs) = (0.5, 0.6, Some(0.25), 38);
+        [(f1, i1), (f2, i2)]
+    }
+
+    fn hand_set_columns(m: &[(OlsFit, Inference); 2]) -> [ModelColumn<'_>; 2] {
+        let [(f1, i1), (f2, i2)] = m;
+        [
+            ModelColumn { title: "(1)", fit: f1, inference: i1, lincoms: &[], boots: &[], n_missing: 0 },
+            ModelColumn { title: "(2)", fit: f2, inference: i2, lincoms: &[], boots: &[], n_missing: 2 },
+        ]
+    }
+
+    #[test]
+    fn hand_set_models_as_text() {
+        let m = hand_set();
+        let expected = "                      (1)         (2)
+Dependent var.          y           y
+-------------------------------------
+Intercept       1.5000***
+                 (0.2500)
+x1               2.0000**      1.9500
+                 (0.9000)  (5.000e-5)
+x2                           -1.0000*
+                             (0.5500)
+-------------------------------------
+FE: g                             Yes
+Observations           40          38
+S.E. type             iid      hetero
+R2                0.50000     0.60000
+Within R2                     0.25000
+-------------------------------------
+Standard errors in parentheses; *** p<0.01, ** p<0.05, * p<0.1.
+(1): ssc: K.adj=true,K.fixef=nonnested,G.adj=true,G.df=min.
+(2): 2 row(s) dropped for missing values; ssc: K.adj=true,K.fixef=nonnested,G.adj=true,G.df=min.
+";
+        assert_eq!(render(&hand_set_columns(&m), OutputFormat::Text), expected);
+    }
+
+    #[test]
+    fn hand_set_models_as_markdown_latex_and_csv() {
+        let m = hand_set();
+        let cols = hand_set_columns(&m);
+        let md = render(&cols, OutputFormat::Markdown);
+        let md_expected = "\
+|  | (1) | (2) |
+|:---|---:|---:|
+| Dependent var. | y | y |
+| Intercept | 1.5000\\*\\*\\* |  |
+|  | (0.2500) |  |
+| x1 | 2.0000\\*\\* | 1.9500 |
+|  | (0.9000) | (5.000e-5) |
+| x2 |  | -1.0000\\* |
+|  |  | (0.5500) |
+| FE: g |  | Yes |
+| Observations | 40 | 38 |
+| S.E. type | iid | hetero |
+| R2 | 0.50000 | 0.60000 |
+| Within R2 |  | 0.25000 |
+
+Standard errors in parentheses; \\*\\*\\* p<0.01, \\*\\* p<0.05, \\* p<0.1.
+
+";
+        assert!(md.starts_with(md_expected), "{md}");
+        let tex_expected = "\
+\\begin{tabular}{lcc}
+\\hline
+ & (1) & (2) \\\\
+Dependent var. & y & y \\\\
+\\hline
+Intercept & 1.5000$^{***}$ &  \\\\
+ & (0.2500) &  \\\\
+x1 & 2.0000$^{**}$ & 1.9500 \\\\
+ & (0.9000) & (5.000e-5) \\\\
+x2 &  & -1.0000$^{*}$ \\\\
+ &  & (0.5500) \\\\
+\\hline
+FE: g &  & Yes \\\\
+Observations & 40 & 38 \\\\
+S.E. type & iid & hetero \\\\
+R2 & 0.50000 & 0.60000 \\\\
+Within R2 &  & 0.25000 \\\\
+\\hline
+\\end{tabular}
+% Standard errors in parentheses; *** p<0.01, ** p<0.05, * p<0.1.
+% (1): ssc: K.adj=true,K.fixef=nonnested,G.adj=true,G.df=min.
+% (2): 2 row(s) dropped for missing values; ssc: K.adj=true,K.fixef=nonnested,G.adj=true,G.df=min.
+";
+        assert_eq!(render(&cols, OutputFormat::Latex), tex_expected);
+        let csv_expected = "\
+,(1),(2)
+Dependent var.,y,y
+Intercept,1.5000***,
+,(0.2500),
+x1,2.0000**,1.9500
+,(0.9000),(5.000e-5)
+x2,,-1.0000*
+,,(0.5500)
+FE: g,,Yes
+Observations,40,38
+S.E. type,iid,hetero
+R2,0.50000,0.60000
+Within R2,,0.25000
+";
+        assert_eq!(render(&cols, OutputFormat::Csv), csv_expected);
     }
 
     /// Another estimator's fit: the table reads it through `Fitted` alone.
@@ -454,10 +438,10 @@ mod tests {
 
     #[test]
     fn stars_thresholds() {
-        assert_eq!(stars(0.009), "***");
-        assert_eq!(stars(0.01), "**");
-        assert_eq!(stars(0.049), "**");
-        assert_eq!(stars(0.05), "*");
-        assert_eq!(stars(0.1), "");
+        assert_eq!(stars(0.009), 3);
+        assert_eq!(stars(0.01), 2);
+        assert_eq!(stars(0.049), 2);
+        assert_eq!(stars(0.05), 1);
+        assert_eq!(stars(0.1), 0);
     }
 }
