@@ -2,8 +2,9 @@
 //! ([`crate::io::load::load_dataset_with_sources`]) and prints a summary of
 //! its tables (rows per table, firms by kind, JV links, models by segment,
 //! year ranges, quality dimensions and surveys, suppliers, worker moves,
-//! production) as text or JSON. The summary is computed by
-//! [`crate::io::summary`] and its text written by [`crate::report::summary`].
+//! production) as text, Markdown, LaTeX, CSV (the table list) or JSON. The
+//! summary is computed by [`crate::io::summary`] and rendered by
+//! [`crate::report::summary`] (JSON: the summary itself).
 //! A defect is returned as the loader's error (file, row, column), which the
 //! binary prints with exit code 1. Imports `io`, `report` and `error`.
 
@@ -15,17 +16,8 @@ use crate::error::Result;
 use crate::io::Indexed;
 use crate::io::load::{LoadReport, load_dataset_with_sources};
 use crate::io::summary::summarize;
-use crate::report::summary::summary_text;
-
-/// How the summary is printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SummaryFormat {
-    /// Human-readable lines.
-    #[default]
-    Text,
-    /// One pretty-printed JSON object.
-    Json,
-}
+use crate::report::summary::render_summary;
+use crate::report::table::OutputFormat;
 
 /// Validated configuration of `spillnet check`.
 #[derive(Debug, Clone)]
@@ -33,7 +25,7 @@ pub struct CheckConfig {
     /// The data folder to validate.
     pub data: PathBuf,
     /// Output format of the summary.
-    pub format: SummaryFormat,
+    pub format: OutputFormat,
 }
 
 /// Run the command: validate `cfg.data`, print the summary to `ctx.out`.
@@ -52,12 +44,12 @@ pub fn run(cfg: &CheckConfig, ctx: &mut Ctx<'_>) -> Result<()> {
         ))?;
     }
     match cfg.format {
-        SummaryFormat::Text => ctx.println(summary_text(&summary).trim_end()),
-        SummaryFormat::Json => {
+        OutputFormat::Json => {
             let json =
                 serde_json::to_string_pretty(&summary).unwrap_or_else(|e| unreachable!("summary is plain data: {e}"));
             ctx.println(json)
         }
+        format => ctx.println(render_summary(&summary, format).trim_end()),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Runs `spillnet graph stats` and `spillnet graph dot`: load the data
 //! folder, build the knowledge-flow graph, take the requested view, then
-//! print its statistics (text from `report::graph_stats`) or write (and
+//! print its statistics (`report::graph_stats` in text, Markdown, LaTeX or
+//! CSV; JSON of the statistics themselves) or write (and
 //! optionally render) its DOT diagram through the export crate's `GraphWriter`.
 //! [`load_view`] and [`write_diagram`] are reusable by other subcommands
 //! (e.g. `run`). Imports `io::load`, `graph`, `report`, `export`, `atomic`.
@@ -12,15 +13,7 @@ use crate::atomic::write_atomic;
 use crate::error::Result;
 use crate::export::{DotOptions, DotWriter, GraphWriter, ImageFormat, Layout};
 use crate::graph::{KnowledgeGraph, View};
-
-/// Output format of `graph stats`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StatsFormat {
-    /// Human-readable text.
-    Text,
-    /// One pretty-printed JSON object.
-    Json,
-}
+use crate::report::table::OutputFormat;
 
 /// Validated configuration of `spillnet graph stats`.
 #[derive(Debug, Clone)]
@@ -29,8 +22,8 @@ pub struct StatsConfig {
     pub data: PathBuf,
     /// The view to summarise.
     pub view: View,
-    /// Output format.
-    pub format: StatsFormat,
+    /// Output format (JSON: the statistics as one object).
+    pub format: OutputFormat,
 }
 
 /// Validated configuration of `spillnet graph dot`.
@@ -62,11 +55,11 @@ pub fn run_stats(cfg: &StatsConfig, ctx: &mut Ctx<'_>) -> Result<()> {
     let g = load_view(&cfg.data, &cfg.view)?;
     let stats = crate::graph::graph_stats(&g);
     match cfg.format {
-        StatsFormat::Text => ctx.println(crate::report::graph_stats::graph_stats_text(&stats).trim_end()),
-        StatsFormat::Json => {
+        OutputFormat::Json => {
             let json = serde_json::to_string_pretty(&stats).expect("graph statistics serialise to JSON");
             ctx.println(json)
         }
+        format => ctx.println(crate::report::graph_stats::render_graph_stats(&stats, format).trim_end()),
     }
 }
 

@@ -209,7 +209,7 @@ fn load_step(job: &mut Job<'_>, ctx: &mut Ctx<'_>) -> Result<Indexed> {
     }
     step.rows(rows, rows);
     let summary = crate::io::summary::summarize(&dataset, &report);
-    let summary_text = crate::report::summary::summary_text(&summary);
+    let summary_text = crate::report::summary::render_summary(&summary, OutputFormat::Text);
     write_output(&mut step, &cfg.out, "summary.txt", summary_text.as_bytes())?;
     write_output(&mut step, &cfg.out, "summary.json", &to_json(&summary))?;
     job.manifest.end_step(step)?;
@@ -222,7 +222,7 @@ fn graph_step(job: &mut Job<'_>, dataset: &Indexed, ctx: &mut Ctx<'_>) -> Result
     let mut step = job.manifest.begin_step("graph", "edges");
     let graph = crate::graph::build_graph(dataset)?;
     let stats = crate::graph::graph_stats(&graph);
-    let stats_text = crate::report::graph_stats::graph_stats_text(&stats);
+    let stats_text = crate::report::graph_stats::render_graph_stats(&stats, OutputFormat::Text);
     step.rows(graph.edge_count() as u64, graph.edge_count() as u64);
     step.count("nodes", graph.node_count() as u64);
     write_output(&mut step, &job.cfg.out, "graph_stats.txt", stats_text.as_bytes())?;

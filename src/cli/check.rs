@@ -1,19 +1,12 @@
 //! Arguments of `spillnet check`: the data folder and the summary format,
-//! validated into [`CheckConfig`]. Imports `app::check` (config types) only.
+//! validated into [`CheckConfig`]. Imports `app::check` (config types) and
+//! the report format's spelling from `cli::estimate`.
 
 use std::path::PathBuf;
 
-use crate::app::check::{CheckConfig, SummaryFormat};
+use super::estimate::FormatArg;
+use crate::app::check::CheckConfig;
 use crate::error::Result;
-
-/// Output format of the summary (command-line spelling).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum FormatArg {
-    /// Human-readable lines.
-    Text,
-    /// One JSON object (for scripts).
-    Json,
-}
 
 /// Text shown after `spillnet check --help`.
 const CHECK_AFTER_HELP: &str = "\
@@ -38,7 +31,7 @@ pub struct CheckArgs {
     /// Data folder holding the tables (`firms.csv`, `jv_links.csv`, … or `.parquet`).
     #[arg(long, value_name = "DIR", default_value = "data")]
     pub data: PathBuf,
-    /// Summary format: `text` (default) or `json`.
+    /// Summary format: `text` (default), `md`, `latex`, `csv` (the table list) or `json` (every count).
     #[arg(long, value_enum, value_name = "FORMAT", default_value = "text")]
     pub format: FormatArg,
 }
@@ -46,10 +39,6 @@ pub struct CheckArgs {
 impl CheckArgs {
     /// Validate into the run configuration.
     pub fn into_config(self) -> Result<CheckConfig> {
-        let format = match self.format {
-            FormatArg::Text => SummaryFormat::Text,
-            FormatArg::Json => SummaryFormat::Json,
-        };
-        Ok(CheckConfig { data: self.data, format })
+        Ok(CheckConfig { data: self.data, format: self.format.into() })
     }
 }

@@ -18,7 +18,7 @@ pub enum BootWeightsArg {
     Webb,
 }
 
-/// Table format (command-line spelling).
+/// Report format (command-line spelling), shared by every subcommand with a `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum FormatArg {
     /// Aligned plain text.
@@ -29,7 +29,7 @@ pub enum FormatArg {
     Latex,
     /// CSV grid.
     Csv,
-    /// JSON with full results (estimate, se, t, p, CI per coefficient; diagnostics).
+    /// JSON with full results (for regressions: estimate, se, t, p, CI per coefficient; diagnostics).
     Json,
 }
 

@@ -1,14 +1,16 @@
 //! Arguments of `spillnet graph stats` and `spillnet graph dot`, validated
 //! into [`crate::app::graph::StatsConfig`] / [`crate::app::graph::DotConfig`]
 //! (flag combinations are checked here; mistakes are usage errors, exit 2).
-//! Imports `app` (config types), `graph` (views) and `export` (options).
+//! Imports `app` (config types), `graph` (views), `export` (options) and the
+//! report format's spelling from `cli::estimate`.
 
 use std::path::PathBuf;
 
 use clap::{Subcommand, ValueEnum};
 
+use super::estimate::FormatArg;
 use crate::app::CommandConfig;
-use crate::app::graph::{DotConfig, StatsConfig, StatsFormat};
+use crate::app::graph::{DotConfig, StatsConfig};
 use crate::error::{Error, Result};
 use crate::export::{DotOptions, ImageFormat, Layout};
 use crate::graph::{Channel, Ego, View, YearMode, YearSlice};
@@ -189,22 +191,13 @@ impl ViewArgs {
     }
 }
 
-/// Output format of `graph stats`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FormatArg {
-    /// Human-readable text.
-    Text,
-    /// JSON (one object).
-    Json,
-}
-
 /// Arguments of `spillnet graph stats`.
 #[derive(Debug, clap::Args)]
 pub struct StatsArgs {
     /// Data and view selection.
     #[command(flatten)]
     pub view: ViewArgs,
-    /// Output format.
+    /// Output format: `text` (default), `md`, `latex`, `csv` (counts and rankings) or `json` (every statistic).
     #[arg(long, value_enum, default_value_t = FormatArg::Text)]
     pub format: FormatArg,
 }
@@ -265,11 +258,7 @@ impl GraphArgs {
         match self.command {
             GraphCommand::Stats(a) => {
                 let view = a.view.to_view()?;
-                let format = match a.format {
-                    FormatArg::Text => StatsFormat::Text,
-                    FormatArg::Json => StatsFormat::Json,
-                };
-                Ok(CommandConfig::GraphStats(StatsConfig { data: a.view.data, view, format }))
+                Ok(CommandConfig::GraphStats(StatsConfig { data: a.view.data, view, format: a.format.into() }))
             }
             GraphCommand::Dot(a) => {
                 let view = a.view.to_view()?;

@@ -119,6 +119,31 @@ fn json_summary_has_the_counts() {
 }
 
 #[test]
+fn summary_in_csv_markdown_and_latex() {
+    let dir = fixture();
+    let csv = "\
+table,rows,file
+firms,9,firms.csv
+jv_links,4,jv_links.csv
+models,8,models.csv
+quality,10,quality.csv
+suppliers,7,suppliers.csv
+worker_moves,5,worker_moves.csv
+production,5,production.csv
+";
+    assert_eq!(stdout_of(dir.path(), &["--format", "csv"]), csv);
+    let md = stdout_of(dir.path(), &["--format", "md"]);
+    let table = "\n\n**tables:**\n\n| table | rows | file |\n|:---|---:|:---|\n| firms | 9 | firms.csv |\n";
+    assert!(md.contains(table), "{md}");
+    assert!(md.contains("| production | 5 | production.csv |\n\nfirms: 9 (domestic 4, foreign 2, jv 3);"), "{md}");
+    assert!(md.ends_with("years 2010-2011; 3525000.5 units\n"), "{md}");
+    let tex = stdout_of(dir.path(), &["--format", "latex"]);
+    assert!(tex.contains("\\caption{tables:}\n\\begin{tabular}{lrl}\n"), "{tex}");
+    assert!(tex.contains("jv\\_links & 4 & jv\\_links.csv \\\\\n"), "{tex}");
+    assert!(tex.contains("\n\nworker\\_moves: 5 rows, 8 workers"), "{tex}");
+}
+
+#[test]
 fn optional_tables_may_be_absent() {
     let dir = fixture();
     for t in ["models", "quality", "suppliers", "worker_moves", "production"] {

@@ -713,6 +713,20 @@ fn cli_graph_stats() {
     assert_eq!(v["edges_by_channel"]["shared_supplier"], 2);
     assert_eq!(v["description"], "firms only");
 
+    let stats = |format: &str| {
+        let out = spillnet().args(["graph", "stats", "--format", format, "--data"]).arg(dir.path()).assert().success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+    let csv = stats("csv");
+    assert!(csv.starts_with("kind,nodes\n"), "{csv}");
+    assert!(csv.contains("\n\nchannel,count,weight\n"), "{csv}");
+    assert!(csv.contains("\n\ngroup,value,label,id,kind\ntop by degree,"), "{csv}");
+    let md = stats("md");
+    assert!(md.starts_with("view: whole graph\n\n**nodes: 17**\n\n| kind | nodes |\n|:---|---:|\n"), "{md}");
+    assert!(md.contains("| channel | count | weight |\n|:---|---:|---:|\n"), "{md}");
+    let tex = stats("latex");
+    assert!(tex.contains("\\caption{edges: 24}\n\\begin{tabular}{lrr}\n"), "{tex}");
+
     spillnet()
         .args(["graph", "stats", "--view", "year", "--data"])
         .arg(dir.path())

@@ -1,14 +1,16 @@
 //! Graph statistics ([`GraphStats`], computed by the network crate) as
-//! text: the view, node counts by kind, edge counts and weights by channel,
-//! the degree summary, the top nodes by degree and by worker in/outflow,
-//! and the weakly connected components. The counts and rankings are
-//! [`Table`]s rendered by [`crate::table`]; the sentences between them are
-//! plain lines. Formats only. Imports `network` (the statistics) and `table`.
+//! [`Block`]s: the view, node counts by kind, edge counts and weights by
+//! channel, the degree summary, the top nodes by degree and by worker
+//! in/outflow, and the weakly connected components. The counts and rankings
+//! are [`Table`]s, the sentences between them lines, rendered in text,
+//! Markdown, LaTeX or CSV by [`render_blocks`] (CSV: the counts and one
+//! ranking table with a `group` column). Formats only. Imports `network`
+//! (the statistics) and `table`.
 
 use spillnet_network::graph::GraphStats;
 use spillnet_network::graph::stats::RankedNode;
 
-use crate::table::{Cell, Column, Table, TextLayout, Width, to_text};
+use crate::table::{Block, Cell, Column, OutputFormat, Row, Table, TextLayout, Width, render_blocks};
 
 /// A number as a cell: an integer when whole (and below 10^15), else three decimals.
 fn num(x: f64) -> Cell {
@@ -69,27 +71,53 @@ pub fn ranking_table(title: &str, nodes: &[RankedNode]) -> Table {
     t
 }
 
-fn ranking_text(title: &str, nodes: &[RankedNode]) -> String {
-    if nodes.is_empty() { format!("  {title}: none\n") } else { to_text(&ranking_table(title, nodes)) }
+fn ranking_block(title: &str, nodes: &[RankedNode]) -> Block {
+    if nodes.is_empty() { Block::Line(format!("  {title}: none")) } else { Block::Table(ranking_table(title, nodes)) }
 }
 
-/// The statistics as text lines (each ending in a line break).
-pub fn graph_stats_text(s: &GraphStats) -> String {
-    let mut out = format!("view: {}\n", s.description);
-    out.push_str(&to_text(&nodes_table(s)));
-    out.push_str(&to_text(&edges_table(s)));
-    out.push_str(&format!(
-        "degree (in + out): mean {:.3}, max {}, isolated nodes {}\n",
-        s.degree.mean, s.degree.max, s.degree.isolated
-    ));
-    out.push_str(&ranking_text("top by degree", &s.degree.top));
-    out.push_str(&format!("worker flows: {} workers\n", num(s.worker_flows.total).shown()));
-    out.push_str(&ranking_text("top outflow", &s.worker_flows.top_out));
-    out.push_str(&ranking_text("top inflow", &s.worker_flows.top_in));
+/// The three rankings as one table, each under a group label (`top by
+/// degree`, `top outflow`, `top inflow`): the `group` column of the CSV.
+pub fn rankings_table(s: &GraphStats) -> Table {
+    let mut t = ranking_table("top nodes", &[]);
+    t.title = Some("top nodes".into());
+    let f = &s.worker_flows;
+    for (title, nodes) in [("top by degree", &s.degree.top), ("top outflow", &f.top_out), ("top inflow", &f.top_in)] {
+        t.rows.push(Row::Group(title.to_owned()));
+        t.rows.extend(ranking_table(title, nodes).rows);
+    }
+    t
+}
+
+/// The statistics as blocks: sentences, the counts and the rankings.
+pub fn graph_stats_blocks(s: &GraphStats) -> Vec<Block> {
     let shown: Vec<String> = s.component_sizes.iter().take(10).map(ToString::to_string).collect();
     let more = if s.component_sizes.len() > 10 { ", …" } else { "" };
-    out.push_str(&format!("weakly connected components: {} (sizes: {}{more})\n", s.components, shown.join(", ")));
-    out
+    vec![
+        Block::Line(format!("view: {}", s.description)),
+        Block::Table(nodes_table(s)),
+        Block::Table(edges_table(s)),
+        Block::Line(format!(
+            "degree (in + out): mean {:.3}, max {}, isolated nodes {}",
+            s.degree.mean, s.degree.max, s.degree.isolated
+        )),
+        ranking_block("top by degree", &s.degree.top),
+        Block::Line(format!("worker flows: {} workers", num(s.worker_flows.total).shown())),
+        ranking_block("top outflow", &s.worker_flows.top_out),
+        ranking_block("top inflow", &s.worker_flows.top_in),
+        Block::Line(format!("weakly connected components: {} (sizes: {}{more})", s.components, shown.join(", "))),
+    ]
+}
+
+/// The statistics in `format` ([`graph_stats_blocks`]; CSV: node counts, edge
+/// counts and [`rankings_table`]).
+pub fn render_graph_stats(s: &GraphStats, format: OutputFormat) -> String {
+    match format {
+        OutputFormat::Csv => {
+            let tables = [nodes_table(s), edges_table(s), rankings_table(s)];
+            render_blocks(&tables.map(Block::Table), format)
+        }
+        _ => render_blocks(&graph_stats_blocks(s), format),
+    }
 }
 
 #[cfg(test)]

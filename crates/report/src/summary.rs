@@ -1,14 +1,15 @@
 //! The `spillnet check` summary ([`Summary`], computed by the io crate) as
-//! text: the table list as a [`Table`] (`  firms               87 rows
-//! (firms.csv)`, or `absent`), then one sentence per table. Formats only.
-//! Imports `io::summary` and `table`.
+//! [`Block`]s: the table list as a [`Table`] (in text `  firms
+//! 87 rows  (firms.csv)`, or `absent`), then one sentence per table; rendered
+//! in text, Markdown, LaTeX or CSV (the table list) by [`render_blocks`].
+//! Formats only. Imports `io::summary` and `table`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use spillnet_io::summary::{Summary, TableLine, YearRange};
 
-use crate::table::{Cell, Column, Table, TextLayout, Width, to_text};
+use crate::table::{Block, Cell, Column, OutputFormat, Table, TextLayout, Width, render_blocks};
 
 fn years(r: Option<YearRange>) -> String {
     r.map_or_else(|| "no years".into(), |r| format!("years {}-{}", r.first, r.last))
@@ -42,13 +43,23 @@ pub fn tables_table(tables: &[TableLine]) -> Table {
     t
 }
 
-/// The summary as text lines: the table list ([`tables_table`]) and one
-/// sentence per table.
-pub fn summary_text(s: &Summary) -> String {
+/// The summary in `format`: see [`summary_blocks`].
+pub fn render_summary(s: &Summary, format: OutputFormat) -> String {
+    render_blocks(&summary_blocks(s), format)
+}
+
+/// The summary as blocks: `<dir>: valid`, the table list ([`tables_table`])
+/// and one sentence per table.
+pub fn summary_blocks(s: &Summary) -> Vec<Block> {
+    let mut blocks = vec![Block::Line(format!("{}: valid", s.dir)), Block::Table(tables_table(&s.tables))];
+    blocks.extend(sentences(s).lines().map(|l| Block::Line(l.to_owned())));
+    blocks
+}
+
+/// One sentence a line per table (and the ignored files).
+fn sentences(s: &Summary) -> String {
     let mut o = String::new();
     // Writing to a String cannot fail.
-    let _ = writeln!(o, "{}: valid", s.dir);
-    o.push_str(&to_text(&tables_table(&s.tables)));
     if !s.ignored.is_empty() {
         let _ = writeln!(o, "ignored (not a table name): {}", s.ignored.join(", "));
     }

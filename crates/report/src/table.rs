@@ -410,6 +410,52 @@ pub fn render(table: &Table, format: OutputFormat) -> String {
     }
 }
 
+/// One piece of a report made of prose and tables (`spillnet check`, `graph stats`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    /// A line of prose.
+    Line(String),
+    /// A table.
+    Table(Table),
+}
+
+/// Render prose and tables in `format`: in text, each line as it is and each
+/// table aligned; in Markdown and LaTeX, each line (trimmed, escaped) as a
+/// paragraph and each table as a pipe table or a `tabular` (then a blank
+/// line); in CSV the tables
+/// only, one blank line between two; in JSON an array of the tables'
+/// objects (prose left out).
+pub fn render_blocks(blocks: &[Block], format: OutputFormat) -> String {
+    let tables = || blocks.iter().filter_map(|b| if let Block::Table(t) = b { Some(t) } else { None });
+    match format {
+        OutputFormat::Csv => tables().map(to_csv).collect::<Vec<_>>().join("\n"),
+        OutputFormat::Json => pretty(&tables().map(json_table).collect::<Vec<_>>()),
+        OutputFormat::Text | OutputFormat::Markdown | OutputFormat::Latex => {
+            let mut out = String::new();
+            for b in blocks {
+                match (b, format) {
+                    (Block::Line(l), OutputFormat::Text) => {
+                        out.push_str(l);
+                        out.push('\n');
+                    }
+                    (Block::Line(l), OutputFormat::Markdown) => {
+                        let _ = write!(out, "{}\n\n", md_escape(l.trim()));
+                    }
+                    (Block::Line(l), _) => {
+                        let _ = write!(out, "{}\n\n", latex_escape(l.trim()));
+                    }
+                    (Block::Table(t), OutputFormat::Latex) => {
+                        out.push_str(&to_latex(t));
+                        out.push('\n');
+                    }
+                    (Block::Table(t), _) => out.push_str(&render(t, format)),
+                }
+            }
+            out
+        }
+    }
+}
+
 fn pad(s: &str, width: usize, align: Align) -> String {
     match align {
         Align::Left => format!("{s:<width$}"),
@@ -723,21 +769,31 @@ pub fn to_csv(t: &Table) -> String {
     out
 }
 
-/// Pretty-printed JSON `{title, columns, rows, notes}` followed by a line break.
-pub fn to_json(t: &Table) -> String {
-    #[derive(serde::Serialize)]
-    struct Json<'a> {
-        title: &'a Option<String>,
-        columns: Vec<String>,
-        rows: Vec<Vec<serde_json::Value>>,
-        notes: &'a [String],
-    }
+/// A table as JSON: `{title, columns, rows, notes}`.
+#[derive(serde::Serialize)]
+struct JsonTable<'a> {
+    title: &'a Option<String>,
+    columns: Vec<String>,
+    rows: Vec<Vec<serde_json::Value>>,
+    notes: &'a [String],
+}
+
+fn json_table(t: &Table) -> JsonTable<'_> {
     let (columns, rows) = grid(t);
     let rows = rows.iter().map(|r| r.iter().map(Cell::json).collect()).collect();
-    let value = Json { title: &t.title, columns, rows, notes: &t.notes };
-    let mut s = serde_json::to_string_pretty(&value).unwrap_or_else(|e| unreachable!("plain JSON values: {e}"));
+    JsonTable { title: &t.title, columns, rows, notes: &t.notes }
+}
+
+/// Pretty-printed JSON followed by a line break.
+fn pretty(value: &impl serde::Serialize) -> String {
+    let mut s = serde_json::to_string_pretty(value).unwrap_or_else(|e| unreachable!("plain JSON values: {e}"));
     s.push('\n');
     s
+}
+
+/// Pretty-printed JSON `{title, columns, rows, notes}` followed by a line break.
+pub fn to_json(t: &Table) -> String {
+    pretty(&json_table(t))
 }
 
 #[cfg(test)]
@@ -1012,6 +1068,61 @@ FE: a^b,Yes,
         assert_eq!(to_text(&t), " mid   z\n  a    z\nabcde  z\n");
         assert!(to_markdown(&t).starts_with("| mid | z |\n|:---:|:---|\n"));
         assert!(to_latex(&t).starts_with("\\begin{tabular}{cl}\n"));
+    }
+
+    /// A line, a titled table, an indented line, an untitled table.
+    fn blocks() -> Vec<Block> {
+        let mut a = Table::new(vec![Column::new("k"), Column::new("n").right()]).titled("counts: 3");
+        a.push(vec![Cell::text("x_1"), Cell::Int(3)]);
+        let mut b = Table::new(vec![Column::new("v").right()]);
+        b.push(vec![Cell::float(0.5, 1)]);
+        vec![Block::Line("view: all".into()), Block::Table(a), Block::Line("  top: none".into()), Block::Table(b)]
+    }
+
+    #[test]
+    fn blocks_as_text_markdown_and_latex() {
+        let text = "view: all\ncounts: 3\nk    n\nx_1  3\n  top: none\n  v\n0.5\n";
+        assert_eq!(render_blocks(&blocks(), OutputFormat::Text), text);
+        let md = "view: all\n\n**counts: 3**\n\n| k | n |\n|:---|---:|\n| x_1 | 3 |\n\ntop: none\n\n| v |\n|---:|\n| 0.5 |\n\n";
+        assert_eq!(render_blocks(&blocks(), OutputFormat::Markdown), md);
+        let tex = "\
+view: all
+
+\\begin{table}[htbp]
+\\centering
+\\caption{counts: 3}
+\\begin{tabular}{lr}
+\\hline
+k & n \\\\
+\\hline
+x\\_1 & 3 \\\\
+\\hline
+\\end{tabular}
+\\end{table}
+
+top: none
+
+\\begin{tabular}{r}
+\\hline
+v \\\\
+\\hline
+0.5 \\\\
+\\hline
+\\end{tabular}
+
+";
+        assert_eq!(render_blocks(&blocks(), OutputFormat::Latex), tex);
+    }
+
+    #[test]
+    fn blocks_as_csv_and_json_keep_the_tables_only() {
+        assert_eq!(render_blocks(&blocks(), OutputFormat::Csv), "k,n\nx_1,3\n\nv\n0.5\n");
+        let v: serde_json::Value = serde_json::from_str(&render_blocks(&blocks(), OutputFormat::Json)).unwrap();
+        assert_eq!(v[0]["title"], "counts: 3");
+        assert_eq!(v[0]["rows"], serde_json::json!([["x_1", 3]]));
+        assert_eq!(v[1]["title"], serde_json::Value::Null);
+        assert_eq!(v[1]["rows"], serde_json::json!([[0.5]]));
+        assert_eq!(v.as_array().map(Vec::len), Some(2));
     }
 
     #[test]
