@@ -3,7 +3,9 @@
 //! quantification, placebo, sample accounting), a long CSV of every
 //! coefficient, a JSON document (`headline`, `models`, `mediation`,
 //! `quantification`, `placebo`, `diagnostics`), the placebo draws as CSV and
-//! a histogram of them as SVG. Formats only: computes nothing.
+//! a histogram of them as SVG. Tables (regression, coefficients, placebo
+//! draws) go through the table model; the prose around them is written
+//! here. Formats only: computes nothing.
 //! Imports `study` (result types) and its siblings `regression_table` and
 //! `table` (the format).
 
@@ -12,7 +14,7 @@ use std::fmt::Write as _;
 use serde_json::json;
 
 use crate::regression_table::{ModelColumn, model_json, render};
-use crate::table::OutputFormat;
+use crate::table::{Cell, Column, OutputFormat, Table, to_csv};
 use spillnet_study::{FittedSpec, PlaceboResult, SpecGroup, StudyResult};
 
 fn columns<'a>(models: &[&'a FittedSpec]) -> Vec<ModelColumn<'a>> {
@@ -201,32 +203,29 @@ fn latex(r: &StudyResult) -> String {
     out
 }
 
-fn csv(r: &StudyResult) -> String {
-    let mut out = String::from("spec,group,title,label,term,kind,estimate,se,t,p,ci_low,ci_high,nobs\n");
-    let q =
-        |s: &str| if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() };
+/// Every coefficient and linear combination of every model, one row each
+/// (the long CSV of the study).
+pub fn coefficients_table(r: &StudyResult) -> Table {
+    let names =
+        ["spec", "group", "title", "label", "term", "kind", "estimate", "se", "t", "p", "ci_low", "ci_high", "nobs"];
+    let mut t = Table::new(names.into_iter().map(Column::new).collect());
     for m in &r.models {
         let rows = m.inference.coefs.iter().map(|c| (c, "coef")).chain(m.lincoms.iter().map(|l| (&l.row, "lincom")));
         for (c, kind) in rows {
-            let _ = writeln!(
-                out,
-                "{},{},{},{},{},{kind},{},{},{},{},{},{},{}",
-                m.spec.id,
-                m.spec.group,
-                m.spec.title,
-                q(&m.spec.label),
-                q(&c.name),
-                c.estimate,
-                c.se,
-                c.t,
-                c.p,
-                c.ci_low,
-                c.ci_high,
-                m.fit.core.nobs
-            );
+            let mut cells = vec![
+                Cell::text(&m.spec.id),
+                Cell::text(m.spec.group.to_string()),
+                Cell::text(&m.spec.title),
+                Cell::text(&m.spec.label),
+                Cell::text(&c.name),
+                Cell::text(kind),
+            ];
+            cells.extend([c.estimate, c.se, c.t, c.p, c.ci_low, c.ci_high].map(|x| Cell::float(x, 4)));
+            cells.push(Cell::count(m.fit.core.nobs));
+            t.push(cells);
         }
     }
-    out
+    t
 }
 
 fn json_doc(r: &StudyResult) -> String {
@@ -315,22 +314,18 @@ pub fn render_study(r: &StudyResult, format: OutputFormat) -> String {
         OutputFormat::Text => text_or_md(r, false),
         OutputFormat::Markdown => text_or_md(r, true),
         OutputFormat::Latex => latex(r),
-        OutputFormat::Csv => csv(r),
+        OutputFormat::Csv => to_csv(&coefficients_table(r)),
         OutputFormat::Json => json_doc(r),
     }
 }
 
 /// The placebo draws as CSV: `draw,statistic` (empty statistic for a singular draw).
 pub fn placebo_csv(p: &PlaceboResult) -> String {
-    let mut out = String::from("draw,statistic\n");
+    let mut t = Table::new(vec![Column::new("draw"), Column::new("statistic")]);
     for (b, v) in p.values.iter().enumerate() {
-        if v.is_finite() {
-            let _ = writeln!(out, "{b},{v}");
-        } else {
-            let _ = writeln!(out, "{b},");
-        }
+        t.push(vec![Cell::count(b), if v.is_finite() { Cell::float(*v, 4) } else { Cell::Empty }]);
     }
-    out
+    to_csv(&t)
 }
 
 fn xml_escape(s: &str) -> String {
