@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use spillnet_estimate::{BootResult, CoefRow, FeSize, FitCore, Fitted, Inference, LincomResult};
 
-use crate::table::{self, Cell, Column, LatexNotes, LatexSpecials, LatexStyle, OutputFormat, Row, Table, TextLayout};
+use crate::table::{self, Cell, Column, LatexNotes, LatexStyle, OutputFormat, Row, Table, TextLayout};
 
 /// One column of the table: a fitted model with its inference.
 #[derive(Debug, Clone, Copy)]
@@ -123,7 +123,7 @@ pub fn regression_table(models: &[ModelColumn<'_>]) -> Table {
     let mut columns = vec![Column::new("")];
     columns.extend(models.iter().map(|m| Column::new(m.title).right().centred_in_latex()));
     let mut t = Table::new(columns).with_layout(TextLayout { rules: true, ..TextLayout::default() });
-    t.latex = LatexStyle { notes: LatexNotes::Comments, specials: LatexSpecials::Basic };
+    t.latex = LatexStyle { notes: LatexNotes::Comments };
     let mut dep = vec![Cell::text("Dependent var.")];
     dep.extend(models.iter().map(|m| Cell::text(&m.fit.core().depvar)));
     t.head.push(dep);

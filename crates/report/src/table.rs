@@ -314,26 +314,11 @@ pub enum LatexNotes {
     Comments,
 }
 
-/// Which characters LaTeX escapes in cells and headers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum LatexSpecials {
-    /// All ten specials (`\ & % $ # _ { } ~ ^`) and control characters ([`latex_escape`]).
-    #[default]
-    All,
-    /// Only `& % $ # _ { }`: `\`, `~` and `^` pass through as written. The
-    /// regression tables' historical set, kept so their output stays
-    /// byte-identical; a fixest interaction name such as `firm_D^survey`
-    /// then leaves a bare `^` that LaTeX rejects outside math mode.
-    Basic,
-}
-
 /// How a table is laid out in LaTeX.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct LatexStyle {
     /// Where the notes go.
     pub notes: LatexNotes,
-    /// Which characters are escaped.
-    pub specials: LatexSpecials,
 }
 
 /// A table: title, columns, rows and notes.
@@ -621,22 +606,17 @@ pub fn to_markdown(t: &Table) -> String {
 
 /// Escape LaTeX's special characters (`\ & % $ # _ { } ~ ^`).
 pub fn latex_escape(s: &str) -> String {
-    escape_latex(s, LatexSpecials::All)
-}
-
-fn escape_latex(s: &str, specials: LatexSpecials) -> String {
-    let all = specials == LatexSpecials::All;
     let mut o = String::with_capacity(s.len());
     for ch in s.chars() {
         match ch {
-            '\\' if all => o.push_str("\\textbackslash{}"),
-            '~' if all => o.push_str("\\textasciitilde{}"),
-            '^' if all => o.push_str("\\textasciicircum{}"),
+            '\\' => o.push_str("\\textbackslash{}"),
+            '~' => o.push_str("\\textasciitilde{}"),
+            '^' => o.push_str("\\textasciicircum{}"),
             '&' | '%' | '$' | '#' | '_' | '{' | '}' => {
                 o.push('\\');
                 o.push(ch);
             }
-            c if all && c.is_control() => o.push(' '),
+            c if c.is_control() => o.push(' '),
             c => o.push(c),
         }
     }
@@ -648,7 +628,7 @@ fn escape_latex(s: &str, specials: LatexSpecials) -> String {
 /// [`LatexStyle::notes`] says.
 pub fn to_latex(t: &Table) -> String {
     let n = t.columns.len().max(1);
-    let esc = |s: &str| escape_latex(s, t.latex.specials);
+    let esc = latex_escape;
     let cells_row = |cells: &[Cell]| {
         let mut shown = Vec::with_capacity(n);
         for (j, cell) in t.cells(cells).enumerate() {
@@ -964,7 +944,7 @@ a_b,-1.5,3
         let model = |h: &str| Column::new(h).right().centred_in_latex();
         let mut t = Table::new(vec![Column::new(""), model("(1)"), model("(2)")])
             .with_layout(TextLayout { rules: true, ..TextLayout::default() });
-        t.latex = LatexStyle { notes: LatexNotes::Comments, specials: LatexSpecials::Basic };
+        t.latex = LatexStyle { notes: LatexNotes::Comments };
         t.head.push(vec![Cell::text("Dep."), Cell::text("y"), Cell::text("y_2")]);
         t.push(vec![Cell::text("x"), Cell::estimate(0.51234, 4, 3), Cell::estimate(-0.00002, 4, 0)]);
         t.push(vec![Cell::Empty, Cell::std_err(0.1, 4), Cell::std_err(0.000012, 4)]);
@@ -1027,7 +1007,7 @@ Dep. & y & y\\_2 \\\\
 x & 0.5123$^{***}$ & -2.000e-5 \\\\
  & (0.1000) & (1.200e-5) \\\\
 \\hline
-FE: a^b & Yes &  \\\\
+FE: a\\textasciicircum{}b & Yes &  \\\\
 \\hline
 \\end{tabular}
 % * p<0.1
