@@ -9,19 +9,13 @@ use crate::error::{Error, Result};
 use crate::exposure::measure::{Channel, ExposureConfig, Flow, Level, QualitySource, Weights};
 use crate::io::write::TableFormat;
 
-/// Exposure channel (command-line spelling).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ChannelArg {
-    /// Same business group as a domestic parent of the JV (0/1).
-    Affiliation,
-    /// Workers who moved from the JV firm to the focal firm.
-    #[value(name = "worker_flow")]
-    WorkerFlow,
-    /// Number of shared suppliers.
-    #[value(name = "supplier_overlap")]
-    SupplierOverlap,
-    /// Same province (0/1).
-    Geography,
+/// `--channels` value: a built-in channel or one registered with
+/// [`crate::channels::register`] (the error lists every known name).
+fn parse_channel(name: &str) -> std::result::Result<Channel, String> {
+    Channel::parse(name).ok_or_else(|| {
+        let known: Vec<&str> = Channel::all().into_iter().map(Channel::as_str).collect();
+        format!("unknown channel `{name}` (known: {})", known.join(", "))
+    })
 }
 
 /// Weight transformation (command-line spelling).
@@ -84,16 +78,17 @@ pub struct ExposureArgs {
     /// Data folder holding the tables (`firms.csv`, `jv_links.csv`, … or `.parquet`).
     #[arg(long, value_name = "DIR", default_value = "data")]
     pub data: PathBuf,
-    /// Channels, comma-separated, one output column each (default: all, i.e.
-    /// `affiliation,worker_flow,supplier_overlap,geography`).
+    /// Channels, comma-separated, one output column each: `affiliation`, `worker_flow`,
+    /// `supplier_overlap`, `geography`, or the name of a registered channel (default: the
+    /// four built-in ones, `affiliation,worker_flow,supplier_overlap,geography`).
     #[arg(
         long,
-        value_enum,
+        value_parser = parse_channel,
         value_name = "LIST",
         value_delimiter = ',',
         default_value = "affiliation,worker_flow,supplier_overlap,geography"
     )]
-    pub channels: Vec<ChannelArg>,
+    pub channels: Vec<Channel>,
     /// Weight transformation: `raw` (default), `row` or `log1p`.
     #[arg(long, value_enum, value_name = "W", default_value = "raw")]
     pub weights: WeightsArg,
@@ -131,13 +126,7 @@ impl ExposureArgs {
     /// Validate into the run configuration (bad values are usage errors).
     pub fn into_config(self) -> Result<ExposureJobConfig> {
         let mut channels = Vec::with_capacity(self.channels.len());
-        for c in &self.channels {
-            let ch = match c {
-                ChannelArg::Affiliation => Channel::Affiliation,
-                ChannelArg::WorkerFlow => Channel::WorkerFlow,
-                ChannelArg::SupplierOverlap => Channel::SupplierOverlap,
-                ChannelArg::Geography => Channel::Geography,
-            };
+        for &ch in &self.channels {
             if channels.contains(&ch) {
                 return Err(Error::Usage(format!("--channels: `{}` is listed twice", ch.as_str())));
             }

@@ -54,37 +54,17 @@ pub enum ViewArg {
     Ego,
 }
 
-/// An edge channel (`--channel`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ChannelArg {
-    /// Parent → JV ownership.
-    Owns,
-    /// Firm → model.
-    Produces,
-    /// Supplier → model (or firm).
-    Supplies,
-    /// Firm → firm job transitions.
-    #[value(name = "worker_flow")]
-    WorkerFlow,
-    /// Firm → province.
-    #[value(name = "located_in")]
-    LocatedIn,
-    /// Firm — firm shared suppliers (firms view only).
-    #[value(name = "shared_supplier")]
-    SharedSupplier,
+/// `--channel` / `--min-weight` channel: an edge channel of the graph or a
+/// registered channel (the error lists every known name).
+fn parse_channel(name: &str) -> std::result::Result<Channel, String> {
+    Channel::parse(name).ok_or_else(|| format!("unknown channel `{name}` (one of {})", channel_names()))
 }
 
-impl From<ChannelArg> for Channel {
-    fn from(c: ChannelArg) -> Self {
-        match c {
-            ChannelArg::Owns => Channel::Owns,
-            ChannelArg::Produces => Channel::Produces,
-            ChannelArg::Supplies => Channel::Supplies,
-            ChannelArg::WorkerFlow => Channel::WorkerFlow,
-            ChannelArg::LocatedIn => Channel::LocatedIn,
-            ChannelArg::SharedSupplier => Channel::SharedSupplier,
-        }
-    }
+/// Every edge channel's name, comma-separated: the built-in ones, then the registered ones.
+fn channel_names() -> String {
+    let registered = crate::channels::registered();
+    let names: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).chain(registered.iter().map(|d| d.name)).collect();
+    names.join(", ")
 }
 
 /// Flags selecting the data and the view, shared by `stats` and `dot`.
@@ -108,9 +88,11 @@ pub struct ViewArgs {
     /// `--view ego --group FAW --firms-only`.
     #[arg(long)]
     pub firms_only: bool,
-    /// Keep only this channel's edges and the nodes they touch (required by --view channel).
-    #[arg(long, value_enum)]
-    pub channel: Option<ChannelArg>,
+    /// Keep only this channel's edges and the nodes they touch (required by --view channel):
+    /// `owns`, `produces`, `supplies`, `worker_flow`, `located_in`, `shared_supplier` (firms
+    /// view only) or a registered channel.
+    #[arg(long, value_name = "CHANNEL", value_parser = parse_channel)]
+    pub channel: Option<Channel>,
     /// Group (firms.group_id) whose ego network to show (required by --view ego), e.g. `FAW`.
     #[arg(long, value_name = "G")]
     pub group: Option<String>,
@@ -145,10 +127,10 @@ impl ViewArgs {
         }
         view.firms_only = self.view == ViewArg::Firms || self.firms_only;
         if let Some(c) = self.channel {
-            if c == ChannelArg::SharedSupplier && !view.firms_only {
+            if c == Channel::SharedSupplier && !view.firms_only {
                 return usage("shared_supplier edges exist only in the firms view: add --view firms");
             }
-            view.channel = Some(c.into());
+            view.channel = Some(c);
         }
         if self.view == ViewArg::Ego {
             let Some(group) = &self.group else { return usage("--view ego needs --group G") };
@@ -160,10 +142,9 @@ impl ViewArgs {
             let (channel, value) = match spec.split_once('=') {
                 Some((c, v)) => {
                     let Some(c) = Channel::parse(c.trim()) else {
-                        let names: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
                         return usage(&format!(
                             "--min-weight {spec}: unknown channel `{c}` (one of {})",
-                            names.join(", ")
+                            channel_names()
                         ));
                     };
                     (Some(c), v)

@@ -9,6 +9,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use clap::Parser as _;
+
 use spillnet::channels::{ChannelDef, ChannelError, FirmChannel, Firms, register};
 use spillnet::exposure::measure::{Channel as ExposureChannel, ExposureConfig, Flow, compute_exposure};
 use spillnet::exposure::pairs::{PairOptions, build_pairs};
@@ -94,4 +96,14 @@ fn a_channel_added_in_one_file_appears_in_graph_stats_the_exposure_table_and_the
         nonzero += usize::from(expected != 0.0);
     }
     assert!(nonzero > 0, "the check must exercise pairs with same-year moves");
+
+    // The command line accepts the registered name wherever it takes a channel.
+    let cli = |args: &[&str]| spillnet::cli::Cli::try_parse_from(args).map_err(|e| e.to_string());
+    let parsed = cli(&["spillnet", "exposure", "--channels", &format!("affiliation,{NAME}")]).unwrap();
+    let spillnet::cli::Command::Exposure(args) = parsed.command else { panic!("an exposure command") };
+    assert_eq!(args.channels, [ExposureChannel::Affiliation, ExposureChannel::Registered(NAME)]);
+    let parsed = cli(&["spillnet", "graph", "stats", "--view", "channel", "--channel", NAME]).unwrap();
+    assert!(format!("{:?}", parsed.command).contains(&format!("Registered(\"{NAME}\")")), "{parsed:?}");
+    let err = cli(&["spillnet", "exposure", "--channels", "nope"]).unwrap_err();
+    assert!(err.contains("unknown channel `nope`") && err.contains(NAME), "{err}");
 }

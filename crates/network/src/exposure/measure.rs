@@ -95,6 +95,11 @@ impl Channel {
         }
     }
 
+    /// The channel called `name`: a built-in one or a registered one.
+    pub fn parse(name: &str) -> Option<Channel> {
+        Channel::all().into_iter().find(|c| c.as_str() == name)
+    }
+
     /// The four built-in channels, then every registered one.
     pub fn all() -> Vec<Channel> {
         let registered = crate::channels::registered().into_iter().map(|d| Channel::Registered(d.name));
