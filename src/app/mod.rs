@@ -11,6 +11,7 @@ pub mod graph;
 pub mod manifest;
 pub mod progress;
 pub mod run;
+pub mod schema;
 pub mod spillover;
 pub mod synth;
 
@@ -39,6 +40,10 @@ pub struct RunConfig {
 /// One subcommand's validated configuration.
 #[derive(Debug, Clone)]
 pub enum CommandConfig {
+    /// `spillnet schema`.
+    Schema(schema::SchemaConfig),
+    /// `spillnet init`.
+    Init(schema::InitConfig),
     /// `spillnet check`.
     Check(check::CheckConfig),
     /// `spillnet synth`.
@@ -103,6 +108,8 @@ pub fn run(cfg: &RunConfig, ctx: &mut Ctx<'_>) -> Result<()> {
         let _ = rayon::ThreadPoolBuilder::new().num_threads(n).build_global();
     }
     match &cfg.command {
+        CommandConfig::Schema(c) => schema::run_schema(c, ctx),
+        CommandConfig::Init(c) => schema::run_init(c, ctx),
         CommandConfig::Check(c) => check::run(c, ctx),
         CommandConfig::Synth(c) => synth::run(c, ctx),
         CommandConfig::GraphStats(c) => graph::run_stats(c, ctx),

@@ -10,6 +10,7 @@ pub mod exposure;
 pub mod graph;
 pub mod run;
 pub mod run_file;
+pub mod schema;
 pub mod spillover;
 pub mod synth;
 
@@ -42,6 +43,10 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Print the input data reference: tables, columns, types, keys, references, examples.
+    Schema(schema::SchemaArgs),
+    /// Write a template data folder (every table with example rows) to edit into your data.
+    Init(schema::InitArgs),
     /// Validate a data folder and print a summary of its tables.
     Check(check::CheckArgs),
     /// Generate a synthetic data folder layered on the real JV network.
@@ -70,6 +75,8 @@ impl Cli {
             return Err(crate::Error::Usage("--threads must be at least 1".into()));
         }
         let command = match self.command {
+            Command::Schema(a) => CommandConfig::Schema(a.into_config()?),
+            Command::Init(a) => CommandConfig::Init(a.into_config()?),
             Command::Check(a) => CommandConfig::Check(a.into_config()?),
             Command::Synth(a) => CommandConfig::Synth(a.into_config()?),
             Command::Graph(a) => a.into_config()?,

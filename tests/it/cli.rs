@@ -14,7 +14,7 @@ fn spillnet() -> Command {
 fn help_lists_every_subcommand_and_exits_zero() {
     let out = spillnet().arg("--help").assert().success();
     let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
-    for sub in ["check", "synth", "graph", "estimate", "exposure", "spillover", "montecarlo", "run"] {
+    for sub in ["schema", "init", "check", "synth", "graph", "estimate", "exposure", "spillover", "montecarlo", "run"] {
         assert!(text.contains(sub), "--help does not mention `{sub}`:\n{text}");
     }
     assert!(text.contains("Exit codes"), "--help should document exit codes");
@@ -23,7 +23,9 @@ fn help_lists_every_subcommand_and_exits_zero() {
 #[test]
 fn every_flag_in_every_subcommand_has_help_text() {
     for sub in [
-        &["check"][..],
+        &["schema"][..],
+        &["init"],
+        &["check"],
         &["synth"],
         &["graph", "stats"],
         &["graph", "dot"],

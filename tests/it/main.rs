@@ -15,5 +15,6 @@ mod graph;
 mod moves_stream;
 mod pairs;
 mod run_config;
+mod schema;
 mod spillover;
 mod synth;

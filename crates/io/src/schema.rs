@@ -1,8 +1,11 @@
-//! Column specifications of the SPEC §1 input tables: for every table its
-//! file stem, whether the table is required, and for every column its name,
-//! value type, nullability and whether the column may be absent. The loader
-//! ([`super::load`]) checks files against these specs and the writer
-//! ([`super::write`]) writes columns in this order. Imports nothing but std.
+//! Column specifications of the input tables: for every table its file
+//! stem, whether the table is required, what a row is, its key, two example
+//! rows, and for every column its name, value type, nullability, whether the
+//! column may be absent, what it means and what it refers to. The loader
+//! ([`super::load`]) checks files against these specs, the writer
+//! ([`super::write`]) writes columns in this order, and [`reference`] renders
+//! the data reference (`spillnet schema`, `docs/data.md`) from them, so the
+//! documentation cannot drift from the code. Imports nothing but std.
 
 /// Smallest year accepted in any year column.
 pub const YEAR_MIN: i32 = 1900;
@@ -57,6 +60,22 @@ pub struct ColumnSpec {
     pub nullable: bool,
     /// Whether the column may be absent.
     pub presence: Presence,
+    /// What the column holds (one sentence, for the data reference).
+    pub doc: &'static str,
+    /// What a value must name, when the column is a reference (`firms.firm_id, kind jv`).
+    pub refs: Option<&'static str>,
+}
+
+impl ColumnSpec {
+    /// With its documentation.
+    const fn doc(self, doc: &'static str) -> Self {
+        ColumnSpec { doc, ..self }
+    }
+
+    /// With the column it refers to.
+    const fn refs(self, target: &'static str) -> Self {
+        ColumnSpec { refs: Some(target), ..self }
+    }
 }
 
 /// One table of a data folder.
@@ -70,6 +89,11 @@ pub struct TableSpec {
     pub columns: &'static [ColumnSpec],
     /// Columns forming the unique key (empty: whole rows must be unique).
     pub key: &'static [&'static str],
+    /// What one row is, and the rules across columns and rows.
+    pub doc: &'static str,
+    /// Example rows, cells in column order (`""` = empty); together the
+    /// examples of every table form a valid data folder (`spillnet init`).
+    pub example: &'static [&'static [&'static str]],
 }
 
 impl TableSpec {
@@ -85,15 +109,15 @@ impl TableSpec {
 }
 
 const fn col(name: &'static str, ty: ColumnType) -> ColumnSpec {
-    ColumnSpec { name, ty, nullable: false, presence: Presence::Required }
+    ColumnSpec { name, ty, nullable: false, presence: Presence::Required, doc: "", refs: None }
 }
 
 const fn nullable(name: &'static str, ty: ColumnType) -> ColumnSpec {
-    ColumnSpec { name, ty, nullable: true, presence: Presence::Required }
+    ColumnSpec { name, ty, nullable: true, presence: Presence::Required, doc: "", refs: None }
 }
 
 const fn optional(name: &'static str, ty: ColumnType) -> ColumnSpec {
-    ColumnSpec { name, ty, nullable: true, presence: Presence::Optional }
+    ColumnSpec { name, ty, nullable: true, presence: Presence::Optional, doc: "", refs: None }
 }
 
 /// Spellings of `firms.kind`.
@@ -108,14 +132,24 @@ pub const FIRMS: TableSpec = TableSpec {
     name: "firms",
     required: true,
     columns: &[
-        col("firm_id", Text),
-        col("name", Text),
-        col("kind", Enum(KIND_VALUES)),
-        nullable("group_id", Text),
-        nullable("province", Text),
-        col("ownership", Enum(OWNERSHIP_VALUES)),
+        col("firm_id", Text).doc("Unique id of the firm, used by every other table."),
+        col("name", Text).doc("Display name (any characters)."),
+        col("kind", Enum(KIND_VALUES)).doc(
+            "`domestic`: a domestic firm (a focal unit); `foreign`: a foreign parent of joint ventures; `jv`: a joint venture.",
+        ),
+        nullable("group_id", Text)
+            .doc("Corporate group (a subsidiary names its parent's group); empty: the firm is its own group."),
+        nullable("province", Text).doc("Region of the firm's main plants; empty when unknown."),
+        col("ownership", Enum(OWNERSHIP_VALUES)).doc("State-owned, private or foreign-owned."),
     ],
     key: &["firm_id"],
+    doc: "One row per firm: domestic firms, foreign parents and joint ventures.",
+    example: &[
+        &["D1", "Domestic One", "domestic", "D1", "North", "soe"],
+        &["D2", "Domestic Two", "domestic", "D2", "South", "private"],
+        &["F1", "Foreign One", "foreign", "F1", "", "foreign"],
+        &["J1", "Joint Venture One", "jv", "D1", "North", "foreign"],
+    ],
 };
 
 /// `jv_links`.
@@ -123,14 +157,17 @@ pub const JV_LINKS: TableSpec = TableSpec {
     name: "jv_links",
     required: true,
     columns: &[
-        col("jv_id", Text),
-        col("domestic_parent", Text),
-        col("foreign_parent", Text),
-        col("founded", Year),
-        nullable("dissolved", Year),
-        nullable("foreign_share", Float),
+        col("jv_id", Text).doc("The joint venture.").refs("firms.firm_id, kind jv"),
+        col("domestic_parent", Text).doc("Its domestic parent.").refs("firms.firm_id, kind domestic"),
+        col("foreign_parent", Text).doc("Its foreign parent.").refs("firms.firm_id, kind foreign"),
+        col("founded", Year).doc("Founding year."),
+        nullable("dissolved", Year).doc("Year dissolved (not before `founded`); empty while active."),
+        nullable("foreign_share", Float).doc("Foreign parent's equity share, in [0, 1]; empty when unknown."),
     ],
     key: &["jv_id", "domestic_parent", "foreign_parent"],
+    doc: "One row per (JV, domestic parent, foreign parent); a JV with several parents has several rows. \
+          A JV is never its own parent.",
+    example: &[&["J1", "D1", "F1", "1995", "", "0.5"]],
 };
 
 /// `models`.
@@ -138,13 +175,19 @@ pub const MODELS: TableSpec = TableSpec {
     name: "models",
     required: false,
     columns: &[
-        col("model_id", Text),
-        col("firm_id", Text),
-        col("segment", Text),
-        col("first_year", Year),
-        col("last_year", Year),
+        col("model_id", Text).doc("Unique id of the product (a car model in the study)."),
+        col("firm_id", Text).doc("The producer.").refs("firms.firm_id, kind domestic or jv"),
+        col("segment", Text).doc("Market segment; pairs in the same segment are `SameSeg`."),
+        col("first_year", Year).doc("First year on the market."),
+        col("last_year", Year).doc("Last year on the market (not before `first_year`)."),
     ],
     key: &["model_id"],
+    doc: "One row per product of a domestic firm or a JV.",
+    example: &[
+        &["M_D1", "D1", "compact", "2010", "2012"],
+        &["M_D2", "D2", "suv", "2010", "2012"],
+        &["M_J1", "J1", "compact", "2010", "2012"],
+    ],
 };
 
 /// `quality`.
@@ -152,13 +195,20 @@ pub const QUALITY: TableSpec = TableSpec {
     name: "quality",
     required: false,
     columns: &[
-        col("model_id", Text),
-        col("year", Year),
-        col("dimension", Text),
-        optional("survey", Text),
-        col("score", Float),
+        col("model_id", Text).doc("The rated product.").refs("models.model_id"),
+        col("year", Year).doc("Survey year."),
+        col("dimension", Text).doc("Quality dimension (e.g. `iqs_engine`)."),
+        optional("survey", Text)
+            .doc("Survey the dimension belongs to (one survey per dimension); the clustering category."),
+        col("score", Float).doc("Score, higher is better (e.g. minus defects per 100 vehicles)."),
     ],
     key: &["model_id", "year", "dimension"],
+    doc: "One row per (product, year, quality dimension): the outcome of the spillover study.",
+    example: &[
+        &["M_D1", "2011", "engine", "iqs", "-120.5"],
+        &["M_D2", "2011", "engine", "iqs", "-98.0"],
+        &["M_J1", "2011", "engine", "iqs", "-80.25"],
+    ],
 };
 
 /// `suppliers`: at least one of `model_id` / `firm_id` must be present, and
@@ -167,13 +217,20 @@ pub const SUPPLIERS: TableSpec = TableSpec {
     name: "suppliers",
     required: false,
     columns: &[
-        col("supplier_id", Text),
-        optional("model_id", Text),
-        optional("firm_id", Text),
-        col("component", Text),
-        nullable("year", Year),
+        col("supplier_id", Text).doc("The supplier."),
+        optional("model_id", Text).doc("The supplied product.").refs("models.model_id"),
+        optional("firm_id", Text).doc("The supplied firm (all its products).").refs("firms.firm_id"),
+        col("component", Text).doc("Component supplied (e.g. `brakes`)."),
+        nullable("year", Year).doc("Year of the link; empty when pooled over years."),
     ],
     key: &[],
+    doc: "One row per supplier link. Exactly one of `model_id` and `firm_id` is set in each row \
+          (at least one of the two columns must be in the file). Whole rows are unique.",
+    example: &[
+        &["S1", "M_D1", "", "brakes", ""],
+        &["S1", "M_J1", "", "brakes", ""],
+        &["S2", "", "D2", "seats", "2011"],
+    ],
 };
 
 /// `worker_moves`. An absent `count` column (or empty cell) means 1.
@@ -181,21 +238,31 @@ pub const WORKER_MOVES: TableSpec = TableSpec {
     name: "worker_moves",
     required: false,
     columns: &[
-        col("from_firm", Text),
-        col("to_firm", Text),
-        col("year", Year),
-        optional("count", Count),
-        optional("person_id", Text),
+        col("from_firm", Text).doc("Firm the workers left.").refs("firms.firm_id"),
+        col("to_firm", Text).doc("Firm the workers joined.").refs("firms.firm_id"),
+        col("year", Year).doc("Year of the move."),
+        optional("count", Count).doc("Number of workers (aggregate rows); absent column or empty cell: 1."),
+        optional("person_id", Text).doc("Person id (person-level rows, e.g. from job-switch profiles)."),
     ],
     key: &[],
+    doc: "One row per job move (with `person_id`) or per aggregate flow (with `count`); rows are summed \
+          by (from_firm, to_firm, year) on load; a move from a firm to itself is an error. May hold 10^8 \
+          rows: it is streamed.",
+    example: &[&["J1", "D1", "2010", "", "P1"], &["J1", "D1", "2011", "3", ""]],
 };
 
 /// `production`.
 pub const PRODUCTION: TableSpec = TableSpec {
     name: "production",
     required: false,
-    columns: &[col("firm_id", Text), col("year", Year), col("units", Float)],
+    columns: &[
+        col("firm_id", Text).doc("The producer.").refs("firms.firm_id"),
+        col("year", Year).doc("Year."),
+        col("units", Float).doc("Units produced (at least 0)."),
+    ],
     key: &["firm_id", "year"],
+    doc: "One row per (firm, year): output, for node sizes and cumulative-production controls.",
+    example: &[&["J1", "2010", "1000"], &["D1", "2010", "250"]],
 };
 
 /// Every table, in load order (same order as [`super::tables::TABLE_NAMES`]).
@@ -209,6 +276,19 @@ mod tests {
     fn table_order_matches_contract() {
         let names: Vec<&str> = TABLES.iter().map(|t| t.name).collect();
         assert_eq!(names, super::super::tables::TABLE_NAMES);
+    }
+
+    #[test]
+    fn examples_have_one_cell_per_column_and_every_column_is_documented() {
+        for t in TABLES {
+            assert!(!t.doc.is_empty() && t.example.len() >= 2 || t.name == "jv_links", "{}", t.name);
+            for row in t.example {
+                assert_eq!(row.len(), t.columns.len(), "{}: {row:?}", t.name);
+            }
+            for c in t.columns {
+                assert!(!c.doc.is_empty(), "{}.{} has no doc", t.name, c.name);
+            }
+        }
     }
 
     #[test]
