@@ -144,6 +144,7 @@ pub fn write_study(
             OutputFormat::Markdown => "md",
             OutputFormat::Latex => "tex",
             OutputFormat::Csv => "csv",
+            OutputFormat::CsvTable => "table.csv",
             OutputFormat::Json => "json",
         };
         let path = dir.join(format!("spillover.{ext}"));

@@ -27,8 +27,12 @@ pub enum FormatArg {
     Md,
     /// LaTeX tabular.
     Latex,
-    /// CSV grid.
+    /// CSV. Regressions: tidy, one row per model × term (model, depvar, term, kind, estimate,
+    /// se, t, p, ci_low, ci_high, nobs, vcov) at full precision; other reports: their tables.
     Csv,
+    /// CSV of the displayed table (regressions: the starred grid, as the text table).
+    #[value(name = "csv-table")]
+    CsvTable,
     /// JSON with full results (for regressions: estimate, se, t, p, CI per coefficient; diagnostics).
     Json,
 }
@@ -92,7 +96,8 @@ pub struct EstimateArgs {
     /// or `"x1-2*x2"` (repeatable; `=r` tests against r instead of 0).
     #[arg(long, value_name = "EXPR")]
     pub lincom: Vec<String>,
-    /// Output format: text (default), md, latex, csv or json.
+    /// Output format: text (default), md, latex, csv (tidy: one row per term, full precision),
+    /// csv-table (the starred grid) or json.
     #[arg(long, value_enum, value_name = "FORMAT", default_value = "text")]
     pub format: FormatArg,
     /// Write the table to FILE (atomically) instead of stdout.
@@ -119,6 +124,7 @@ impl From<FormatArg> for OutputFormat {
             FormatArg::Md => OutputFormat::Markdown,
             FormatArg::Latex => OutputFormat::Latex,
             FormatArg::Csv => OutputFormat::Csv,
+            FormatArg::CsvTable => OutputFormat::CsvTable,
             FormatArg::Json => OutputFormat::Json,
         }
     }

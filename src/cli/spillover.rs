@@ -130,7 +130,8 @@ pub struct SpilloverArgs {
     /// Bootstrap weights.
     #[arg(long, value_enum, value_name = "W", default_value = "rademacher")]
     pub boot_weights: BootWeightsArg,
-    /// Report format (csv: every coefficient, long).
+    /// Report format: text (default), md, latex, csv (tidy: every coefficient and lincom of every
+    /// model, one row each, full precision), csv-table (the starred grids, one per table) or json.
     #[arg(long, value_enum, value_name = "FORMAT", default_value = "text")]
     pub format: FormatArg,
     /// Write the report to FILE (atomically) instead of stdout.

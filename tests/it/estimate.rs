@@ -423,10 +423,34 @@ mod cli {
             .stdout(predicate::str::contains("\\begin{tabular}{lc}"));
         spillnet()
             .args(base)
-            .args(["--format", "csv"])
+            .args(["--format", "csv-table"])
             .assert()
             .success()
             .stdout(predicate::str::starts_with(",(1)\nDependent var.,y\n"));
+        // The tidy CSV: one row per term, at full precision — equal to pyfixest's values
+        // (the case's first model is this design with the default ssc) to the engine's tolerance.
+        let out = spillnet().args(base).args(["--format", "csv"]).assert().success();
+        let csv = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines[0], "model,depvar,term,kind,estimate,se,t,p,ci_low,ci_high,nobs,vcov");
+        let expected = serde_json::from_str::<serde_json::Value>(
+            &std::fs::read_to_string(case_dir("twoway").join("expected.json")).unwrap(),
+        )
+        .unwrap();
+        let model = &expected["models"][0];
+        assert_eq!(model["vcov"], "cluster:cl1+cl2");
+        let coefs = model["coefs"].as_array().unwrap();
+        assert_eq!(lines.len(), 1 + coefs.len(), "{csv}");
+        for (line, c) in lines[1..].iter().zip(coefs) {
+            let f: Vec<&str> = line.split(',').collect();
+            assert_eq!(f[..4], ["(1)", "y", c["name"].as_str().unwrap(), "coef"], "{line}");
+            for (k, key) in ["estimate", "se", "t", "p", "ci_low", "ci_high"].into_iter().enumerate() {
+                let (got, want) = (f[4 + k].parse::<f64>().unwrap(), c[key].as_f64().unwrap());
+                assert!((got - want).abs() <= 1e-8 * want.abs().max(1e-300), "{key}: {got} vs {want}");
+            }
+            assert_eq!(f[10], model["nobs"].to_string());
+            assert_eq!(f[11], "cluster:cl1+cl2");
+        }
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("t.txt");
         spillnet().args(base).args(["--out", out.to_str().unwrap()]).assert().success().stdout("");

@@ -112,7 +112,7 @@ pub fn graph_stats_blocks(s: &GraphStats) -> Vec<Block> {
 /// counts and [`rankings_table`]).
 pub fn render_graph_stats(s: &GraphStats, format: OutputFormat) -> String {
     match format {
-        OutputFormat::Csv => {
+        OutputFormat::Csv | OutputFormat::CsvTable => {
             let tables = [nodes_table(s), edges_table(s), rankings_table(s)];
             render_blocks(&tables.map(Block::Table), format)
         }

@@ -246,10 +246,49 @@ fn json(models: &[ModelColumn<'_>]) -> String {
     s
 }
 
-/// Render models side by side in `format` (JSON: the full results of each model).
+/// A number at full precision for tidy output: the shortest form that reads
+/// back as the same double, in scientific notation below 1e-4 or from 1e15
+/// in magnitude (`6.743210868549818e-73`); empty when not finite (a missing
+/// value in every statistics package).
+pub fn full(x: f64) -> Cell {
+    let a = x.abs();
+    match x {
+        _ if !x.is_finite() => Cell::Empty,
+        _ if a != 0.0 && !(1e-4..1e15).contains(&a) => Cell::text(format!("{x:e}")),
+        _ => Cell::text(x.to_string()),
+    }
+}
+
+/// Columns of [`tidy_table`], in order.
+pub const TIDY_COLUMNS: [&str; 12] =
+    ["model", "depvar", "term", "kind", "estimate", "se", "t", "p", "ci_low", "ci_high", "nobs", "vcov"];
+
+/// One row per model × term (coefficients, then linear combinations as
+/// `kind = lincom`), numbers at full precision: the tidy form to read into
+/// R, Stata or pandas (broom's `tidy()`, pyfixest's `tidy()`).
+pub fn tidy_table(models: &[ModelColumn<'_>]) -> Table {
+    let mut t = Table::new(TIDY_COLUMNS.into_iter().map(Column::new).collect());
+    for m in models {
+        let fit = m.fit.core();
+        let vcov = m.inference.vcov_type.to_string();
+        let rows = m.inference.coefs.iter().map(|c| (c, "coef")).chain(m.lincoms.iter().map(|l| (&l.row, "lincom")));
+        for (c, kind) in rows {
+            let mut cells = vec![Cell::text(m.title), Cell::text(&fit.depvar), Cell::text(&c.name), Cell::text(kind)];
+            cells.extend([c.estimate, c.se, c.t, c.p, c.ci_low, c.ci_high].map(full));
+            cells.extend([Cell::count(fit.nobs), Cell::text(&vcov)]);
+            t.push(cells);
+        }
+    }
+    t
+}
+
+/// Render models side by side in `format`: JSON the full results of each
+/// model, CSV the [`tidy_table`], every other format (and `csv-table`) the
+/// starred grid.
 pub fn render(models: &[ModelColumn<'_>], format: OutputFormat) -> String {
     match format {
         OutputFormat::Json => json(models),
+        OutputFormat::Csv => table::to_csv(&tidy_table(models)),
         format => table::render(&regression_table(models), format),
     }
 }
@@ -408,7 +447,29 @@ S.E. type,iid,hetero
 R2,0.50000,0.60000
 Within R2,,0.25000
 ";
-        assert_eq!(render(&cols, OutputFormat::Csv), csv_expected);
+        assert_eq!(render(&cols, OutputFormat::CsvTable), csv_expected);
+    }
+
+    #[test]
+    fn tidy_csv_has_one_row_per_model_and_term_at_full_precision() {
+        let m = hand_set();
+        let cols = hand_set_columns(&m);
+        // t = estimate / se as set by hand; the CIs are NaN (missing); p as set.
+        let expected = "\
+model,depvar,term,kind,estimate,se,t,p,ci_low,ci_high,nobs,vcov
+(1),y,Intercept,coef,1.5,0.25,6,0.001,,,40,iid
+(1),y,x1,coef,2,0.9,2.2222222222222223,0.03,,,40,iid
+(2),y,x1,coef,1.95,5e-5,39000,0.2,,,38,hetero
+(2),y,x2,coef,-1,0.55,-1.8181818181818181,0.08,,,38,hetero
+";
+        assert_eq!(render(&cols, OutputFormat::Csv), expected);
+        let shown = |x: f64| full(x).shown();
+        assert_eq!(shown(6.743210868549818e-73), "6.743210868549818e-73");
+        assert_eq!(shown(-2.5e15), "-2.5e15");
+        assert_eq!(shown(0.0001), "0.0001");
+        assert_eq!(shown(0.0), "0");
+        assert_eq!(shown(f64::NAN), "");
+        assert_eq!("6.743210868549818e-73".parse::<f64>().unwrap(), 6.743210868549818e-73);
     }
 
     /// Another estimator's fit: the table reads it through `Fitted` alone.

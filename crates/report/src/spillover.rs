@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 
 use serde_json::json;
 
-use crate::regression_table::{ModelColumn, model_json, render};
+use crate::regression_table::{ModelColumn, full, model_json, render};
 use crate::table::{Cell, Column, OutputFormat, Table, to_csv};
 use spillnet_study::{FittedSpec, PlaceboResult, SpecGroup, StudyResult};
 
@@ -203,11 +203,13 @@ fn latex(r: &StudyResult) -> String {
     out
 }
 
-/// Every coefficient and linear combination of every model, one row each
-/// (the long CSV of the study).
+/// Every coefficient and linear combination of every model, one row each,
+/// numbers at full precision (the tidy CSV of the study).
 pub fn coefficients_table(r: &StudyResult) -> Table {
-    let names =
-        ["spec", "group", "title", "label", "term", "kind", "estimate", "se", "t", "p", "ci_low", "ci_high", "nobs"];
+    let names = [
+        "spec", "group", "title", "label", "term", "kind", "estimate", "se", "t", "p", "ci_low", "ci_high", "nobs",
+        "vcov",
+    ];
     let mut t = Table::new(names.into_iter().map(Column::new).collect());
     for m in &r.models {
         let rows = m.inference.coefs.iter().map(|c| (c, "coef")).chain(m.lincoms.iter().map(|l| (&l.row, "lincom")));
@@ -220,8 +222,9 @@ pub fn coefficients_table(r: &StudyResult) -> Table {
                 Cell::text(&c.name),
                 Cell::text(kind),
             ];
-            cells.extend([c.estimate, c.se, c.t, c.p, c.ci_low, c.ci_high].map(|x| Cell::float(x, 4)));
+            cells.extend([c.estimate, c.se, c.t, c.p, c.ci_low, c.ci_high].map(full));
             cells.push(Cell::count(m.fit.core.nobs));
+            cells.push(Cell::text(m.inference.vcov_type.to_string()));
             t.push(cells);
         }
     }
@@ -315,6 +318,14 @@ pub fn render_study(r: &StudyResult, format: OutputFormat) -> String {
         OutputFormat::Markdown => text_or_md(r, true),
         OutputFormat::Latex => latex(r),
         OutputFormat::Csv => to_csv(&coefficients_table(r)),
+        OutputFormat::CsvTable => groups(r)
+            .into_iter()
+            .map(|(g, models)| {
+                let title = format!("{} ({})", g.caption(), g.as_str()).replace('"', "\"\"");
+                format!("\"{title}\"\n{}", render(&columns(&models), OutputFormat::CsvTable))
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
         OutputFormat::Json => json_doc(r),
     }
 }

@@ -41,8 +41,11 @@ pub enum OutputFormat {
     Markdown,
     /// LaTeX `tabular`.
     Latex,
-    /// CSV grid (same cells as the text table).
+    /// CSV: tidy rows where a report has a tidy form (regressions: one row per
+    /// model × term, full precision); otherwise the table's grid.
     Csv,
+    /// CSV grid of the displayed table (regressions: the starred esttab grid).
+    CsvTable,
     /// JSON: full results.
     Json,
 }
@@ -55,8 +58,9 @@ impl FromStr for OutputFormat {
             "md" | "markdown" => Ok(OutputFormat::Markdown),
             "latex" | "tex" => Ok(OutputFormat::Latex),
             "csv" => Ok(OutputFormat::Csv),
+            "csv-table" => Ok(OutputFormat::CsvTable),
             "json" => Ok(OutputFormat::Json),
-            other => Err(format!("unknown format `{other}` (expected text, md, latex, csv or json)")),
+            other => Err(format!("unknown format `{other}` (expected text, md, latex, csv, csv-table or json)")),
         }
     }
 }
@@ -390,7 +394,7 @@ pub fn render(table: &Table, format: OutputFormat) -> String {
         OutputFormat::Text => to_text(table),
         OutputFormat::Markdown => to_markdown(table),
         OutputFormat::Latex => to_latex(table),
-        OutputFormat::Csv => to_csv(table),
+        OutputFormat::Csv | OutputFormat::CsvTable => to_csv(table),
         OutputFormat::Json => to_json(table),
     }
 }
@@ -413,7 +417,7 @@ pub enum Block {
 pub fn render_blocks(blocks: &[Block], format: OutputFormat) -> String {
     let tables = || blocks.iter().filter_map(|b| if let Block::Table(t) = b { Some(t) } else { None });
     match format {
-        OutputFormat::Csv => tables().map(to_csv).collect::<Vec<_>>().join("\n"),
+        OutputFormat::Csv | OutputFormat::CsvTable => tables().map(to_csv).collect::<Vec<_>>().join("\n"),
         OutputFormat::Json => pretty(&tables().map(json_table).collect::<Vec<_>>()),
         OutputFormat::Text | OutputFormat::Markdown | OutputFormat::Latex => {
             let mut out = String::new();
