@@ -81,6 +81,12 @@ impl Ctx<'_> {
         writeln!(self.out, "{s}").map_err(stdout_err)
     }
 
+    /// Write a line of primary output that `--quiet` leaves out: a step's
+    /// summary whose content is also written to a file (`spillnet run`).
+    pub fn detail(&mut self, s: impl std::fmt::Display) -> Result<()> {
+        if self.quiet { Ok(()) } else { self.println(s) }
+    }
+
     /// Write an informational line to the diagnostics stream unless quiet.
     pub fn info(&mut self, s: impl std::fmt::Display) -> Result<()> {
         if self.quiet {

@@ -213,7 +213,7 @@ fn load_step(job: &mut Job<'_>, ctx: &mut Ctx<'_>) -> Result<Indexed> {
     write_output(&mut step, &cfg.out, "summary.txt", summary_text.as_bytes())?;
     write_output(&mut step, &cfg.out, "summary.json", &to_json(&summary))?;
     job.manifest.end_step(step)?;
-    ctx.println(summary_text.trim_end())?;
+    ctx.detail(summary_text.trim_end())?;
     Ok(dataset)
 }
 
@@ -228,8 +228,8 @@ fn graph_step(job: &mut Job<'_>, dataset: &Indexed, ctx: &mut Ctx<'_>) -> Result
     write_output(&mut step, &job.cfg.out, "graph_stats.txt", stats_text.as_bytes())?;
     write_output(&mut step, &job.cfg.out, "graph_stats.json", &to_json(&stats))?;
     job.manifest.end_step(step)?;
-    ctx.println("")?;
-    ctx.println(stats_text.trim_end())?;
+    ctx.detail("")?;
+    ctx.detail(stats_text.trim_end())?;
     Ok(graph)
 }
 
@@ -243,7 +243,7 @@ fn diagram_steps(job: &mut Job<'_>, graph: &KnowledgeGraph, ctx: &mut Ctx<'_>) -
         )?;
     }
     if !cfg.diagrams.is_empty() {
-        ctx.println("")?;
+        ctx.detail("")?;
     }
     let bar = job.progress.bar(cfg.diagrams.len() as u64, "diagrams");
     for d in &cfg.diagrams {
@@ -276,7 +276,7 @@ fn diagram_steps(job: &mut Job<'_>, graph: &KnowledgeGraph, ctx: &mut Ctx<'_>) -
         bar.inc(1);
         let shown = image.as_ref().unwrap_or(&dot_path);
         bar.suspend(|| {
-            ctx.println(format_args!(
+            ctx.detail(format_args!(
                 "diagram  {} ({}: {} nodes, {} edges)",
                 shown.display(),
                 g.description(),
@@ -317,7 +317,7 @@ fn exposure_steps(job: &mut Job<'_>, dataset: &Indexed, ctx: &mut Ctx<'_>) -> Re
             step.count(format!("zero_weight_rows.{}", c.as_str()), *n as u64);
         }
         job.manifest.end_step(step)?;
-        ctx.println(format_args!(
+        ctx.detail(format_args!(
             "exposure {} ({} rows, {} focal units, {} JV units)",
             path.display(),
             d.rows,
@@ -402,7 +402,7 @@ pub fn run_spillover_step(
     }
     job.manifest.end_step(step)?;
     let h = &result.headline;
-    ctx.println("")?;
+    ctx.detail("")?;
     ctx.println(format_args!(
         "spillover  headline {:.4} (SE {:.4}{}), N = {}; {} specifications; reports in {}",
         h.estimate,

@@ -86,7 +86,11 @@ pub const SPILLOVER: TableSpec = TableSpec {
     name: "[spillover]",
     command: "spillnet spillover",
     about: "optional",
-    run_keys: &[("formats", &DEFAULT_FORMATS, "text | md | latex | csv (tidy) | csv-table (grid) | json: one report each in spillover/")],
+    run_keys: &[(
+        "formats",
+        &DEFAULT_FORMATS,
+        "text | md | latex | csv (tidy) | csv-table (grid) | json: one report each in spillover/",
+    )],
     excluded: &[
         ("data", DATA_IS_TOP_LEVEL),
         ("out", "the run writes its reports to spillover/spillover.<ext> in the output folder"),

@@ -431,7 +431,9 @@ const CASES: &[Case] = &[
         name: "score NaN",
         setup: |d| check_edit(d, "quality.csv", "BORA,2011,styling,apeal,7.5", "BORA,2011,styling,apeal,NaN"),
         code: 1,
-        stderr: &["error: {dir}/quality.csv: row 2, column `score`: value `NaN` is not a finite number"],
+        stderr: &[
+            "error: {dir}/quality.csv: row 2, column `score`: value `NaN` is not a finite number (a missing value is an empty cell here, and only columns that allow missing values may have one)",
+        ],
         stdout: &[],
     },
     Case {
@@ -466,7 +468,9 @@ const CASES: &[Case] = &[
         name: "foreign_share NaN",
         setup: |d| check_edit(d, "jv_links.csv", "SVW,SAIC,VW,1984,,0.5", "SVW,SAIC,VW,1984,,nan"),
         code: 1,
-        stderr: &["error: {dir}/jv_links.csv: row 2, column `foreign_share`: value `nan` is not a finite number"],
+        stderr: &[
+            "error: {dir}/jv_links.csv: row 2, column `foreign_share`: value `nan` is not a finite number (a missing value is an empty cell here, and only columns that allow missing values may have one)",
+        ],
         stdout: &[],
     },
     // ------------------------------------------------ negative counts

@@ -421,7 +421,10 @@ fn bad_enum_ownership() {
 fn non_finite_score_nan() {
     let dir = fixture();
     edit(dir.path(), "quality.csv", "BORA,2011,styling,apeal,7.5", "BORA,2011,styling,apeal,NaN");
-    fails_with(dir.path(), "quality.csv: row 2, column `score`: value `NaN` is not a finite number");
+    fails_with(
+        dir.path(),
+        "quality.csv: row 2, column `score`: value `NaN` is not a finite number (a missing value is an empty cell here, and only columns that allow missing values may have one)",
+    );
 }
 
 #[test]

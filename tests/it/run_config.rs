@@ -54,7 +54,18 @@ fn toml_path(p: &Path) -> String {
 fn run_default_config_writes_every_output_and_a_manifest_with_input_hashes() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    spillnet().args(["--quiet", "run", "--out"]).arg(&out).assert().success();
+    let run = spillnet().args(["--quiet", "run", "--out"]).arg(&out).assert().success();
+    // Quiet means quiet: the headline and where the reports are, nothing else (the
+    // summaries it leaves out are in the output folder).
+    let stdout = String::from_utf8(run.get_output().stdout.clone()).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    assert!(
+        lines[0].starts_with("spillover  headline ")
+            && lines[0].ends_with(&format!("reports in {}", out.join("spillover").display())),
+        "{stdout}"
+    );
+    assert!(run.get_output().stderr.is_empty(), "{}", String::from_utf8_lossy(&run.get_output().stderr));
     let written = files(&out);
     for f in [
         "summary.txt",

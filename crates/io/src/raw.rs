@@ -534,6 +534,17 @@ pub(crate) fn parse_text_ref(cell: Cell<'_>) -> Result<Cow<'_, str>, String> {
     }
 }
 
+/// A hint when `s` is a common spelling of a missing value (Stata's `.`,
+/// R's `NA`, `NaN`, `NULL`, …): this loader writes missing as an empty cell.
+fn missing_hint(s: &str) -> &'static str {
+    const SPELLINGS: [&str; 10] = [".", "NA", "N/A", "n/a", "na", "NaN", "nan", "NULL", "null", "-"];
+    if SPELLINGS.contains(&s) {
+        " (a missing value is an empty cell here, and only columns that allow missing values may have one)"
+    } else {
+        ""
+    }
+}
+
 /// Parse a cell as an integer. Text must be a decimal integer (`2005`, `+3`,
 /// `-1`) or an integral decimal number (`2005.0`, as written by tools that
 /// store nullable integers as floats).
@@ -557,7 +568,7 @@ pub(crate) fn parse_int(cell: Cell<'_>) -> Result<i64, String> {
                 Ok(x) if x.is_finite() && s.contains('.') && !s.contains(['e', 'E']) => {
                     from_float(x).map_err(|_| format!("expected an integer, found `{s}`"))
                 }
-                _ => Err(format!("expected an integer, found `{s}`")),
+                _ => Err(format!("expected an integer, found `{s}`{}", missing_hint(s))),
             },
         },
     }
@@ -571,9 +582,14 @@ pub(crate) fn parse_finite(cell: Cell<'_>) -> Result<f64, String> {
         #[allow(clippy::cast_precision_loss)]
         Cell::UInt(x) => x as f64,
         Cell::Float(x) => x,
-        Cell::Text(s) => s.parse::<f64>().map_err(|_| format!("expected a number, found `{s}`"))?,
+        Cell::Text(s) => s.parse::<f64>().map_err(|_| format!("expected a number, found `{s}`{}", missing_hint(s)))?,
     };
-    if x.is_finite() { Ok(x) } else { Err(format!("value `{cell}` is not a finite number")) }
+    if x.is_finite() {
+        Ok(x)
+    } else {
+        let hint = if let Cell::Text(s) = cell { missing_hint(s) } else { "" };
+        Err(format!("value `{cell}` is not a finite number{hint}"))
+    }
 }
 
 /// Parse a year: an integer in [`YEAR_MIN`], [`YEAR_MAX`].
@@ -701,8 +717,17 @@ mod tests {
         assert_eq!(parse_int(Cell::Int(7)), Ok(7));
         assert_eq!(parse_int(Cell::Text("2005.5")).unwrap_err(), "expected an integer, found `2005.5`");
         assert_eq!(parse_int(Cell::Text("abc")).unwrap_err(), "expected an integer, found `abc`");
+        let hint = " (a missing value is an empty cell here, and only columns that allow missing values may have one)";
+        assert_eq!(parse_int(Cell::Text(".")).unwrap_err(), format!("expected an integer, found `.`{hint}"));
+        assert_eq!(parse_finite(Cell::Text("NA")).unwrap_err(), format!("expected a number, found `NA`{hint}"));
+        assert_eq!(parse_finite(Cell::Text("NaN")).unwrap_err(), format!("value `NaN` is not a finite number{hint}"));
+        assert_eq!(parse_finite(Cell::Text("inf")).unwrap_err(), "value `inf` is not a finite number");
         assert_eq!(parse_int(Cell::Text("1e3")).unwrap_err(), "expected an integer, found `1e3`");
-        assert_eq!(parse_int(Cell::Text("NaN")).unwrap_err(), "expected an integer, found `NaN`");
+        assert!(
+            parse_int(Cell::Text("NaN"))
+                .unwrap_err()
+                .starts_with("expected an integer, found `NaN` (a missing value is an empty cell")
+        );
         assert_eq!(parse_int(Cell::Float(f64::NAN)).unwrap_err(), "expected an integer, found `NaN`");
         assert_eq!(parse_int(Cell::Float(1.5)).unwrap_err(), "expected an integer, found `1.5`");
         assert!(parse_int(Cell::UInt(u64::MAX)).is_err());
@@ -714,7 +739,6 @@ mod tests {
         assert_eq!(parse_finite(Cell::Text("-1e-3")), Ok(-1e-3));
         assert_eq!(parse_finite(Cell::Int(3)), Ok(3.0));
         assert_eq!(parse_finite(Cell::Text("x1")).unwrap_err(), "expected a number, found `x1`");
-        assert_eq!(parse_finite(Cell::Text("NaN")).unwrap_err(), "value `NaN` is not a finite number");
         assert_eq!(parse_finite(Cell::Text("inf")).unwrap_err(), "value `inf` is not a finite number");
         assert_eq!(parse_finite(Cell::Float(f64::NEG_INFINITY)).unwrap_err(), "value `-inf` is not a finite number");
     }
