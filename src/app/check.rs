@@ -35,6 +35,9 @@ pub fn run(cfg: &CheckConfig, ctx: &mut Ctx<'_>) -> Result<()> {
     if let Some(w) = incomplete_surveys(&ds, &report) {
         ctx.warn(w)?;
     }
+    for w in empty_tables(&report) {
+        ctx.warn(w)?;
+    }
     if !report.unrecognized.is_empty() {
         ctx.warn(format!(
             "{}: not a table name, ignored: {} (tables: {})",
@@ -51,6 +54,32 @@ pub fn run(cfg: &CheckConfig, ctx: &mut Ctx<'_>) -> Result<()> {
         }
         format => ctx.println(render_summary(&summary, format).trim_end()),
     }
+}
+
+/// What needs each table, for the warning about a table with a header and no rows.
+const NEEDED_BY: [(&str, &str); 7] = [
+    ("firms", "every analysis"),
+    ("jv_links", "the affiliation channel and the spillover study (no joint venture, no JV unit)"),
+    ("models", "model nodes, the exposure tables and the spillover study"),
+    ("quality", "the exposure tables and the spillover study (their outcome)"),
+    ("suppliers", "the supplier-overlap channel and the study's supplier mechanisms"),
+    ("worker_moves", "the worker-flow channel and the study's worker mechanisms"),
+    ("production", "node sizes and the cumulative-production controls"),
+];
+
+/// One warning per table file that is present but has no data rows: the
+/// folder is valid, but the analyses that read the table have nothing to work on.
+fn empty_tables(report: &LoadReport) -> Vec<String> {
+    report
+        .tables
+        .iter()
+        .filter(|t| t.rows == 0)
+        .filter_map(|t| {
+            let path = t.path.as_ref()?;
+            let needed = NEEDED_BY.iter().find(|(name, _)| *name == t.table).map_or("its analyses", |(_, w)| w);
+            Some(format!("{}: no data rows (header only); {needed} will have nothing to work on", path.display()))
+        })
+        .collect()
 }
 
 /// A warning when some model-years were rated on only part of a survey's

@@ -791,3 +791,21 @@ fn csv_round_trip_through_writer_is_byte_stable() {
     write_dataset(b.path(), &load_dataset(a.path()).unwrap(), TableFormat::Csv).unwrap();
     assert_eq!(hashes(a.path()), hashes(b.path()));
 }
+
+#[test]
+fn a_table_with_a_header_and_no_rows_is_valid_but_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(fixture_dir()).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+    }
+    std::fs::write(dir.path().join("quality.csv"), "model_id,year,dimension,survey,score\n").unwrap();
+    let out = check(dir.path()).assert().success();
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    let expected = format!(
+        "warning: {}/quality.csv: no data rows (header only); the exposure tables and the spillover study \
+         (their outcome) will have nothing to work on\n",
+        dir.path().display()
+    );
+    assert_eq!(stderr, expected);
+}
