@@ -29,7 +29,8 @@ fn main() -> ExitCode {
     let mut err = stderr.lock();
     let quiet = cfg.global.quiet;
     let result = {
-        let mut ctx = Ctx { out: &mut out, err: &mut err, quiet };
+        let allow_extra_columns = cfg.global.allow_extra_columns;
+        let mut ctx = Ctx { out: &mut out, err: &mut err, quiet, allow_extra_columns };
         app::run(&cfg, &mut ctx)
     };
     let result = result.and_then(|()| out.flush().map_err(app::stdout_err));

@@ -1,5 +1,5 @@
 //! Runs `spillnet check`: loads and validates a data folder
-//! ([`crate::io::load::load_dataset_with_sources`]) and prints a summary of
+//! ([`super::load_data`]) and prints a summary of
 //! its tables (rows per table, firms by kind, JV links, models by segment,
 //! year ranges, quality dimensions and surveys, suppliers, worker moves,
 //! production) as text, Markdown, LaTeX, CSV (the table list) or JSON. The
@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use super::Ctx;
 use crate::error::Result;
 use crate::io::Indexed;
-use crate::io::load::{LoadReport, load_dataset_with_sources};
+use crate::io::load::LoadReport;
 use crate::io::summary::summarize;
 use crate::report::summary::render_summary;
 use crate::report::table::OutputFormat;
@@ -30,7 +30,7 @@ pub struct CheckConfig {
 
 /// Run the command: validate `cfg.data`, print the summary to `ctx.out`.
 pub fn run(cfg: &CheckConfig, ctx: &mut Ctx<'_>) -> Result<()> {
-    let (ds, report) = load_dataset_with_sources(&cfg.data)?;
+    let (ds, report) = super::load_data(&cfg.data, ctx)?;
     let summary = summarize(&ds, &report);
     if let Some(w) = incomplete_surveys(&ds, &report) {
         ctx.warn(w)?;

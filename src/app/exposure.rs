@@ -1,5 +1,5 @@
 //! Runs `spillnet exposure`: loads a data folder
-//! ([`crate::io::load::load_dataset`]), computes channel exposures
+//! ([`super::load_data`]), computes channel exposures
 //! ([`crate::exposure::measure::compute_exposure`]), converts the panel (and
 //! optionally the pair weights) into [`TableData`] and writes them with
 //! [`write_table`] (atomic, deterministic) or as CSV to stdout. Imports
@@ -11,7 +11,6 @@ use super::Ctx;
 use crate::error::Result;
 use crate::exposure::measure::{ExposureConfig, ExposurePanel, Level, PairWeights, QualitySource, compute_exposure};
 use crate::io::Indexed;
-use crate::io::load::load_dataset;
 use crate::io::write::{ColumnData, TableData, TableFormat, table_to_csv, write_table};
 
 /// Validated configuration of `spillnet exposure`.
@@ -72,7 +71,7 @@ pub fn compute(data: &Indexed, cfg: &ExposureConfig) -> Result<ExposurePanel> {
 
 /// Run the command.
 pub fn run(cfg: &ExposureJobConfig, ctx: &mut Ctx<'_>) -> Result<()> {
-    let data = load_dataset(&cfg.data)?;
+    let (data, _) = super::load_data(&cfg.data, ctx)?;
     let panel = compute(&data, &cfg.exposure)?;
     let table = panel_table(&panel);
     match &cfg.out {

@@ -44,15 +44,15 @@ pub struct DotConfig {
 }
 
 /// Load a data folder and take a view of its graph.
-pub fn load_view(data: &Path, view: &View) -> Result<KnowledgeGraph> {
-    let dataset = crate::io::load::load_dataset(data)?;
+pub fn load_view(data: &Path, view: &View, ctx: &mut Ctx<'_>) -> Result<KnowledgeGraph> {
+    let (dataset, _) = super::load_data(data, ctx)?;
     let graph = crate::graph::build_graph(&dataset)?;
     Ok(graph.view(view)?)
 }
 
 /// Run `graph stats`.
 pub fn run_stats(cfg: &StatsConfig, ctx: &mut Ctx<'_>) -> Result<()> {
-    let g = load_view(&cfg.data, &cfg.view)?;
+    let g = load_view(&cfg.data, &cfg.view, ctx)?;
     let stats = crate::graph::graph_stats(&g);
     match cfg.format {
         OutputFormat::Json => {
@@ -82,7 +82,7 @@ pub fn write_diagram(
 
 /// Run `graph dot`.
 pub fn run_dot(cfg: &DotConfig, ctx: &mut Ctx<'_>) -> Result<()> {
-    let g = load_view(&cfg.data, &cfg.view)?;
+    let g = load_view(&cfg.data, &cfg.view, ctx)?;
     let writer = DotWriter::new(cfg.options.clone());
     let Some(out) = &cfg.out else {
         return ctx.println(String::from_utf8_lossy(&writer.to_bytes(&g)).trim_end());

@@ -15,6 +15,8 @@ pub mod schema;
 pub mod spillover;
 pub mod synth;
 
+use crate::io::Indexed;
+use crate::io::load::{LoadOptions, LoadReport, load_dataset_with};
 use std::io::Write;
 
 use crate::error::{Error, Result};
@@ -26,6 +28,8 @@ pub struct GlobalConfig {
     pub quiet: bool,
     /// Size of the rayon pool; `None` = all cores.
     pub threads: Option<usize>,
+    /// Ignore columns a table does not define, with a warning.
+    pub allow_extra_columns: bool,
 }
 
 /// A validated run: global settings plus one subcommand's configuration.
@@ -73,6 +77,8 @@ pub struct Ctx<'a> {
     pub err: &'a mut dyn Write,
     /// Suppress progress and informational messages.
     pub quiet: bool,
+    /// Ignore columns a table does not define (with a warning) instead of failing.
+    pub allow_extra_columns: bool,
 }
 
 impl Ctx<'_> {
@@ -99,6 +105,23 @@ impl Ctx<'_> {
     pub fn warn(&mut self, s: impl std::fmt::Display) -> Result<()> {
         writeln!(self.err, "warning: {s}").map_err(stdout_err)
     }
+}
+
+/// Load and validate a data folder with the run's [`LoadOptions`], warning
+/// about each table's ignored columns (never silent).
+pub fn load_data(dir: &std::path::Path, ctx: &mut Ctx<'_>) -> Result<(Indexed, LoadReport)> {
+    let opts = LoadOptions { allow_extra_columns: ctx.allow_extra_columns };
+    let (data, report) = load_dataset_with(dir, opts)?;
+    for t in &report.tables {
+        if let (Some(path), false) = (&t.path, t.ignored_columns.is_empty()) {
+            ctx.warn(format!(
+                "{}: ignored column(s) the table does not define: {} (--allow-extra-columns)",
+                path.display(),
+                t.ignored_columns.join(", ")
+            ))?;
+        }
+    }
+    Ok((data, report))
 }
 
 /// An error writing to a standard stream, as a crate error.

@@ -58,6 +58,9 @@ pub struct RunJobConfig {
     pub out: PathBuf,
     /// Write into a non-empty output folder (replacing the run's files).
     pub force: bool,
+    /// Ignore columns a table does not define, with a warning (`allow_extra_columns = true`;
+    /// `--allow-extra-columns` also turns it on).
+    pub allow_extra_columns: bool,
     /// Diagrams to draw, in order.
     pub diagrams: Vec<Diagram>,
     /// Exposure tables to write, in order.
@@ -194,7 +197,8 @@ fn load_step(job: &mut Job<'_>, ctx: &mut Ctx<'_>) -> Result<Indexed> {
     let cfg = job.cfg;
     let mut step = job.manifest.begin_step("load", "table rows");
     let spinner = job.progress.spinner(format!("loading {}", cfg.data.display()));
-    let loaded = crate::io::load::load_dataset_with_sources(&cfg.data);
+    ctx.allow_extra_columns |= cfg.allow_extra_columns;
+    let loaded = super::load_data(&cfg.data, ctx);
     spinner.finish();
     let (dataset, report) = loaded?;
     // The data is valid: from here on the run writes, so an old manifest no longer describes the folder.

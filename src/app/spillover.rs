@@ -13,7 +13,6 @@ use super::progress::Progress;
 use crate::atomic::write_atomic;
 use crate::error::Result;
 use crate::io::Indexed;
-use crate::io::load::load_dataset;
 use crate::io::write::{ColumnData, TableData, TableFormat, write_table};
 use crate::montecarlo::{McOptions, McSummary, run_montecarlo};
 use crate::report::spillover::{placebo_csv, placebo_svg, render_study};
@@ -157,7 +156,7 @@ pub fn write_study(
 
 /// Run `spillnet spillover`.
 pub fn run(cfg: &SpilloverConfig, ctx: &mut Ctx<'_>) -> Result<()> {
-    let ds = load_dataset(&cfg.data)?;
+    let (ds, _) = super::load_data(&cfg.data, ctx)?;
     let (panel, result) = study_with_progress(&ds, &cfg.study, &Progress::new(ctx.quiet))?;
     if let Some((path, format)) = &cfg.panel_out {
         write_table(path, &panel_table(&panel), *format)?;

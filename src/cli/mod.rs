@@ -38,6 +38,10 @@ pub struct Cli {
     /// Number of worker threads (default: all cores). Results do not depend on it.
     #[arg(long, global = true, value_name = "N")]
     pub threads: Option<usize>,
+    /// Ignore columns a table does not define (each file's are listed in a warning)
+    /// instead of stopping at the first one [default: off; run file: `allow_extra_columns = true`].
+    #[arg(long, global = true)]
+    pub allow_extra_columns: bool,
 }
 
 /// The subcommands.
@@ -86,6 +90,13 @@ impl Cli {
             Command::Montecarlo(a) => CommandConfig::MonteCarlo(a.into_config()?),
             Command::Run(a) => CommandConfig::Run(a.into_config()?),
         };
-        Ok(RunConfig { global: GlobalConfig { quiet: self.quiet, threads: self.threads }, command })
+        Ok(RunConfig {
+            global: GlobalConfig {
+                quiet: self.quiet,
+                threads: self.threads,
+                allow_extra_columns: self.allow_extra_columns,
+            },
+            command,
+        })
     }
 }

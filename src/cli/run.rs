@@ -1,6 +1,6 @@
 //! Arguments of `spillnet run` and its TOML run configuration, validated
 //! into [`RunJobConfig`]. The top level (`data`, `out`,
-//! `allow_outside_output`) is parsed with `deny_unknown_fields`; each
+//! `allow_outside_output`, `allow_extra_columns`) is parsed with `deny_unknown_fields`; each
 //! `[[diagram]]`, `[[exposure]]` and `[spillover]` table is the argument
 //! list of `spillnet graph dot`, `spillnet exposure` or `spillnet spillover`
 //! ([`super::run_file`]): parsed by that subcommand's own clap parser and
@@ -56,6 +56,7 @@ output folder (unless `allow_outside_output = true`).
   data = "."                     # data folder (required unless --data)
   out = "../out"                 # output folder (required unless --out)
   allow_outside_output = false   # true: output paths below may use `..` or be absolute
+  allow_extra_columns = false    # true: ignore columns a table does not define (warned), as --allow-extra-columns
 
 "#,
     );
@@ -110,6 +111,9 @@ struct RunFile {
     /// Let configured output paths leave the output folder (`..`, absolute paths).
     #[serde(default)]
     allow_outside_output: bool,
+    /// Ignore columns a table does not define, with a warning (as `--allow-extra-columns`).
+    #[serde(default)]
+    allow_extra_columns: bool,
     #[serde(default)]
     diagram: Vec<Spanned<RawTable>>,
     #[serde(default)]
@@ -192,6 +196,7 @@ impl RunArgs {
             "data": data.display().to_string(),
             "out": out.display().to_string(),
             "allow_outside_output": allow,
+            "allow_extra_columns": file.allow_extra_columns,
             "diagram": diagram_keys,
             "exposure": exposure_keys,
             "spillover": spillover_keys,
@@ -214,6 +219,7 @@ impl RunArgs {
             data,
             out,
             force: self.force,
+            allow_extra_columns: file.allow_extra_columns,
             diagrams,
             exposure,
             spillover,

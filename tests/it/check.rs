@@ -274,7 +274,8 @@ fn extra_column() {
     std::fs::write(&p, with).unwrap();
     fails_with(
         dir.path(),
-        "firms.csv: unexpected column `color` (allowed: firm_id, name, kind, group_id, province, ownership)",
+        "firms.csv: unexpected column `color` (allowed: firm_id, name, kind, group_id, province, ownership; \
+         --allow-extra-columns ignores such columns)",
     );
 }
 
@@ -808,4 +809,41 @@ fn a_table_with_a_header_and_no_rows_is_valid_but_warned_about() {
         dir.path().display()
     );
     assert_eq!(stderr, expected);
+}
+
+#[test]
+fn allow_extra_columns_ignores_unknown_columns_with_a_warning_naming_them() {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(fixture_dir()).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+    }
+    let p = dir.path().join("firms.csv");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let with: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| if i == 0 { format!("{l},color,notes\n") } else { format!("{l},red,\n") })
+        .collect();
+    std::fs::write(&p, with).unwrap();
+    let plain = check(dir.path()).output().unwrap();
+    let out = check(dir.path()).arg("--allow-extra-columns").assert().success();
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert_eq!(
+        stderr,
+        format!(
+            "warning: {}: ignored column(s) the table does not define: color, notes (--allow-extra-columns)\n",
+            p.display()
+        )
+    );
+    assert_eq!(plain.status.code(), Some(1), "without the flag it is an error");
+    // The summary is the one of the folder without the extra columns.
+    let clean = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(fixture_dir()).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), clean.path().join(entry.file_name())).unwrap();
+    }
+    let expected = check(clean.path()).assert().success();
+    let strip = |o: &[u8], d: &Path| String::from_utf8(o.to_vec()).unwrap().replace(&d.display().to_string(), "DIR");
+    assert_eq!(strip(&out.get_output().stdout, dir.path()), strip(&expected.get_output().stdout, clean.path()));
 }

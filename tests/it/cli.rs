@@ -92,7 +92,7 @@ fn missing_data_folder_is_an_error_naming_it_without_panic() {
 fn run_on_shipped_data_writes_summary_stats_and_diagrams() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let assert = spillnet().args(["--quiet", "run", "--data"]).arg(shipped_data_dir()).arg("--out").arg(&out).assert();
+    let assert = spillnet().args(["run", "--data"]).arg(shipped_data_dir()).arg("--out").arg(&out).assert();
     let stdout = String::from_utf8(assert.success().get_output().stdout.clone()).unwrap();
     assert!(stdout.contains("quality          27417 rows"), "summary missing from stdout:\n{stdout}");
     assert!(stdout.contains("weakly connected components"), "graph stats missing from stdout:\n{stdout}");

@@ -6,8 +6,14 @@ use super::raw::RawTable;
 use super::schema::{self, Presence, TableSpec};
 
 /// Match the file's header to the spec: every required column present, no
-/// unknown or repeated column. For each spec column, its index in the file.
-pub(crate) fn match_columns(raw: &RawTable, spec: &TableSpec) -> Result<Vec<Option<usize>>, LoadError> {
+/// repeated column, and no unknown column unless `allow_extra`. For each spec
+/// column, its index in the file; and the unknown columns, in file order
+/// (empty unless `allow_extra`).
+pub(crate) fn match_columns(
+    raw: &RawTable,
+    spec: &TableSpec,
+    allow_extra: bool,
+) -> Result<(Vec<Option<usize>>, Vec<String>), LoadError> {
     for (j, name) in raw.names.iter().enumerate() {
         if raw.names[..j].contains(name) {
             return Err(LoadError::Read {
@@ -38,17 +44,18 @@ pub(crate) fn match_columns(raw: &RawTable, spec: &TableSpec) -> Result<Vec<Opti
         }
         idx.push(found);
     }
-    if let Some(extra) = raw.names.iter().find(|n| spec.column(n).is_none()) {
+    let extra: Vec<String> = raw.names.iter().filter(|n| spec.column(n).is_none()).cloned().collect();
+    if let (Some(column), false) = (extra.first(), allow_extra) {
         return Err(LoadError::ExtraColumn {
             path: raw.path.clone(),
-            column: extra.clone(),
+            column: column.clone(),
             allowed: spec.column_list(),
         });
     }
     if spec.name == schema::SUPPLIERS.name && !raw.names.iter().any(|n| n == "model_id" || n == "firm_id") {
         return Err(LoadError::MissingColumn { path: raw.path.clone(), column: "model_id (or firm_id)".into() });
     }
-    Ok(idx)
+    Ok((idx, extra))
 }
 
 /// The separator a one-column header such as `firm_id;year;units` seems to

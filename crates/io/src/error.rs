@@ -33,7 +33,10 @@ pub enum LoadError {
         column: String,
     },
     /// A column that the table does not define is present.
-    #[error("{}: unexpected column `{column}` (allowed: {allowed})", path.display())]
+    #[error(
+        "{}: unexpected column `{column}` (allowed: {allowed}; --allow-extra-columns ignores such columns)",
+        path.display()
+    )]
     ExtraColumn {
         /// The file.
         path: PathBuf,

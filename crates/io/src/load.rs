@@ -46,6 +46,17 @@ pub struct TableSource {
     pub format: Option<TableFormat>,
     /// Number of data rows (0 when absent).
     pub rows: usize,
+    /// Columns the table does not define, ignored under
+    /// [`LoadOptions::allow_extra_columns`] (in file order).
+    pub ignored_columns: Vec<String>,
+}
+
+/// How a data folder is read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Ignore columns a table does not define (listed in [`TableSource::ignored_columns`])
+    /// instead of failing on the first one.
+    pub allow_extra_columns: bool,
 }
 
 /// What [`load_dataset_with_sources`] read: one entry per table, in load order.
@@ -70,6 +81,11 @@ pub fn load_dataset(dir: &Path) -> Result<Indexed, LoadError> {
 /// Load and validate every table of a data folder, also reporting which file
 /// each table came from (or that an optional table is absent).
 pub fn load_dataset_with_sources(dir: &Path) -> Result<(Indexed, LoadReport), LoadError> {
+    load_dataset_with(dir, LoadOptions::default())
+}
+
+/// [`load_dataset_with_sources`] with [`LoadOptions`].
+pub fn load_dataset_with(dir: &Path, opts: LoadOptions) -> Result<(Indexed, LoadReport), LoadError> {
     if !dir.is_dir() {
         return Err(LoadError::Read { path: dir.to_path_buf(), message: "data folder not found".into() });
     }
@@ -82,28 +98,28 @@ pub fn load_dataset_with_sources(dir: &Path) -> Result<(Indexed, LoadReport), Lo
     let mut ds = Dataset::default();
     let mut pos = Positions::default();
 
-    let firms = open(dir, &schema::FIRMS, &mut report)?;
+    let firms = open(dir, opts, &schema::FIRMS, &mut report)?;
     ds.firms = decode(firms.as_ref(), decode_firm)?;
     let firms_path = path_of(dir, firms.as_ref(), &schema::FIRMS);
     validate::check_firms(&ds.firms, &firms_path)?;
     let firm_index = validate::FirmIndex::new(&ds.firms, &firms_path);
 
-    let jv = open(dir, &schema::JV_LINKS, &mut report)?;
+    let jv = open(dir, opts, &schema::JV_LINKS, &mut report)?;
     ds.jv_links = decode(jv.as_ref(), decode_jv_link)?;
     pos.jv_links = validate::check_jv_links(&ds.jv_links, &path_of(dir, jv.as_ref(), &schema::JV_LINKS), &firm_index)?;
 
-    let models = open(dir, &schema::MODELS, &mut report)?;
+    let models = open(dir, opts, &schema::MODELS, &mut report)?;
     ds.models = decode(models.as_ref(), decode_model)?;
     let models_path = path_of(dir, models.as_ref(), &schema::MODELS);
     pos.model_firm = validate::check_models(&ds.models, &models_path, &firm_index)?;
     let model_index = validate::ModelIndex::new(&ds.models, &models_path);
 
-    let quality = open(dir, &schema::QUALITY, &mut report)?;
+    let quality = open(dir, opts, &schema::QUALITY, &mut report)?;
     ds.quality = decode(quality.as_ref(), decode_quality)?;
     pos.quality_model =
         validate::check_quality(&ds.quality, &path_of(dir, quality.as_ref(), &schema::QUALITY), &model_index)?;
 
-    let suppliers = open(dir, &schema::SUPPLIERS, &mut report)?;
+    let suppliers = open(dir, opts, &schema::SUPPLIERS, &mut report)?;
     ds.suppliers = decode(suppliers.as_ref(), decode_supplier)?;
     pos.supplier_links = validate::check_suppliers(
         &ds.suppliers,
@@ -114,14 +130,21 @@ pub fn load_dataset_with_sources(dir: &Path) -> Result<(Indexed, LoadReport), Lo
 
     let spec = &schema::WORKER_MOVES;
     match locate_table(dir, spec)? {
-        None => report.tables.push(TableSource { table: spec.name, path: None, format: None, rows: 0 }),
+        None => report.tables.push(TableSource {
+            table: spec.name,
+            path: None,
+            format: None,
+            rows: 0,
+            ignored_columns: Vec::new(),
+        }),
         Some((path, format)) => {
-            let moves = moves::load_worker_moves(&path, format, &ds.firms, &firm_index)?;
+            let moves = moves::load_worker_moves(&path, format, &ds.firms, &firm_index, opts.allow_extra_columns)?;
             report.tables.push(TableSource {
                 table: spec.name,
                 path: Some(path),
                 format: Some(format),
                 rows: moves.input.rows,
+                ignored_columns: moves.ignored_columns,
             });
             report.worker_moves = Some(moves.input);
             ds.worker_moves = moves.moves;
@@ -129,7 +152,7 @@ pub fn load_dataset_with_sources(dir: &Path) -> Result<(Indexed, LoadReport), Lo
         }
     }
 
-    let production = open(dir, &schema::PRODUCTION, &mut report)?;
+    let production = open(dir, opts, &schema::PRODUCTION, &mut report)?;
     if production.is_some() {
         let rows = decode(production.as_ref(), decode_production)?;
         pos.production_firm =
@@ -181,14 +204,31 @@ struct Rows {
     idx: Vec<Option<usize>>,
 }
 
-fn open(dir: &Path, spec: &'static TableSpec, report: &mut LoadReport) -> Result<Option<Rows>, LoadError> {
+fn open(
+    dir: &Path,
+    opts: LoadOptions,
+    spec: &'static TableSpec,
+    report: &mut LoadReport,
+) -> Result<Option<Rows>, LoadError> {
     let Some((path, format)) = locate_table(dir, spec)? else {
-        report.tables.push(TableSource { table: spec.name, path: None, format: None, rows: 0 });
+        report.tables.push(TableSource {
+            table: spec.name,
+            path: None,
+            format: None,
+            rows: 0,
+            ignored_columns: Vec::new(),
+        });
         return Ok(None);
     };
     let raw = RawTable::read(&path, format)?;
-    let idx = match_columns(&raw, spec)?;
-    report.tables.push(TableSource { table: spec.name, path: Some(path), format: Some(format), rows: raw.height });
+    let (idx, ignored_columns) = match_columns(&raw, spec, opts.allow_extra_columns)?;
+    report.tables.push(TableSource {
+        table: spec.name,
+        path: Some(path),
+        format: Some(format),
+        rows: raw.height,
+        ignored_columns,
+    });
     Ok(Some(Rows { raw, spec, idx }))
 }
 
@@ -406,7 +446,7 @@ mod tests {
         ] {
             std::fs::write(&p, text).unwrap();
             let raw = RawTable::read(&p, TableFormat::Csv).unwrap();
-            let err = match_columns(&raw, &schema::PRODUCTION).unwrap_err();
+            let err = match_columns(&raw, &schema::PRODUCTION, false).unwrap_err();
             assert_eq!(
                 err.to_string(),
                 format!(
@@ -419,7 +459,7 @@ mod tests {
         // A one-column header without another separator is a missing column.
         std::fs::write(&p, "firm_id\nA\n").unwrap();
         let raw = RawTable::read(&p, TableFormat::Csv).unwrap();
-        let err = match_columns(&raw, &schema::PRODUCTION).unwrap_err();
+        let err = match_columns(&raw, &schema::PRODUCTION, false).unwrap_err();
         assert_eq!(err.to_string(), format!("{}: missing column `year`", p.display()));
     }
 

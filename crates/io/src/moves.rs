@@ -51,6 +51,8 @@ pub(crate) struct Aggregated {
     pub moves: Vec<WorkerMove>,
     /// Per row of `moves`: positions of (from_firm, to_firm) in `firms`.
     pub positions: Vec<[usize; 2]>,
+    /// Columns the table does not define, ignored (only when allowed).
+    pub ignored_columns: Vec<String>,
     /// What the file held before aggregation.
     pub input: MovesInput,
 }
@@ -62,8 +64,9 @@ pub(crate) fn load_worker_moves(
     format: TableFormat,
     firms: &[Firm],
     index: &FirmIndex,
+    allow_extra: bool,
 ) -> Result<Aggregated, LoadError> {
-    load_with(path, format, firms, index, CHUNK_BYTES, BATCH_ROWS)
+    load_with(path, format, firms, index, allow_extra, CHUNK_BYTES, BATCH_ROWS)
 }
 
 /// [`load_worker_moves`] with explicit piece sizes (small ones in tests).
@@ -72,19 +75,27 @@ fn load_with(
     format: TableFormat,
     firms: &[Firm],
     index: &FirmIndex,
+    allow_extra: bool,
     chunk_bytes: usize,
     batch_rows: usize,
 ) -> Result<Aggregated, LoadError> {
     let mut agg = Aggregator::new(path, index);
     let mut cols: Option<Cols> = None;
+    let mut ignored = Vec::new();
     let rows = stream_table(path, format, chunk_bytes, batch_rows, &mut |t, first_row| {
         let c = match cols {
             Some(c) => c,
-            None => *cols.insert(Cols::new(t)?),
+            None => {
+                let (c, extra) = Cols::new(t, allow_extra)?;
+                ignored = extra;
+                *cols.insert(c)
+            }
         };
         (0..t.height).try_for_each(|i| agg.add(t, c, i, first_row + i))
     })?;
-    agg.finish(rows, firms)
+    let mut out = agg.finish(rows, firms)?;
+    out.ignored_columns = ignored;
+    Ok(out)
 }
 
 /// Positions of the `worker_moves` columns in the file.
@@ -98,20 +109,21 @@ struct Cols {
 }
 
 impl Cols {
-    /// Match the header of `t` to the spec (same errors as every table).
-    fn new(t: &RawTable) -> Result<Self, LoadError> {
-        let idx = match_columns(t, &schema::WORKER_MOVES)?;
+    /// Match the header of `t` to the spec (same errors as every table); also the ignored columns.
+    fn new(t: &RawTable, allow_extra: bool) -> Result<(Self, Vec<String>), LoadError> {
+        let (idx, extra) = match_columns(t, &schema::WORKER_MOVES, allow_extra)?;
         let at = |name: &str| {
             let k = schema::WORKER_MOVES.columns.iter().position(|c| c.name == name);
             k.and_then(|k| idx[k])
         };
-        Ok(Cols {
+        let cols = Cols {
             from: at("from_firm"),
             to: at("to_firm"),
             year: at("year"),
             count: at("count"),
             person: at("person_id"),
-        })
+        };
+        Ok((cols, extra))
     }
 }
 
@@ -252,7 +264,7 @@ impl<'a> Aggregator<'a> {
                 person_id: g.person.map(String::from),
             })
             .collect();
-        Ok(Aggregated { moves, positions, input })
+        Ok(Aggregated { moves, positions, input, ignored_columns: Vec::new() })
     }
 }
 
@@ -288,7 +300,7 @@ mod tests {
     fn load_file(path: &Path, format: TableFormat, chunk: usize, batch: usize) -> Result<Aggregated, String> {
         let firms = firms();
         let index = FirmIndex::new(&firms, Path::new("firms.csv"));
-        load_with(path, format, &firms, &index, chunk, batch)
+        load_with(path, format, &firms, &index, false, chunk, batch)
             .map_err(|e| e.to_string().replace(&format!("{}/", path.parent().unwrap().display()), ""))
     }
 
@@ -416,7 +428,7 @@ mod tests {
         );
         assert_eq!(
             load_csv("from_firm,to_firm,year,n\nA,B,2001,1\n", 1).err().unwrap(),
-            "worker_moves.csv: unexpected column `n` (allowed: from_firm, to_firm, year, count, person_id)"
+            "worker_moves.csv: unexpected column `n` (allowed: from_firm, to_firm, year, count, person_id; --allow-extra-columns ignores such columns)"
         );
         assert!(load_csv("", 1).err().unwrap().starts_with("worker_moves.csv: "));
         assert_eq!(load_csv("\n", 1).err().unwrap(), "worker_moves.csv: the header line is empty");
