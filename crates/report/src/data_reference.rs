@@ -20,10 +20,16 @@ fn general_rules() -> Vec<String> {
             required.join(", ")
         ),
         "CSV files are UTF-8 with a header row; columns may come in any order; spaces around a cell are \
-         trimmed; an empty cell is a missing value."
+         trimmed; an empty cell is a missing value (`.`, `NA` or `NaN` are not: the error says so)."
             .into(),
-        format!("Years are integers in [{YEAR_MIN}, {YEAR_MAX}]; numbers are finite."),
-        "Columns marked optional may be left out of the file; a column not listed here is an error.".into(),
+        format!(
+            "Years and counts are integers (years in [{YEAR_MIN}, {YEAR_MAX}]); an integral decimal such as \
+             `2011.0`, as tools that store integers as floats write them, reads as `2011` in every table; \
+             numbers are finite."
+        ),
+        "Columns marked optional may be left out of the file; a column not listed here is an error \
+         (`--allow-extra-columns` ignores it with a warning)."
+            .into(),
         "Every error names the file, the 1-based data row and the column.".into(),
     ]
 }
