@@ -1,8 +1,10 @@
 //! Fixed effects: compaction of codes, iterative singleton removal and
 //! demeaning (projection of columns on the orthogonal complement of the
-//! fixed-effect dummies) without forming dummy matrices.
+//! fixed-effect dummies) without forming dummy matrices, by alternating
+//! projections (here) or a Krylov solver ([`krylov`]), chosen by
+//! [`Demeaner`].
 //!
-//! Imports nothing from the crate.
+//! Imports nothing from the crate but the error type.
 //!
 //! # Demeaning algorithm
 //!
@@ -19,37 +21,131 @@
 //! Convergence: the largest absolute group mean removed in a sweep is below
 //! `tol`. A single fixed effect is exact in one sweep.
 //!
+//! This is fast when the fixed effects are nearly orthogonal (levels drawn
+//! at random), and slow when they are linked through a sparse graph (worker ×
+//! firm designs, where the contraction rate of a sweep approaches one).
+//! There [`Demeaner::Krylov`] (conjugate gradient on the normal equations,
+//! module [`krylov`]) needs about the square root of the iterations.
+//! [`Demeaner::Auto`] (the default) demeans a single fixed effect exactly
+//! in one sweep; with several it runs alternating projections for at most
+//! [`AUTO_TRIAL_SWEEPS`] sweeps, and when they have not converged continues
+//! with the Krylov solver from where they stopped (the iterate stays in
+//! $x + \operatorname{range} D$, so nothing is lost). Easy designs thus run
+//! exactly today's iteration and never pay for the Krylov machinery.
+//!
 //! Columns are demeaned independently (rayon over columns), each with a
 //! sequential loop, so results do not depend on the number of threads.
 //!
 //! Complexity: $O(N\,Q)$ per sweep, memory three $N$-vectors per column.
 
+use std::fmt;
+use std::str::FromStr;
+
 use rayon::prelude::*;
 
 use super::EstimateError;
 
-/// Tolerance and iteration budget of the demeaning.
+mod krylov;
+
+/// Sweeps of alternating projections that [`Demeaner::Auto`] tries before
+/// switching to the Krylov solver (the study's designs need at most 24).
+pub const AUTO_TRIAL_SWEEPS: usize = 100;
+
+/// Which algorithm demeans the columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Demeaner {
+    /// Alternating projections (method of alternating projections) with Irons–Tuck acceleration.
+    Map,
+    /// Jacobi-preconditioned conjugate gradient on the normal equations ([`krylov`]).
+    Krylov,
+    /// Alternating projections for one fixed effect or when they converge within
+    /// [`AUTO_TRIAL_SWEEPS`] sweeps; otherwise Krylov from where they stopped.
+    #[default]
+    Auto,
+}
+
+impl fmt::Display for Demeaner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Demeaner::Map => "map",
+            Demeaner::Krylov => "krylov",
+            Demeaner::Auto => "auto",
+        })
+    }
+}
+
+impl FromStr for Demeaner {
+    type Err = EstimateError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "map" => Ok(Demeaner::Map),
+            "krylov" | "cg" => Ok(Demeaner::Krylov),
+            "auto" => Ok(Demeaner::Auto),
+            other => Err(EstimateError::bad(format!("unknown demeaner `{other}` (expected map, krylov or auto)"))),
+        }
+    }
+}
+
+/// Tolerance, iteration budget and algorithm of the demeaning.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DemeanOptions {
-    /// Convergence tolerance on the largest group mean removed in a sweep (default 1e-8).
+    /// Convergence tolerance (default 1e-8): for alternating projections the
+    /// largest group mean removed in a sweep; for Krylov the change of the
+    /// projected column in an iteration relative to the column's norm.
     pub tol: f64,
-    /// Maximum number of sweeps per column (default 10 000).
+    /// Maximum number of sweeps (or Krylov iterations) per column (default 10 000).
     pub max_iter: usize,
+    /// Algorithm (default [`Demeaner::Auto`]).
+    pub method: Demeaner,
 }
 
 impl Default for DemeanOptions {
     fn default() -> Self {
-        DemeanOptions { tol: 1e-8, max_iter: 10_000 }
+        DemeanOptions { tol: 1e-8, max_iter: 10_000, method: Demeaner::Auto }
     }
 }
 
+/// How one column was demeaned.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct ColumnDemean {
+    /// Algorithm that finished the column ([`Demeaner::Map`] or [`Demeaner::Krylov`]).
+    pub method: Demeaner,
+    /// Sweeps plus Krylov iterations used (with `auto`, the trial sweeps are included).
+    pub iterations: usize,
+    /// Final value of the stopping criterion of `method` (0 when exact in one sweep).
+    pub criterion: f64,
+    /// Whether the criterion fell below the tolerance.
+    pub converged: bool,
+}
+
 /// Outcome of demeaning a set of columns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DemeanInfo {
-    /// Largest number of sweeps used by any column.
+    /// Largest number of iterations used by any column.
     pub iterations: usize,
     /// Whether every column converged.
     pub converged: bool,
+    /// Per column, in the order given to [`demean`].
+    pub columns: Vec<ColumnDemean>,
+}
+
+impl DemeanInfo {
+    /// Nothing to demean (no fixed effect).
+    pub fn none() -> Self {
+        DemeanInfo { iterations: 0, converged: true, columns: Vec::new() }
+    }
+
+    /// Algorithms used, in order of first use, e.g. `"map"` or `"map, krylov"`.
+    pub fn methods(&self) -> String {
+        let mut used: Vec<Demeaner> = Vec::new();
+        for c in &self.columns {
+            if !used.contains(&c.method) {
+                used.push(c.method);
+            }
+        }
+        used.iter().map(Demeaner::to_string).collect::<Vec<_>>().join(", ")
+    }
 }
 
 /// One fixed effect on the estimation sample: contiguous codes and the
@@ -61,7 +157,7 @@ pub struct FeIndex {
     /// Number of levels.
     pub n_levels: usize,
     /// 1 / (sum of weights) of each level.
-    inv_size: Vec<f64>,
+    pub(crate) inv_size: Vec<f64>,
 }
 
 impl FeIndex {
@@ -182,38 +278,41 @@ fn sweep(src: &[f64], dst: &mut [f64], fes: &[FeIndex], weights: Option<&[f64]>,
     largest
 }
 
-/// Demean one column in place by alternating projections with Irons–Tuck
-/// acceleration. Returns `(sweeps, converged)`.
-pub fn demean_column(x: &mut [f64], fes: &[FeIndex], weights: Option<&[f64]>, opts: &DemeanOptions) -> (usize, bool) {
-    if fes.is_empty() {
-        return (0, true);
-    }
+/// Outcome of alternating projections on one column.
+struct MapOutcome {
+    sweeps: usize,
+    converged: bool,
+    /// Largest group mean removed in the last sweep.
+    last: f64,
+}
+
+/// Alternating projections with Irons–Tuck acceleration on one column, in
+/// place, for at most `max_sweeps` sweeps (at least two fixed effects).
+fn map_column(x: &mut [f64], fes: &[FeIndex], weights: Option<&[f64]>, tol: f64, max_sweeps: usize) -> MapOutcome {
     let mut sums: Vec<Vec<f64>> = fes.iter().map(|f| vec![0.0; f.n_levels]).collect();
     let n = x.len();
     let mut gx = vec![0.0; n];
-    if fes.len() == 1 {
-        sweep(x, &mut gx, fes, weights, &mut sums);
-        x.copy_from_slice(&gx);
-        return (1, true);
-    }
     let mut ggx = vec![0.0; n];
     let mut sweeps = 0;
-    while sweeps < opts.max_iter {
+    let mut last = f64::INFINITY;
+    while sweeps < max_sweeps {
         let d1 = sweep(x, &mut gx, fes, weights, &mut sums);
         sweeps += 1;
-        if d1 < opts.tol {
+        last = d1;
+        if d1 < tol {
             x.copy_from_slice(&gx);
-            return (sweeps, true);
+            return MapOutcome { sweeps, converged: true, last };
         }
-        if sweeps >= opts.max_iter {
+        if sweeps >= max_sweeps {
             x.copy_from_slice(&gx);
             break;
         }
         let d2 = sweep(&gx, &mut ggx, fes, weights, &mut sums);
         sweeps += 1;
-        if d2 < opts.tol {
+        last = d2;
+        if d2 < tol {
             x.copy_from_slice(&ggx);
-            return (sweeps, true);
+            return MapOutcome { sweeps, converged: true, last };
         }
         // Irons–Tuck extrapolation.
         let (mut num, mut den) = (0.0, 0.0);
@@ -232,28 +331,102 @@ pub fn demean_column(x: &mut [f64], fes: &[FeIndex], weights: Option<&[f64]>, op
             x.copy_from_slice(&ggx);
         }
     }
-    (sweeps, false)
+    MapOutcome { sweeps, converged: false, last }
+}
+
+fn weighted_norm(x: &[f64], weights: Option<&[f64]>) -> f64 {
+    match weights {
+        Some(w) => x.iter().zip(w).map(|(v, wi)| wi * v * v).sum::<f64>().sqrt(),
+        None => x.iter().map(|v| v * v).sum::<f64>().sqrt(),
+    }
+}
+
+/// Demean one column in place with the algorithm of `opts.method` (see the
+/// module docs for [`Demeaner::Auto`]).
+pub fn demean_column(x: &mut [f64], fes: &[FeIndex], weights: Option<&[f64]>, opts: &DemeanOptions) -> ColumnDemean {
+    let map =
+        |sweeps, converged, criterion| ColumnDemean { method: Demeaner::Map, iterations: sweeps, criterion, converged };
+    if fes.is_empty() {
+        return map(0, true, 0.0);
+    }
+    let exact_in_one_sweep = fes.len() == 1 && opts.method != Demeaner::Krylov;
+    if exact_in_one_sweep {
+        let mut sums = vec![vec![0.0; fes[0].n_levels]];
+        let mut gx = vec![0.0; x.len()];
+        sweep(x, &mut gx, fes, weights, &mut sums);
+        x.copy_from_slice(&gx);
+        return map(1, true, 0.0);
+    }
+    match opts.method {
+        Demeaner::Map => {
+            let m = map_column(x, fes, weights, opts.tol, opts.max_iter);
+            map(m.sweeps, m.converged, m.last)
+        }
+        Demeaner::Krylov => {
+            let norm = weighted_norm(x, weights);
+            let k = krylov::cg_column(x, norm, fes, weights, opts.tol, opts.max_iter);
+            ColumnDemean {
+                method: Demeaner::Krylov,
+                iterations: k.iterations,
+                criterion: k.criterion,
+                converged: k.converged,
+            }
+        }
+        Demeaner::Auto => {
+            let norm = weighted_norm(x, weights);
+            let m = map_column(x, fes, weights, opts.tol, opts.max_iter.min(AUTO_TRIAL_SWEEPS));
+            if m.converged || m.sweeps >= opts.max_iter {
+                return map(m.sweeps, m.converged, m.last);
+            }
+            let k = krylov::cg_column(x, norm, fes, weights, opts.tol, opts.max_iter - m.sweeps);
+            ColumnDemean {
+                method: Demeaner::Krylov,
+                iterations: m.sweeps + k.iterations,
+                criterion: k.criterion,
+                converged: k.converged,
+            }
+        }
+    }
 }
 
 /// Demean several columns in place, in parallel over columns.
 ///
 /// Returns the diagnostics; non-convergence is reported in
-/// [`DemeanInfo::converged`], never silently ignored (see
+/// [`DemeanInfo::converged`] and per column, never silently ignored (see
 /// [`demean_or_error`] for the erroring variant).
 pub fn demean(cols: &mut [Vec<f64>], fes: &[FeIndex], weights: Option<&[f64]>, opts: &DemeanOptions) -> DemeanInfo {
-    let res: Vec<(usize, bool)> = cols.par_iter_mut().map(|c| demean_column(c, fes, weights, opts)).collect();
-    DemeanInfo { iterations: res.iter().map(|r| r.0).max().unwrap_or(0), converged: res.iter().all(|r| r.1) }
+    let columns: Vec<ColumnDemean> = cols.par_iter_mut().map(|c| demean_column(c, fes, weights, opts)).collect();
+    DemeanInfo {
+        iterations: columns.iter().map(|r| r.iterations).max().unwrap_or(0),
+        converged: columns.iter().all(|r| r.converged),
+        columns,
+    }
 }
 
-/// [`demean`], turning non-convergence into [`EstimateError::NoConvergence`].
+/// [`demean`], turning non-convergence into [`EstimateError::NoConvergence`]
+/// naming the first column that did not converge (`names[j]` is column `j`;
+/// columns without a name are called `column j`).
 pub fn demean_or_error(
     cols: &mut [Vec<f64>],
+    names: &[&str],
     fes: &[FeIndex],
     weights: Option<&[f64]>,
     opts: &DemeanOptions,
 ) -> Result<DemeanInfo, EstimateError> {
     let info = demean(cols, fes, weights, opts);
-    if info.converged { Ok(info) } else { Err(EstimateError::NoConvergence { iter: info.iterations, tol: opts.tol }) }
+    match info.columns.iter().position(|c| !c.converged) {
+        None => Ok(info),
+        Some(j) => {
+            let c = &info.columns[j];
+            Err(EstimateError::NoConvergence {
+                column: names.get(j).map_or_else(|| format!("column {j}"), |s| (*s).to_owned()),
+                method: c.method,
+                iter: c.iterations,
+                criterion: c.criterion,
+                tol: opts.tol,
+            })
+        }
+    }
 }
 
 #[cfg(test)]
@@ -279,13 +452,157 @@ mod tests {
         let x: Vec<f64> = (0..r * c).map(|i| ((i * 7 + 3) % 11) as f64 + 0.5 * i as f64).collect();
         let fes = vec![FeIndex::new(f1.clone(), r, None), FeIndex::new(f2.clone(), c, None)];
         let mut y = x.clone();
-        let (_, ok) = demean_column(&mut y, &fes, None, &DemeanOptions { tol: 1e-14, max_iter: 1000 });
-        assert!(ok);
+        let opts = DemeanOptions { tol: 1e-14, max_iter: 1000, method: Demeaner::Map };
+        assert!(demean_column(&mut y, &fes, None, &opts).converged);
         let grand: f64 = x.iter().sum::<f64>() / (r * c) as f64;
         for i in 0..r * c {
             let rm: f64 = (0..c).map(|j| x[(i / c) * c + j]).sum::<f64>() / c as f64;
             let cm: f64 = (0..r).map(|k| x[k * c + i % c]).sum::<f64>() / r as f64;
             assert!((y[i] - (x[i] - rm - cm + grand)).abs() < 1e-12);
         }
+    }
+
+    /// Worker × firm × year panel where firms are assigned by cycling
+    /// through the observations (the "difficult" design of fixest's
+    /// benchmarks, scaled down): `n_indiv` workers observed `n_years` years.
+    fn cycling_design(n_indiv: usize, n_years: usize, n_firm: usize) -> Vec<FeIndex> {
+        let n = n_indiv * n_years;
+        let indiv: Vec<u32> = (0..n).map(|i| (i / n_years) as u32).collect();
+        let year: Vec<u32> = (0..n).map(|i| (i % n_years) as u32).collect();
+        let firm: Vec<u32> = (0..n).map(|i| (i % n_firm) as u32).collect();
+        vec![FeIndex::new(indiv, n_indiv, None), FeIndex::new(firm, n_firm, None), FeIndex::new(year, n_years, None)]
+    }
+
+    fn with_weights(fes: &[FeIndex], w: &[f64]) -> Vec<FeIndex> {
+        fes.iter().map(|f| FeIndex::new(f.codes.clone(), f.n_levels, Some(w))).collect()
+    }
+
+    /// $M_D x$ by a dense least-squares solve, independent of the iterative
+    /// solvers: $\alpha = (D'WD)^+ D'Wx$ with the pseudo-inverse from an
+    /// eigendecomposition (eigenvalues below 1e-9 of the largest are the
+    /// rank deficiency of $D$ and are dropped).
+    fn dense_residual(x: &[f64], fes: &[FeIndex], w: Option<&[f64]>) -> Vec<f64> {
+        let n = x.len();
+        let offs: Vec<usize> = fes
+            .iter()
+            .scan(0, |o, f| {
+                let here = *o;
+                *o += f.n_levels;
+                Some(here)
+            })
+            .collect();
+        let l: usize = fes.iter().map(|f| f.n_levels).sum();
+        let wi = |i: usize| w.map_or(1.0, |w| w[i]);
+        let mut a = faer::Mat::<f64>::zeros(l, l);
+        let mut b = vec![0.0; l];
+        for i in 0..n {
+            let cols: Vec<usize> = fes.iter().zip(&offs).map(|(f, o)| o + f.codes[i] as usize).collect();
+            for &j in &cols {
+                b[j] += wi(i) * x[i];
+                for &k in &cols {
+                    a[(j, k)] += wi(i);
+                }
+            }
+        }
+        let eig = a.self_adjoint_eigen(faer::Side::Lower).unwrap();
+        let (s, u) = (eig.S(), eig.U());
+        let smax = (0..l).map(|k| s[k]).fold(0.0, f64::max);
+        let mut alpha = vec![0.0; l];
+        for k in 0..l {
+            if s[k] > 1e-9 * smax {
+                let c: f64 = (0..l).map(|j| u[(j, k)] * b[j]).sum::<f64>() / s[k];
+                for j in 0..l {
+                    alpha[j] += c * u[(j, k)];
+                }
+            }
+        }
+        (0..n).map(|i| x[i] - fes.iter().zip(&offs).map(|(f, o)| alpha[o + f.codes[i] as usize]).sum::<f64>()).collect()
+    }
+
+    fn column(n: usize, seed: u64) -> Vec<f64> {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        (0..n).map(|_| rng.random::<f64>() * 2.0 - 1.0 + (rng.random::<f64>() * 10.0).floor()).collect()
+    }
+
+    fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
+        a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max)
+    }
+
+    #[test]
+    fn every_demeaner_matches_a_dense_solve_on_a_hard_design() {
+        // 40 workers x 10 years, 12 firms by cycling: 3 FE, D has rank 40+12+10-2.
+        let fes = cycling_design(40, 10, 12);
+        let x = column(400, 1);
+        let exact = dense_residual(&x, &fes, None);
+        for method in [Demeaner::Map, Demeaner::Krylov, Demeaner::Auto] {
+            let mut y = x.clone();
+            let opts = DemeanOptions { tol: 1e-14, max_iter: 100_000, method };
+            let info = demean_column(&mut y, &fes, None, &opts);
+            assert!(info.converged, "{method}: {info:?}");
+            assert!(max_abs_diff(&y, &exact) < 1e-10, "{method}: {}", max_abs_diff(&y, &exact));
+        }
+    }
+
+    #[test]
+    fn krylov_handles_weights_and_disconnected_components() {
+        // Two worker-firm panels side by side with no link between them (two
+        // connected components: one more redundant level), analytic weights.
+        let a = cycling_design(20, 6, 5);
+        let n1 = a[0].codes.len();
+        let fes: Vec<FeIndex> = (0..3)
+            .map(|q| {
+                let mut codes = a[q].codes.clone();
+                codes.extend(a[q].codes.iter().map(|&c| c + a[q].n_levels as u32));
+                FeIndex::new(codes, 2 * a[q].n_levels, None)
+            })
+            .collect();
+        let w: Vec<f64> = column(2 * n1, 7).iter().map(|v| 0.5 + v.abs() % 2.0).collect();
+        let fes = with_weights(&fes, &w);
+        let x = column(2 * n1, 3);
+        let exact = dense_residual(&x, &fes, Some(&w));
+        let mut y = x.clone();
+        let opts = DemeanOptions { tol: 1e-14, max_iter: 100_000, method: Demeaner::Krylov };
+        let info = demean_column(&mut y, &fes, Some(&w), &opts);
+        assert!(info.converged && info.method == Demeaner::Krylov, "{info:?}");
+        assert!(max_abs_diff(&y, &exact) < 1e-10, "{}", max_abs_diff(&y, &exact));
+    }
+
+    #[test]
+    fn auto_keeps_alternating_projections_on_easy_designs_and_switches_on_hard_ones() {
+        // Balanced two-way panel: MAP converges in a few sweeps, auto is MAP
+        // itself (same iterate bit for bit).
+        let (r, c) = (30usize, 8usize);
+        let fes = vec![
+            FeIndex::new((0..r * c).map(|i| (i / c) as u32).collect(), r, None),
+            FeIndex::new((0..r * c).map(|i| (i % c) as u32).collect(), c, None),
+        ];
+        let x = column(r * c, 5);
+        let (mut a, mut m) = (x.clone(), x.clone());
+        let auto = demean_column(&mut a, &fes, None, &DemeanOptions::default());
+        let map =
+            demean_column(&mut m, &fes, None, &DemeanOptions { method: Demeaner::Map, ..DemeanOptions::default() });
+        assert_eq!(auto, map);
+        assert_eq!(a, m);
+        assert_eq!(auto.method, Demeaner::Map);
+        // Cycling design: more than the trial sweeps, so Krylov finishes it.
+        let fes = cycling_design(600, 10, 435);
+        let x = column(6000, 9);
+        let exact = dense_residual(&x, &fes, None);
+        let mut y = x.clone();
+        let info = demean_column(&mut y, &fes, None, &DemeanOptions { tol: 1e-13, ..DemeanOptions::default() });
+        assert!(info.converged && info.method == Demeaner::Krylov, "{info:?}");
+        assert!(info.iterations > AUTO_TRIAL_SWEEPS, "{info:?}");
+        assert!(max_abs_diff(&y, &exact) < 1e-9, "{}", max_abs_diff(&y, &exact));
+    }
+
+    #[test]
+    fn non_convergence_names_the_column_and_its_criterion() {
+        let fes = cycling_design(600, 10, 435);
+        let mut cols = vec![column(6000, 1), column(6000, 2)];
+        let opts = DemeanOptions { tol: 1e-14, max_iter: 5, method: Demeaner::Krylov };
+        let err = demean_or_error(&mut cols, &["y", "x1"], &fes, None, &opts).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("`y`") && msg.contains("after 5 iterations") && msg.contains("krylov"), "{msg}");
     }
 }

@@ -311,7 +311,7 @@ mod tests {
                     n_input: 4,
                     n_singletons: 0,
                     collinear: Vec::new(),
-                    demean: DemeanInfo { iterations: 0, converged: true },
+                    demean: DemeanInfo::none(),
                 },
             },
         }

@@ -8,7 +8,8 @@
 //! Pipeline ("estimate once, infer many ways", as fixest):
 //!
 //! 1. [`fit_ols`] — iterative singleton removal, demeaning by alternating
-//!    projections with Irons–Tuck acceleration ([`fe::demean`], parallel over
+//!    projections with Irons–Tuck acceleration or preconditioned conjugate
+//!    gradient, chosen by [`Demeaner`] ([`fe::demean`], parallel over
 //!    columns, deterministic), collinearity detection, OLS. Returns an
 //!    [`OlsFit`]: a [`FitCore`] holding everything inference needs (bread,
 //!    scores inputs, sizes) plus OLS extras.
@@ -38,7 +39,7 @@ pub mod vcov;
 
 pub use bootstrap::{BootResult, BootSpec, BootWeights, wild_bootstrap};
 pub use design::Design;
-pub use fe::{DemeanInfo, DemeanOptions};
+pub use fe::{ColumnDemean, DemeanInfo, DemeanOptions, Demeaner};
 pub use fit::{ClusterVar, Diagnostics, FeSize, FitCore, Fitted, FixedEffect, SymMatrix};
 pub use lincom::{Lincom, LincomResult, lincom};
 pub use ols::{FitOptions, OlsFit, fit_ols, fit_ols_owned};
@@ -53,10 +54,19 @@ pub enum EstimateError {
     #[error("the regressors are not of full rank (X'X is not positive definite)")]
     NotFullRank,
     /// Demeaning did not converge within the iteration budget.
-    #[error("fixed-effect demeaning did not converge after {iter} iterations (tolerance {tol:e})")]
+    #[error(
+        "fixed-effect demeaning of `{column}` did not converge after {iter} iterations ({method}: final criterion \
+         {criterion:e}, tolerance {tol:e})"
+    )]
     NoConvergence {
+        /// Column that did not converge (the first one, in the order y, regressors).
+        column: String,
+        /// Algorithm that ran last on it.
+        method: Demeaner,
         /// Iterations performed.
         iter: usize,
+        /// Final value of the stopping criterion.
+        criterion: f64,
         /// Tolerance requested.
         tol: f64,
     },

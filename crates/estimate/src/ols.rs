@@ -203,9 +203,10 @@ pub fn fit_ols_owned(design: Design, opts: &FitOptions) -> Result<OlsFit, Estima
         }
     };
     let demean_info = if fe_index.is_empty() {
-        DemeanInfo { iterations: 0, converged: true }
+        DemeanInfo::none()
     } else if opts.error_on_no_convergence {
-        fe::demean_or_error(&mut cols, &fe_index, weights.as_deref(), &opts.demean)?
+        let col_names: Vec<&str> = std::iter::once(depvar.as_str()).chain(names.iter().map(String::as_str)).collect();
+        fe::demean_or_error(&mut cols, &col_names, &fe_index, weights.as_deref(), &opts.demean)?
     } else {
         fe::demean(&mut cols, &fe_index, weights.as_deref(), &opts.demean)
     };

@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::StudyError;
-use spillnet_estimate::fe::{DemeanOptions, FeIndex, compact, demean};
+use spillnet_estimate::fe::{DemeanOptions, Demeaner, FeIndex, compact, demean};
 use spillnet_io::Indexed;
 use spillnet_io::ids::ModelId;
 use spillnet_io::tables::FirmKind;
@@ -196,7 +196,8 @@ pub fn relative_strengths_for(ds: &Indexed, model_names: &[ModelId]) -> Result<S
     let mut score = vec![f64::NAN; nb * nd];
     let mut sweeps = [0usize; 2];
     let mut converged = true;
-    let opts = DemeanOptions { tol: STEP1_TOL, max_iter: 100_000 };
+    // Alternating projections explicitly: exact-ish on these nested designs, and the study's numbers stay those of its record.
+    let opts = DemeanOptions { tol: STEP1_TOL, max_iter: 100_000, method: Demeaner::Map };
     for (sample, r) in rows.iter().enumerate() {
         if r.is_empty() {
             continue;
