@@ -164,10 +164,11 @@ pub fn run(cfg: &EstimateConfig, ctx: &mut Ctx<'_>) -> Result<()> {
         ))?;
     }
     let d = &fit.core.diagnostics;
-    if !d.demean.converged {
+    for c in d.demean.columns.iter().filter(|c| !c.converged) {
         ctx.warn(format!(
-            "fixed-effect demeaning did not converge after {} iterations (tolerance {:e}); results are approximate",
-            d.demean.iterations, cfg.fit.demean.tol
+            "fixed-effect demeaning of `{}` did not converge after {} iterations ({}: final criterion {:e}, tolerance \
+             {:e}); results are approximate",
+            c.column, c.iterations, c.method, c.criterion, cfg.fit.demean.tol
         ))?;
     }
     if d.n_singletons > 0 {

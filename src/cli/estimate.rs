@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use crate::app::estimate::{BootConfig, EstimateConfig};
 use crate::error::{Error, Result};
-use crate::estimate::{BootWeights, DemeanOptions, FitOptions, Lincom, Ssc, VcovSpec};
+use crate::estimate::{BootWeights, DemeanOptions, Demeaner, FitOptions, Lincom, Ssc, VcovSpec};
 use crate::report::table::OutputFormat;
 
 /// Bootstrap weight distribution (command-line spelling).
@@ -16,6 +16,27 @@ pub enum BootWeightsArg {
     Rademacher,
     /// Webb's six-point distribution (±√½, ±1, ±√1.5).
     Webb,
+}
+
+/// Fixed-effect solver (command-line spelling).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DemeanerArg {
+    /// Alternating projections with Irons–Tuck acceleration (fast when levels are nearly orthogonal).
+    Map,
+    /// Conjugate gradient on the normal equations, Jacobi-preconditioned (worker × firm designs).
+    Krylov,
+    /// Alternating projections, switching to Krylov when they have not converged after 100 sweeps.
+    Auto,
+}
+
+impl From<DemeanerArg> for Demeaner {
+    fn from(d: DemeanerArg) -> Self {
+        match d {
+            DemeanerArg::Map => Demeaner::Map,
+            DemeanerArg::Krylov => Demeaner::Krylov,
+            DemeanerArg::Auto => Demeaner::Auto,
+        }
+    }
 }
 
 /// Report format (command-line spelling), shared by every subcommand with a `--format`.
@@ -103,12 +124,25 @@ pub struct EstimateArgs {
     /// Write the table to FILE (atomically) instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Demeaning convergence tolerance (largest group mean removed in a sweep).
+    /// Demeaning convergence tolerance: for `map`, the largest group mean
+    /// removed in a sweep; for `krylov`, the change of the demeaned column in
+    /// an iteration relative to the column's norm.
     #[arg(long, value_name = "TOL", default_value_t = 1e-8)]
     pub fixef_tol: f64,
-    /// Maximum demeaning iterations (sweeps); non-convergence is reported as a warning.
+    /// Maximum demeaning iterations per column (sweeps, or Krylov
+    /// iterations); not converging within them is an error unless
+    /// `--allow-nonconverged`.
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     pub fixef_maxiter: usize,
+    /// Fixed-effect solver: `map` (alternating projections), `krylov`
+    /// (preconditioned conjugate gradient, for worker × firm designs where
+    /// alternating projections stall) or `auto` (alternating projections,
+    /// switching to krylov after 100 sweeps without convergence).
+    #[arg(long, value_enum, value_name = "METHOD", default_value = "auto")]
+    pub demeaner: DemeanerArg,
+    /// Report a fit whose demeaning did not converge (with a warning) instead of failing.
+    #[arg(long)]
+    pub allow_nonconverged: bool,
     /// Keep singleton observations (default: remove them iteratively, as pyfixest).
     #[arg(long)]
     pub keep_singletons: bool,
@@ -184,10 +218,10 @@ impl EstimateArgs {
         };
         let format = self.format.into();
         let fit = FitOptions {
-            demean: DemeanOptions { tol: self.fixef_tol, max_iter: self.fixef_maxiter },
+            demean: DemeanOptions { tol: self.fixef_tol, max_iter: self.fixef_maxiter, method: self.demeaner.into() },
             drop_singletons: !self.keep_singletons,
             collin_tol: self.collin_tol,
-            error_on_no_convergence: false,
+            error_on_no_convergence: !self.allow_nonconverged,
         };
         Ok(EstimateConfig {
             data: self.data,

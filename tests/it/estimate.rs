@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use spillnet::estimate::design::{Column, Factor};
 use spillnet::estimate::{
-    BootSpec, BootWeights, DemeanOptions, Design, FitOptions, Lincom, Ssc, VcovSpec, fit_ols, lincom, vcov,
+    BootSpec, BootWeights, DemeanOptions, Demeaner, Design, FitOptions, Lincom, Ssc, VcovSpec, fit_ols, lincom, vcov,
     wild_bootstrap,
 };
 
@@ -80,7 +80,10 @@ fn design_of(case: &str, exp: &Value) -> Design {
 }
 
 fn tight() -> FitOptions {
-    FitOptions { demean: DemeanOptions { tol: 1e-13, max_iter: 1_000_000 }, ..FitOptions::default() }
+    FitOptions {
+        demean: DemeanOptions { tol: 1e-13, max_iter: 1_000_000, method: Demeaner::Auto },
+        ..FitOptions::default()
+    }
 }
 
 fn expected(case: &str) -> Value {
@@ -88,9 +91,13 @@ fn expected(case: &str) -> Value {
 }
 
 fn check_case(case: &str) {
+    check_case_with(case, &tight());
+}
+
+fn check_case_with(case: &str, opts: &FitOptions) {
     let exp = expected(case);
     let design = design_of(case, &exp);
-    let fit = fit_ols(&design, &tight()).unwrap();
+    let fit = fit_ols(&design, opts).unwrap();
     assert!(fit.core.diagnostics.demean.converged);
     for m in exp["models"].as_array().unwrap() {
         let spec: VcovSpec = m["vcov"].as_str().unwrap().parse().unwrap();
@@ -188,6 +195,58 @@ fn reference_singletons_and_missing() {
     check_case("singletons");
 }
 
+/// The hard designs with a solver forced (expected values from pyfixest's
+/// `within` demeaner, cross-checked there against its alternating
+/// projections at 1e-14).
+fn hard(method: Demeaner) -> FitOptions {
+    FitOptions {
+        demean: DemeanOptions { tol: 1e-13, max_iter: 100_000, method },
+        error_on_no_convergence: true,
+        ..FitOptions::default()
+    }
+}
+
+#[test]
+fn reference_difficult_design_krylov_and_auto() {
+    check_case_with("difficult", &hard(Demeaner::Krylov));
+    check_case_with("difficult", &hard(Demeaner::Auto));
+}
+
+#[test]
+fn reference_akm_design_krylov_and_auto() {
+    check_case_with("akm", &hard(Demeaner::Krylov));
+    check_case_with("akm", &hard(Demeaner::Auto));
+}
+
+#[test]
+fn auto_switches_to_krylov_on_the_difficult_design() {
+    let exp = expected("difficult");
+    let fit = fit_ols(&design_of("difficult", &exp), &hard(Demeaner::Auto)).unwrap();
+    let d = &fit.core.diagnostics.demean;
+    assert_eq!(d.columns.len(), 3);
+    for (c, name) in d.columns.iter().zip(["y", "x1", "x2"]) {
+        assert_eq!(c.column, name);
+        assert_eq!(c.method, Demeaner::Krylov, "{c:?}");
+        assert!(c.converged && c.criterion < 1e-13, "{c:?}");
+    }
+}
+
+#[test]
+fn alternating_projections_with_a_small_budget_fail_on_the_difficult_design() {
+    let exp = expected("difficult");
+    let design = design_of("difficult", &exp);
+    let opts = FitOptions {
+        demean: DemeanOptions { tol: 1e-8, max_iter: 200, method: Demeaner::Map },
+        error_on_no_convergence: true,
+        ..FitOptions::default()
+    };
+    let err = fit_ols(&design, &opts).unwrap_err().to_string();
+    assert!(err.contains("of `y` did not converge after 200 iterations (map: final criterion"), "{err}");
+    // The same budget is enough for the Krylov solver.
+    let opts = FitOptions { demean: DemeanOptions { method: Demeaner::Krylov, ..opts.demean }, ..opts };
+    assert!(fit_ols(&design, &opts).is_ok());
+}
+
 #[test]
 fn fixed_effects_equal_dummy_regression() {
     let exp = expected("fe2");
@@ -278,13 +337,16 @@ fn fit_is_identical_whatever_the_thread_count() {
 fn non_convergence_is_reported() {
     let exp = expected("fe3_nested");
     let design = design_of("fe3_nested", &exp);
-    let mut opts = FitOptions { demean: DemeanOptions { tol: 1e-15, max_iter: 2 }, ..FitOptions::default() };
+    let mut opts = FitOptions {
+        demean: DemeanOptions { tol: 1e-15, max_iter: 2, method: Demeaner::Map },
+        ..FitOptions::default()
+    };
     let fit = fit_ols(&design, &opts).unwrap();
     assert!(!fit.core.diagnostics.demean.converged);
     assert_eq!(fit.core.diagnostics.demean.iterations, 2);
     opts.error_on_no_convergence = true;
     let err = fit_ols(&design, &opts).unwrap_err();
-    assert!(err.to_string().contains("did not converge after 2 iterations"), "{err}");
+    assert!(err.to_string().contains("of `y` did not converge after 2 iterations (map: final criterion"), "{err}");
 }
 
 #[test]
@@ -366,6 +428,80 @@ mod cli {
         let boot = &m["bootstrap"][0];
         assert_eq!(boot["enumerated"], true);
         assert_eq!(boot["p"].as_f64().unwrap(), exp["bootstrap"][1]["p"].as_f64().unwrap());
+    }
+
+    fn difficult_args() -> Vec<String> {
+        let data = case_dir("difficult").join("data.csv");
+        [
+            "--data",
+            data.to_str().unwrap(),
+            "--y",
+            "y",
+            "--x",
+            "x1,x2",
+            "--fe",
+            "indiv,firm,year",
+            "--vcov",
+            "cluster:cl",
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    }
+
+    #[test]
+    fn demeaner_flag_matches_pyfixest_on_the_difficult_design() {
+        let want = &expected("difficult")["models"][1];
+        assert_eq!(want["vcov"], "cluster:cl");
+        for method in ["krylov", "auto"] {
+            let mut args = difficult_args();
+            args.extend(["--demeaner", method, "--fixef-tol", "1e-13"].map(str::to_owned));
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let m = &json_of(&args)["models"][0];
+            assert_eq!(m["converged"], true);
+            for (got, w) in m["coefficients"].as_array().unwrap().iter().zip(want["coefs"].as_array().unwrap()) {
+                assert_eq!(got["name"], w["name"]);
+                for key in ["estimate", "se"] {
+                    assert_rel(got[key].as_f64().unwrap(), w[key].as_f64().unwrap(), REL_TOL, key);
+                }
+            }
+            let cols = m["demeaning"].as_array().unwrap();
+            assert_eq!(cols.len(), 3, "{method}");
+            for (c, name) in cols.iter().zip(["y", "x1", "x2"]) {
+                assert_eq!(c["column"], name);
+                assert_eq!(c["method"], "krylov");
+                assert_eq!(c["converged"], true);
+                assert!(c["criterion"].as_f64().unwrap() < 1e-13 && c["iterations"].as_u64().unwrap() > 0);
+            }
+        }
+    }
+
+    #[test]
+    fn non_convergence_is_an_error_unless_allowed() {
+        let mut args = difficult_args();
+        args.extend(["--demeaner", "map", "--fixef-maxiter", "50"].map(str::to_owned));
+        spillnet()
+            .args(["-q", "estimate"])
+            .args(&args)
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains("of `y` did not converge after 50 iterations (map: final criterion"));
+        args.push("--allow-nonconverged".into());
+        let out = spillnet().args(["estimate"]).args(&args).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("did not converge after 50 iterations"), "{stderr}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("WARNING: demeaning did not converge (map): y 50 it."), "{stdout}");
+    }
+
+    #[test]
+    fn demeaner_is_documented_with_its_default() {
+        spillnet()
+            .args(["estimate", "--help"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("--demeaner <METHOD>").and(predicate::str::contains("[default: auto]")))
+            .stdout(predicate::str::contains("--allow-nonconverged"));
     }
 
     #[test]

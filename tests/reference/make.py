@@ -105,6 +105,45 @@ def make_data(case, rng):
         df = pd.DataFrame(dict(y=y, x1=x1, x2=x2, f1=f1, f2=f2, cl=cl))
         df.loc[[3, 77, 150], "x2"] = np.nan  # missing cells: dropped and counted
         return df
+    if case == "difficult":
+        # fixest's "difficult" benchmark design (individuals x years, firm =
+        # row mod n_firm), with 435 firms as at 1e5 rows (a ring of firms that
+        # individuals link 5 at a time: alternating projections need
+        # thousands of sweeps). Values rounded to 6 decimals (file size).
+        n_years, n_indiv, n_firm = 10, 2000, 435
+        n = n_years * n_indiv
+        indiv = np.repeat(np.arange(n_indiv), n_years)
+        year = np.tile(np.arange(n_years), n_indiv)
+        firm = np.arange(n) % n_firm
+        cl = indiv % 50
+        x1 = rng.normal(size=n)
+        x2 = rng.normal(size=n) + 0.5 * rng.normal(size=n_firm)[firm]
+        y = (x1 - 0.5 * x2 + rng.normal(size=n_firm)[firm] + rng.normal(size=n_indiv)[indiv]
+             + rng.normal(size=n_years)[year] + 0.3 * rng.normal(size=50)[cl] + rng.normal(size=n))
+        return pd.DataFrame(dict(y=y.round(6), x1=x1.round(6), x2=x2.round(6), indiv=indiv, firm=firm, year=year,
+                                 cl=cl))
+    if case == "akm":
+        # AKM worker-firm panel: a worker starts at a random firm and moves to
+        # a random firm each year with probability 0.1 (most workers stay).
+        n_years, n_workers, n_firms, p_move = 10, 2000, 300, 0.1
+        firm = np.empty((n_workers, n_years), dtype=np.int64)
+        firm[:, 0] = rng.integers(0, n_firms, n_workers)
+        for t in range(1, n_years):
+            move = rng.uniform(size=n_workers) < p_move
+            firm[:, t] = np.where(move, rng.integers(0, n_firms, n_workers), firm[:, t - 1])
+        firm = firm.ravel()
+        worker = np.repeat(np.arange(n_workers), n_years)
+        year = np.tile(np.arange(n_years), n_workers)
+        n = len(firm)
+        cl = firm % 50
+        psi = rng.normal(size=n_firms)
+        theta = rng.normal(size=n_workers)
+        x1 = rng.normal(size=n) + 0.3 * psi[firm]
+        x2 = rng.normal(size=n) + 0.3 * theta[worker]
+        y = (0.5 * x1 + 0.25 * x2 + theta[worker] + psi[firm] + 0.1 * year + 0.3 * rng.normal(size=50)[cl]
+             + rng.normal(size=n))
+        return pd.DataFrame(dict(y=y.round(6), x1=x1.round(6), x2=x2.round(6), worker=worker, firm=firm, year=year,
+                                 cl=cl))
     raise ValueError(case)
 
 
@@ -156,9 +195,25 @@ CASES = {
         lincoms=[],
         boots=[],
     ),
+    # Hard designs: expected values from pyfixest's `within` demeaner
+    # (Schwarz-preconditioned LSMR) at a tight tolerance ("lsmr": True).
+    "difficult": dict(
+        y="y", x=["x1", "x2"], fe=["indiv", "firm", "year"], w=None, lsmr=True,
+        vcovs=[("iid", {}), ("cluster:cl", {})],
+        lincoms=["x1+x2"],
+        boots=[],
+    ),
+    "akm": dict(
+        y="y", x=["x1", "x2"], fe=["worker", "firm", "year"], w=None, lsmr=True,
+        vcovs=[("iid", {}), ("cluster:cl", {})],
+        lincoms=["x1+x2"],
+        boots=[],
+    ),
 }
 
-SEEDS = {"fe3_nested": 11, "fe2": 12, "nofe": 13, "weights": 14, "twoway": 15, "collinear": 16, "singletons": 17}
+SEEDS = {"fe3_nested": 11, "fe2": 12, "nofe": 13, "weights": 14, "twoway": 15, "collinear": 16, "singletons": 17,
+         "difficult": 18, "akm": 19}
+LSMR_TOL = 1e-14
 
 
 def pf_vcov(v):
@@ -256,12 +311,16 @@ def wcr_enumeration(df, spec, expr, cluster):
 
 def main():
     out_root = os.path.join(HERE, "cases")
+    only = sys.argv[1:]  # optional: regenerate only these cases
     for case, spec in CASES.items():
+        if only and case not in only:
+            continue
         rng = np.random.default_rng(SEEDS[case])
         df = make_data(case, rng)
         cdir = os.path.join(out_root, case)
         os.makedirs(cdir, exist_ok=True)
         df.to_csv(os.path.join(cdir, "data.csv"), index=False, float_format="%.17g")
+        lsmr = spec.get("lsmr", False)
         df = pd.read_csv(os.path.join(cdir, "data.csv"))
         if case == "fe2":
             # Same table as Parquet (text fixed-effect ids) for the CLI's reader.
@@ -273,7 +332,11 @@ def main():
             fml += " | " + " + ".join(spec["fe"])
         models = []
         for vc, sscd in spec["vcovs"]:
-            kw = dict(vcov=pf_vcov(vc), ssc=pf.ssc(**sscd), fixef_tol=FIXEF_TOL, fixef_maxiter=100000)
+            kw = dict(vcov=pf_vcov(vc), ssc=pf.ssc(**sscd))
+            if lsmr:
+                kw["demeaner"] = pf.LsmrDemeaner(fixef_atol=LSMR_TOL, fixef_btol=LSMR_TOL, fixef_maxiter=100000)
+            else:
+                kw.update(fixef_tol=FIXEF_TOL, fixef_maxiter=100000)
             if spec["w"]:
                 kw["weights"] = spec["w"]
             fit = pf.feols(fml, data=df, **kw)
@@ -293,6 +356,15 @@ def main():
                 se = float(np.sqrt(r @ V @ r))
                 lcs.append(dict(expr=expr, estimate=g17(est), se=g17(se)))
             fe_sizes = {f: int(df.loc[fit._data.index, f].nunique()) for f in spec["fe"]} if spec["fe"] else {}
+            if lsmr:
+                # Cross-check the within solution with pyfixest's alternating
+                # projections run to the same tight tolerance.
+                mp = pf.feols(fml, data=df, vcov=pf_vcov(vc), ssc=pf.ssc(**sscd), fixef_tol=FIXEF_TOL,
+                              fixef_maxiter=1_000_000)
+                rel = np.max(np.abs(mp.coef().to_numpy() / fit.coef().to_numpy() - 1))
+                rel_se = np.max(np.abs(mp.se().to_numpy() / fit.se().to_numpy() - 1))
+                print(case, vc, "within vs MAP: max rel diff coef %.2e, se %.2e" % (rel, rel_se))
+                assert rel < 1e-9 and rel_se < 1e-9
             models.append(dict(
                 vcov=vc, ssc=ssc_string(sscd), nobs=int(fit._N), df_t=int(np.asarray(fit._df_t).item()),
                 collinear=list(getattr(fit, "_collin_vars", []) or []), fe_sizes=fe_sizes,
@@ -306,7 +378,9 @@ def main():
             n_rows=int(len(df)), n_missing=n_missing,
             models=models, bootstrap=boots,
             generator=dict(python=sys.version.split()[0], pyfixest=pf.__version__, numpy=np.__version__,
-                           pandas=pd.__version__, fixef_tol=FIXEF_TOL),
+                           pandas=pd.__version__,
+                           **(dict(demeaner="LsmrDemeaner(backend='within')", fixef_atol=LSMR_TOL,
+                                   fixef_btol=LSMR_TOL) if lsmr else dict(fixef_tol=FIXEF_TOL))),
         )
         with open(os.path.join(cdir, "expected.json"), "w") as fh:
             fh.write(json.dumps(expected, indent=1))

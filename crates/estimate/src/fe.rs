@@ -107,8 +107,10 @@ impl Default for DemeanOptions {
 }
 
 /// How one column was demeaned.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ColumnDemean {
+    /// Column name (filled by the caller that knows it, e.g. [`fit_ols`](crate::fit_ols); empty otherwise).
+    pub column: String,
     /// Algorithm that finished the column ([`Demeaner::Map`] or [`Demeaner::Krylov`]).
     pub method: Demeaner,
     /// Sweeps plus Krylov iterations used (with `auto`, the trial sweeps are included).
@@ -344,8 +346,13 @@ fn weighted_norm(x: &[f64], weights: Option<&[f64]>) -> f64 {
 /// Demean one column in place with the algorithm of `opts.method` (see the
 /// module docs for [`Demeaner::Auto`]).
 pub fn demean_column(x: &mut [f64], fes: &[FeIndex], weights: Option<&[f64]>, opts: &DemeanOptions) -> ColumnDemean {
-    let map =
-        |sweeps, converged, criterion| ColumnDemean { method: Demeaner::Map, iterations: sweeps, criterion, converged };
+    let map = |sweeps, converged, criterion| ColumnDemean {
+        column: String::new(),
+        method: Demeaner::Map,
+        iterations: sweeps,
+        criterion,
+        converged,
+    };
     if fes.is_empty() {
         return map(0, true, 0.0);
     }
@@ -366,6 +373,7 @@ pub fn demean_column(x: &mut [f64], fes: &[FeIndex], weights: Option<&[f64]>, op
             let norm = weighted_norm(x, weights);
             let k = krylov::cg_column(x, norm, fes, weights, opts.tol, opts.max_iter);
             ColumnDemean {
+                column: String::new(),
                 method: Demeaner::Krylov,
                 iterations: k.iterations,
                 criterion: k.criterion,
@@ -380,6 +388,7 @@ pub fn demean_column(x: &mut [f64], fes: &[FeIndex], weights: Option<&[f64]>, op
             }
             let k = krylov::cg_column(x, norm, fes, weights, opts.tol, opts.max_iter - m.sweeps);
             ColumnDemean {
+                column: String::new(),
                 method: Demeaner::Krylov,
                 iterations: m.sweeps + k.iterations,
                 criterion: k.criterion,
@@ -413,7 +422,10 @@ pub fn demean_or_error(
     weights: Option<&[f64]>,
     opts: &DemeanOptions,
 ) -> Result<DemeanInfo, EstimateError> {
-    let info = demean(cols, fes, weights, opts);
+    let mut info = demean(cols, fes, weights, opts);
+    for (c, name) in info.columns.iter_mut().zip(names) {
+        c.column = (*name).to_owned();
+    }
     match info.columns.iter().position(|c| !c.converged) {
         None => Ok(info),
         Some(j) => {

@@ -202,13 +202,17 @@ pub fn fit_ols_owned(design: Design, opts: &FitOptions) -> Result<OlsFit, Estima
             None => y_raw.iter().map(|yi| (yi - mean).powi(2)).sum::<f64>(),
         }
     };
+    let col_names: Vec<&str> = std::iter::once(depvar.as_str()).chain(names.iter().map(String::as_str)).collect();
     let demean_info = if fe_index.is_empty() {
         DemeanInfo::none()
     } else if opts.error_on_no_convergence {
-        let col_names: Vec<&str> = std::iter::once(depvar.as_str()).chain(names.iter().map(String::as_str)).collect();
         fe::demean_or_error(&mut cols, &col_names, &fe_index, weights.as_deref(), &opts.demean)?
     } else {
-        fe::demean(&mut cols, &fe_index, weights.as_deref(), &opts.demean)
+        let mut info = fe::demean(&mut cols, &fe_index, weights.as_deref(), &opts.demean);
+        for (c, name) in info.columns.iter_mut().zip(&col_names) {
+            c.column = (*name).to_owned();
+        }
+        info
     };
     let mut y = cols.remove(0);
     let mut x = cols;

@@ -13,7 +13,9 @@
 
 use serde::Serialize;
 
-use spillnet_estimate::{BootResult, CoefRow, FeSize, FitCore, Fitted, Inference, LincomResult};
+use spillnet_estimate::{
+    BootResult, CoefRow, ColumnDemean, DemeanInfo, Demeaner, FeSize, FitCore, Fitted, Inference, LincomResult,
+};
 
 use crate::table::{self, Cell, Column, LatexNotes, LatexStyle, OutputFormat, Row, Table, TextLayout};
 
@@ -54,6 +56,8 @@ struct JsonModel<'a> {
     eigen_fixed: bool,
     iterations: usize,
     converged: bool,
+    /// Per demeaned column (y, then the regressors): solver, iterations, final criterion.
+    demeaning: &'a [ColumnDemean],
     r2: f64,
     r2_within: Option<f64>,
 }
@@ -164,6 +168,31 @@ pub fn regression_table(models: &[ModelColumn<'_>]) -> Table {
     t
 }
 
+/// The solver's note: per column, iterations and final criterion, when the
+/// Krylov solver ran or a column did not converge. Alternating projections
+/// that converged (the easy designs, the study's) add nothing, as before.
+fn demeaning_note(info: &DemeanInfo) -> Option<String> {
+    let plain = info.converged && info.columns.iter().all(|c| c.method == Demeaner::Map);
+    if plain {
+        return None;
+    }
+    let cols: Vec<String> = info
+        .columns
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {} it., criterion {:.1e}{}",
+                c.column,
+                c.iterations,
+                c.criterion,
+                if c.converged { "" } else { " NOT CONVERGED" }
+            )
+        })
+        .collect();
+    let head = if info.converged { "demeaning" } else { "WARNING: demeaning did not converge" };
+    Some(format!("{head} ({}): {}", info.methods(), cols.join(", ")))
+}
+
 fn notes(models: &[ModelColumn<'_>]) -> Vec<String> {
     let mut out = vec!["Standard errors in parentheses; *** p<0.01, ** p<0.05, * p<0.1.".to_owned()];
     for m in models {
@@ -178,8 +207,8 @@ fn notes(models: &[ModelColumn<'_>]) -> Vec<String> {
         if !d.collinear.is_empty() {
             parts.push(format!("collinear regressor(s) dropped: {}", d.collinear.join(", ")));
         }
-        if !d.demean.converged {
-            parts.push(format!("WARNING: demeaning did not converge after {} iterations", d.demean.iterations));
+        if let Some(note) = demeaning_note(&d.demean) {
+            parts.push(note);
         }
         if m.inference.eigen_fixed {
             parts.push("multiway vcov was not PSD; negative eigenvalues set to 0".into());
@@ -228,6 +257,7 @@ fn json_model<'a>(m: &ModelColumn<'a>) -> JsonModel<'a> {
         eigen_fixed: m.inference.eigen_fixed,
         iterations: fit.diagnostics.demean.iterations,
         converged: fit.diagnostics.demean.converged,
+        demeaning: &fit.diagnostics.demean.columns,
         r2: fit.r2,
         r2_within: fit.r2_within,
     }

@@ -239,6 +239,9 @@ fn json_doc(r: &StudyResult) -> String {
             let col = columns(&[m]).remove(0);
             let mut v = model_json(&col);
             if let Some(o) = v.as_object_mut() {
+                // The study report keeps its recorded schema (tests/baseline); the
+                // solver's per-column details are in the `estimate` command's JSON.
+                o.remove("demeaning");
                 o.insert("spec".into(), json!(m.spec.id));
                 o.insert("group".into(), json!(m.spec.group));
                 o.insert("label".into(), json!(m.spec.label));
