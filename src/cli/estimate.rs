@@ -23,7 +23,7 @@ pub enum BootWeightsArg {
 pub enum DemeanerArg {
     /// Alternating projections with Irons–Tuck acceleration (fast when levels are nearly orthogonal).
     Map,
-    /// Conjugate gradient on the normal equations, Jacobi-preconditioned (worker × firm designs).
+    /// Conjugate gradient on the normal equations, preconditioned by an exact solve of the two largest fixed effects (worker × firm designs).
     Krylov,
     /// Alternating projections, switching to Krylov when they have not converged after 100 sweeps.
     Auto,

@@ -1,6 +1,7 @@
 //! Krylov demeaning: preconditioned conjugate gradient on the normal
 //! equations of the fixed-effect dummies (CGLS form), never forming the
-//! dummies. Owns [`cg_column`] and its kernels; imports `FeIndex` from `fe`.
+//! dummies. Owns [`cg_column`] and its kernels; imports `FeIndex` and the
+//! two-fixed-effect solve (`schur`) from `fe`.
 //!
 //! # Algorithm
 //!
@@ -18,11 +19,18 @@
 //! $$u = Dp,\quad a = \frac{r'z}{u'Wu},\quad e \leftarrow e - a\,u,\quad
 //! r = D'We,\quad z = M^{-1}r,\quad p \leftarrow z + \frac{r'z}{r_{\text{old}}'z_{\text{old}}}\,p.$$
 //!
-//! Preconditioner $M$: the block diagonal of $A$ over fixed effects, i.e. the
-//! (weighted) level sizes (Jacobi over levels). Per iteration: two passes
-//! over the observations ($Q$ gathers, then $Q$ scatters), like one
-//! alternating-projections sweep; memory one extra $N$-vector per column
-//! plus four vectors of length $\sum_q L_q$.
+//! Preconditioner $M$: the exact block of the two largest fixed effects
+//! (a sparse Cholesky factor of their Schur complement, [`TwoFeSolve`] in
+//! module `schur`, when its factor fits the budget) and the diagonal of $A$
+//! (the weighted level sizes, Jacobi) for the other fixed effects. With two
+//! fixed effects $M = A$ and CG ends after one step; with worker × firm ×
+//! year the year block is the only approximate part, and the iterations no
+//! longer grow with the length of the chains of firms that make alternating
+//! projections (and Jacobi-preconditioned CG) slow. Per iteration: two
+//! passes over the observations ($Q$ gathers, then $Q$ scatters), like one
+//! alternating-projections sweep, plus one sparse triangular solve pair;
+//! memory one extra $N$-vector per column plus four vectors of length
+//! $\sum_q L_q$.
 //!
 //! Stopping rule: the change of the projected column in the step,
 //! $\lvert a\rvert\,\lVert u\rVert_W$, relative to the norm of the column
@@ -34,6 +42,7 @@
 //! Gaure (2013, lfe) for Krylov solvers on fixed-effect designs.
 
 use super::FeIndex;
+use super::schur::{SolveScratch, TwoFeSolve};
 
 /// Outcome of [`cg_column`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -142,14 +151,26 @@ fn step_and_scatter(a: f64, u: &[f64], e: &mut [f64], lay: &Layout<'_>, weights:
     }
 }
 
-/// $z = M^{-1} r$ (Jacobi over levels); returns $r'z$.
-fn precondition(r: &[f64], lay: &Layout<'_>, z: &mut [f64]) -> f64 {
-    let mut rz = 0.0;
+/// $z = M^{-1} r$: the exact two-fixed-effect solve on its block when
+/// given, Jacobi over levels elsewhere; returns $r'z$.
+fn precondition(r: &[f64], lay: &Layout<'_>, two: Option<(&TwoFeSolve, &mut SolveScratch)>, z: &mut [f64]) -> f64 {
     for ((zi, ri), inv) in z.iter_mut().zip(r).zip(&lay.inv_size) {
         *zi = ri * inv;
-        rz += ri * *zi;
     }
-    rz
+    if let Some((t, scratch)) = two {
+        let range = |q: usize| lay.offs[q]..lay.offs[q + 1];
+        let (ra, rb) = (range(t.a), range(t.b));
+        // The two blocks are disjoint ranges of z.
+        let (za, zb) = if ra.start < rb.start {
+            let (lo, hi) = z.split_at_mut(rb.start);
+            (&mut lo[ra.clone()], &mut hi[..rb.len()])
+        } else {
+            let (lo, hi) = z.split_at_mut(ra.start);
+            (&mut hi[..ra.len()], &mut lo[rb.clone()])
+        };
+        t.solve(&r[ra.clone()], &r[rb.clone()], za, zb, scratch);
+    }
+    r.iter().zip(z.iter()).map(|(a, b)| a * b).sum()
 }
 
 /// Project one column on the orthogonal complement of the dummies by
@@ -162,6 +183,8 @@ fn precondition(r: &[f64], lay: &Layout<'_>, z: &mut [f64]) -> f64 {
 ///   rule's scale).
 /// * `fes`, `weights` — the fixed effects and optional weights.
 /// * `tol`, `max_iter` — stopping rule and budget.
+/// * `two` — the exact solve of the two largest fixed effects used as the
+///   preconditioner's block for them (else Jacobi everywhere).
 ///
 /// # Complexity
 /// $O(N Q)$ per iteration; the number of iterations grows with the square
@@ -173,6 +196,7 @@ pub(super) fn cg_column(
     weights: Option<&[f64]>,
     tol: f64,
     max_iter: usize,
+    two: Option<&TwoFeSolve>,
 ) -> CgOutcome {
     if fes.is_empty() || x_norm == 0.0 || !x_norm.is_finite() {
         return CgOutcome { iterations: 0, converged: x_norm.is_finite(), criterion: 0.0 };
@@ -182,9 +206,11 @@ pub(super) fn cg_column(
     let mut r = vec![0.0; n_coef];
     let mut z = vec![0.0; n_coef];
     let mut u = vec![0.0; e.len()];
+    let mut scratch = two.map(TwoFeSolve::scratch);
+    let mut pre = |r: &[f64], z: &mut [f64]| precondition(r, &lay, two.zip(scratch.as_mut()), z);
     // r = D'W e (a zero step).
     step_and_scatter(0.0, &u, e, &lay, weights, &mut r);
-    let mut rz = precondition(&r, &lay, &mut z);
+    let mut rz = pre(&r, &mut z);
     let mut p = z.clone();
     let mut criterion = f64::INFINITY;
     let mut below = 0;
@@ -201,7 +227,7 @@ pub(super) fn cg_column(
         let a = rz / pap;
         criterion = a.abs() * pap.sqrt() / x_norm;
         step_and_scatter(a, &u, e, &lay, weights, &mut r);
-        let rz_new = precondition(&r, &lay, &mut z);
+        let rz_new = pre(&r, &mut z);
         let beta = rz_new / rz;
         rz = rz_new;
         p.iter_mut().zip(&z).for_each(|(pi, zi)| *pi = zi + beta * *pi);
