@@ -25,7 +25,7 @@ pub enum DemeanerArg {
     Map,
     /// Conjugate gradient on the normal equations, preconditioned by an exact solve of the two largest fixed effects (worker × firm designs).
     Krylov,
-    /// Alternating projections, switching to Krylov when they have not converged after 100 sweeps.
+    /// Alternating projections, switching to Krylov when their contraction rate shows they would need over 100 sweeps.
     Auto,
 }
 
@@ -137,7 +137,8 @@ pub struct EstimateArgs {
     /// Fixed-effect solver: `map` (alternating projections), `krylov`
     /// (preconditioned conjugate gradient, for worker × firm designs where
     /// alternating projections stall) or `auto` (alternating projections,
-    /// switching to krylov after 100 sweeps without convergence).
+    /// switching to krylov when their contraction rate shows they would need
+    /// more than 100 sweeps).
     #[arg(long, value_enum, value_name = "METHOD", default_value = "auto")]
     pub demeaner: DemeanerArg,
     /// Report a fit whose demeaning did not converge (with a warning) instead of failing.
