@@ -25,7 +25,7 @@ pub enum DemeanerArg {
     Map,
     /// Conjugate gradient on the normal equations, preconditioned by an exact solve of the two largest fixed effects (worker × firm designs).
     Krylov,
-    /// Alternating projections, switching to Krylov when their contraction rate shows they would need over 100 sweeps.
+    /// Alternating projections, switching to Krylov when their contraction rate shows they would need over 50 sweeps.
     Auto,
 }
 
@@ -138,7 +138,7 @@ pub struct EstimateArgs {
     /// (preconditioned conjugate gradient, for worker × firm designs where
     /// alternating projections stall) or `auto` (alternating projections,
     /// switching to krylov when their contraction rate shows they would need
-    /// more than 100 sweeps).
+    /// more than 50 sweeps).
     #[arg(long, value_enum, value_name = "METHOD", default_value = "auto")]
     pub demeaner: DemeanerArg,
     /// Report a fit whose demeaning did not converge (with a warning) instead of failing.

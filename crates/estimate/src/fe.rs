@@ -57,7 +57,7 @@ use schur::TwoFeSolve;
 
 /// Sweeps of alternating projections that [`Demeaner::Auto`] tries before
 /// switching to the Krylov solver (the study's designs need at most 24).
-pub const AUTO_TRIAL_SWEEPS: usize = 100;
+pub const AUTO_TRIAL_SWEEPS: usize = 50;
 
 /// Which algorithm demeans the columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]

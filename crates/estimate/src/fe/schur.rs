@@ -58,19 +58,71 @@ pub(super) struct SolveScratch {
     mem: MemBuffer,
 }
 
-/// Sort triplets by (column, row) and sum duplicates.
-fn merge(trip: &mut Vec<(u32, u32, f64)>) {
-    trip.sort_unstable_by_key(|t| (t.1, t.0));
-    let mut w = 0;
-    for i in 0..trip.len() {
-        if w > 0 && trip[w - 1].0 == trip[i].0 && trip[w - 1].1 == trip[i].1 {
-            trip[w - 1].2 += trip[i].2;
-        } else {
-            trip[w] = trip[i];
-            w += 1;
+/// The (weighted) cross counts $C$ of two fixed effects by rows of the
+/// first: bucketed by row in $O(N)$, duplicates within a row merged.
+fn cross_counts(
+    ca: &[u32],
+    na: usize,
+    cb: &[u32],
+    nb: usize,
+    weights: Option<&[f64]>,
+) -> (Vec<usize>, Vec<u32>, Vec<f64>) {
+    let mut ptr = vec![0usize; na + 1];
+    for &la in ca {
+        ptr[la as usize + 1] += 1;
+    }
+    for l in 0..na {
+        ptr[l + 1] += ptr[l];
+    }
+    let mut fill = ptr.clone();
+    let mut idx = vec![0u32; ca.len()];
+    let mut val = vec![0.0f64; ca.len()];
+    for i in 0..ca.len() {
+        let f = &mut fill[ca[i] as usize];
+        idx[*f] = cb[i];
+        val[*f] = weights.map_or(1.0, |w| w[i]);
+        *f += 1;
+    }
+    // Merge duplicate b levels within each row (a dense marker over b).
+    let mut at = vec![usize::MAX; nb];
+    let (mut out_ptr, mut out_idx, mut out_val) = (vec![0usize; na + 1], Vec::new(), Vec::new());
+    for la in 0..na {
+        let row_start = out_idx.len();
+        for t in ptr[la]..ptr[la + 1] {
+            let lb = idx[t] as usize;
+            if at[lb] != usize::MAX && at[lb] >= row_start {
+                out_val[at[lb]] += val[t];
+            } else {
+                at[lb] = out_idx.len();
+                out_idx.push(idx[t]);
+                out_val.push(val[t]);
+            }
+        }
+        out_ptr[la + 1] = out_idx.len();
+    }
+    (out_ptr, out_idx, out_val)
+}
+
+/// Transpose of a row-compressed matrix with `ncols` columns.
+fn transpose(ptr: &[usize], idx: &[u32], val: &[f64], ncols: usize) -> (Vec<usize>, Vec<u32>, Vec<f64>) {
+    let mut tp = vec![0usize; ncols + 1];
+    for &c in idx {
+        tp[c as usize + 1] += 1;
+    }
+    for c in 0..ncols {
+        tp[c + 1] += tp[c];
+    }
+    let mut fill = tp.clone();
+    let (mut ti, mut tv) = (vec![0u32; idx.len()], vec![0.0; idx.len()]);
+    for r in 0..ptr.len() - 1 {
+        for t in ptr[r]..ptr[r + 1] {
+            let f = &mut fill[idx[t] as usize];
+            ti[*f] = r as u32;
+            tv[*f] = val[t];
+            *f += 1;
         }
     }
-    trip.truncate(w);
+    (tp, ti, tv)
 }
 
 fn find(parent: &mut [u32], mut x: u32) -> u32 {
@@ -95,26 +147,7 @@ impl TwoFeSolve {
         let (a, b) = (order[0], order[1]);
         let (fa, fb) = (&fes[a], &fes[b]);
         let (na, nb) = (fa.n_levels, fb.n_levels);
-        // C by rows of a: sort observation pairs, merge duplicates.
-        let mut pairs: Vec<(u32, u32, f64)> =
-            (0..fa.codes.len()).map(|i| (fa.codes[i], fb.codes[i], weights.map_or(1.0, |w| w[i]))).collect();
-        pairs.sort_unstable_by_key(|p| (p.0, p.1));
-        let mut c_ptr = vec![0usize; na + 1];
-        let (mut c_idx, mut c_val): (Vec<u32>, Vec<f64>) = (Vec::new(), Vec::new());
-        let mut last: Option<(u32, u32)> = None;
-        for (la, lb, w) in pairs {
-            if last == Some((la, lb)) {
-                *c_val.last_mut().expect("a previous entry") += w;
-            } else {
-                c_idx.push(lb);
-                c_val.push(w);
-                c_ptr[la as usize + 1] = c_idx.len();
-                last = Some((la, lb));
-            }
-        }
-        for l in 0..na {
-            c_ptr[l + 1] = c_ptr[l + 1].max(c_ptr[l]);
-        }
+        let (c_ptr, c_idx, c_val) = cross_counts(&fa.codes, na, &fb.codes, nb, weights);
         // Connected components of the bipartite a-b graph: ground the first b level of each.
         let mut parent: Vec<u32> = (0..(na + nb) as u32).collect();
         for la in 0..na {
@@ -140,47 +173,51 @@ impl TwoFeSolve {
         if n_g == 0 {
             return None;
         }
-        // S = D_b - C' D_a^{-1} C on the kept b levels, lower triangle.
+        // S = D_b - C' D_a^{-1} C on the kept b levels, lower triangle, a
+        // column at a time (Gustavson): column j gathers, over the a levels
+        // linked to b level j, the b levels k >= j they also link to.
         let inv_da = fa.inv_size.clone();
-        const CHUNK: usize = 1 << 20;
-        let mut compact_at = CHUNK;
-        let mut trip: Vec<(u32, u32, f64)> = Vec::new();
+        let (ct_ptr, ct_idx, ct_val) = transpose(&c_ptr, &c_idx, &c_val, nb);
+        let mut acc = vec![0.0f64; n_g];
+        let mut seen = vec![false; n_g];
+        let mut touched: Vec<u32> = Vec::new();
+        let mut merged: Vec<Triplet<usize, usize, f64>> = Vec::new();
         for lb in 0..nb {
-            if pos[lb] != u32::MAX {
-                let p = pos[lb];
-                trip.push((p, p, 1.0 / fb.inv_size[lb]));
+            let pj = pos[lb];
+            if pj == u32::MAX {
+                continue;
             }
-        }
-        for la in 0..na {
-            let (lo, hi) = (c_ptr[la], c_ptr[la + 1]);
-            for j in lo..hi {
-                let pj = pos[c_idx[j] as usize];
-                if pj == u32::MAX {
-                    continue;
-                }
-                for k in lo..hi {
+            for t in ct_ptr[lb]..ct_ptr[lb + 1] {
+                let la = ct_idx[t] as usize;
+                let f = ct_val[t] * inv_da[la];
+                for k in c_ptr[la]..c_ptr[la + 1] {
                     let pk = pos[c_idx[k] as usize];
                     if pk == u32::MAX || pk < pj {
                         continue;
                     }
-                    trip.push((pk, pj, -c_val[j] * c_val[k] * inv_da[la]));
+                    if !seen[pk as usize] {
+                        seen[pk as usize] = true;
+                        touched.push(pk);
+                    }
+                    acc[pk as usize] -= f * c_val[k];
                 }
             }
-            if trip.len() > compact_at {
-                // Merge duplicates as we go: memory stays ~ 2 nnz(S) + a chunk.
-                merge(&mut trip);
-                if trip.len() > max_fill {
-                    return None;
-                }
-                compact_at = (2 * trip.len()).max(CHUNK);
+            if !seen[pj as usize] {
+                touched.push(pj);
+            }
+            acc[pj as usize] += 1.0 / fb.inv_size[lb];
+            touched.sort_unstable();
+            for &pk in &touched {
+                merged.push(Triplet::new(pk as usize, pj as usize, acc[pk as usize]));
+                acc[pk as usize] = 0.0;
+                seen[pk as usize] = false;
+            }
+            touched.clear();
+            if merged.len() > max_fill {
+                // The factor holds at least the entries of S.
+                return None;
             }
         }
-        merge(&mut trip);
-        if trip.len() > max_fill {
-            return None;
-        }
-        let merged: Vec<Triplet<usize, usize, f64>> =
-            trip.into_iter().map(|(r, c, v)| Triplet::new(r as usize, c as usize, v)).collect();
         let s = SparseColMat::<usize, f64>::try_new_from_triplets(n_g, n_g, &merged).ok()?;
         let symbolic =
             factorize_symbolic_cholesky(s.symbolic(), Side::Lower, Default::default(), Default::default()).ok()?;
