@@ -567,10 +567,10 @@ mod tests {
         let wi = |i: usize| w.map_or(1.0, |w| w[i]);
         let mut a = faer::Mat::<f64>::zeros(l, l);
         let mut b = vec![0.0; l];
-        for i in 0..n {
+        for (i, xi) in x.iter().enumerate() {
             let cols: Vec<usize> = fes.iter().zip(&offs).map(|(f, o)| o + f.codes[i] as usize).collect();
             for &j in &cols {
-                b[j] += wi(i) * x[i];
+                b[j] += wi(i) * xi;
                 for &k in &cols {
                     a[(j, k)] += wi(i);
                 }

@@ -161,10 +161,10 @@ impl TwoFeSolve {
         let mut grounded_root = vec![false; na + nb];
         let mut pos = vec![u32::MAX; nb];
         let mut n_g = 0usize;
-        for lb in 0..nb {
+        for (lb, p) in pos.iter_mut().enumerate() {
             let root = find(&mut parent, (na + lb) as u32) as usize;
             if grounded_root[root] {
-                pos[lb] = n_g as u32;
+                *p = n_g as u32;
                 n_g += 1;
             } else {
                 grounded_root[root] = true;
@@ -258,8 +258,8 @@ impl TwoFeSolve {
                 t[p as usize] = rb[lb];
             }
         }
-        for la in 0..self.inv_da.len() {
-            let sa = ra[la] * self.inv_da[la];
+        for (la, (r, inv)) in ra.iter().zip(&self.inv_da).enumerate() {
+            let sa = r * inv;
             for j in self.c_ptr[la]..self.c_ptr[la + 1] {
                 let p = self.pos[self.c_idx[j] as usize];
                 if p != u32::MAX {
