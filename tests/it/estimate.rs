@@ -219,6 +219,15 @@ fn reference_akm_design_krylov_and_auto() {
 }
 
 #[test]
+fn krylov_matches_pyfixest_on_every_easy_case_too() {
+    // Weights, singletons, collinear regressors (x4 is constant within f1:
+    // its residual must vanish to be dropped), two-way clustering.
+    for case in ["fe3_nested", "fe2", "weights", "twoway", "collinear", "singletons"] {
+        check_case_with(case, &hard(Demeaner::Krylov));
+    }
+}
+
+#[test]
 fn auto_switches_to_krylov_on_the_difficult_design() {
     let exp = expected("difficult");
     let fit = fit_ols(&design_of("difficult", &exp), &hard(Demeaner::Auto)).unwrap();
