@@ -22,7 +22,11 @@
 //! step does: on a chain of firms the iterations no longer grow with the
 //! chain's length. The factor is built once per design (AMD ordering) and
 //! only when its size stays within a budget (random mobility graphs fill in
-//! badly, but there Jacobi already converges fast).
+//! badly, but there Jacobi already converges fast). Measured: on fixest's
+//! cycling design the factor is small (a band around a ring of firms); on
+//! an AKM panel with mobility 0.1 it holds 5.3e5 values for 1e3 firms (1e5
+//! rows, used) but 5.1e7 for 1e4 firms (1e6 rows: over the budget, so
+//! Jacobi, ~50 CG iterations).
 //!
 //! Complexity: build $O(\sum_a k_a^2)$ for $k_a$ distinct $b$ levels per
 //! $a$ level plus the factorisation; a solve $O(\mathrm{nnz}(C) + \mathrm{nnz}(L))$.
