@@ -32,6 +32,7 @@ pub mod bootstrap;
 pub mod design;
 pub mod fe;
 pub mod fit;
+pub mod formula;
 pub mod lincom;
 pub mod ols;
 pub mod ssc;
