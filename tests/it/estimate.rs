@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use spillnet::estimate::design::{Column, Factor};
 use spillnet::estimate::{
-    BootSpec, BootWeights, DemeanOptions, Demeaner, Design, FitOptions, Lincom, Ssc, VcovSpec, fit_ols, lincom, vcov,
-    wild_bootstrap,
+    BootSpec, BootWeights, DemeanOptions, Demeaner, Design, FitOptions, Fitted, Formula, IvDesign, Lincom, Ssc,
+    VcovSpec, first_stage_f, fit_iv, fit_ols, lincom, vcov, wild_bootstrap,
 };
 
 /// Coefficients and SEs: pyfixest's own tolerance against fixest, with both
@@ -368,6 +368,129 @@ fn bad_requests_are_errors() {
     let mut d = design_of("fe2", &exp);
     d.y.values[3] = f64::NAN;
     assert!(fit_ols(&d, &FitOptions::default()).unwrap_err().to_string().contains("observation 4"));
+}
+
+/// The 2SLS design of an IV fixture, from its formula (our parser: the
+/// fixtures use plain names only).
+fn iv_design_of(case: &str, exp: &Value) -> IvDesign {
+    let data = read_csv(&case_dir(case).join("data.csv"));
+    let f = Formula::parse(exp["formula"].as_str().unwrap()).unwrap();
+    let m = f.models().remove(0);
+    let num = |c: &str| Column { name: c.into(), values: data[c].clone() };
+    let codes = |c: &str| data[c].iter().map(|v| *v as u32).collect::<Vec<u32>>();
+    let x = m.terms.iter().map(|t| num(&t.to_string())).collect();
+    let mut base = Design::new(num(&m.depvar), x);
+    base.fe = m.fe.iter().map(|t| Factor { name: t.name(), codes: codes(&t.name()) }).collect();
+    base.clusters = ["cl1", "cl2"].iter().map(|c| Factor { name: (*c).into(), codes: codes(c) }).collect();
+    base.weights = exp["weights"].as_str().map(|w| data[w].clone());
+    let iv = m.iv.unwrap();
+    IvDesign {
+        base,
+        endog: iv.endog.iter().map(|c| num(c)).collect(),
+        instruments: iv.instruments.iter().map(|c| num(c)).collect(),
+    }
+}
+
+/// IV fixtures: pyfixest 0.60 `feols` with an IV part (one endogenous
+/// regressor), or a dense numpy 2SLS (`iv_two_endog`; pyfixest fits one
+/// endogenous regressor only); R² from the dense numpy fit in both.
+fn check_iv_case(case: &str) {
+    let exp = expected(case);
+    let fit = fit_iv(&iv_design_of(case, &exp), &tight()).unwrap();
+    assert!(fit.core.diagnostics.demean.converged);
+    assert_eq!(fit.model_type(), "IV");
+    assert_rel(fit.core.r2, exp["r2_dense"].as_f64().unwrap(), REL_TOL, &format!("{case} r2"));
+    assert_eq!(fit.core.r2_within.is_some(), exp["r2_within_dense"].is_number());
+    if let Some(r) = fit.core.r2_within {
+        assert_rel(r, exp["r2_within_dense"].as_f64().unwrap(), REL_TOL, &format!("{case} within r2"));
+    }
+    for m in exp["models"].as_array().unwrap() {
+        let spec: VcovSpec = m["vcov"].as_str().unwrap().parse().unwrap();
+        let ssc: Ssc = m["ssc"].as_str().unwrap().parse().unwrap();
+        let what = format!("{case} {spec} {ssc}");
+        assert_eq!(fit.core.nobs, m["nobs"].as_u64().unwrap() as usize, "{what}: nobs");
+        let inf = vcov(&fit, &spec, &ssc).unwrap();
+        assert_eq!(inf.df_t as u64, m["df_t"].as_u64().unwrap(), "{what}: df_t");
+        let coefs = m["coefs"].as_array().unwrap();
+        assert_eq!(inf.coefs.len(), coefs.len(), "{what}: number of coefficients");
+        for (got, want) in inf.coefs.iter().zip(coefs) {
+            assert_eq!(got.name, want["name"].as_str().unwrap());
+            let label = format!("{what} {}", got.name);
+            assert_rel(got.estimate, want["estimate"].as_f64().unwrap(), REL_TOL, &format!("{label} estimate"));
+            assert_rel(got.se, want["se"].as_f64().unwrap(), REL_TOL, &format!("{label} se"));
+            if let Some(p) = want["p"].as_f64() {
+                assert_rel(got.t, want["t"].as_f64().unwrap(), REL_TOL, &format!("{label} t"));
+                assert_rel(got.ci_low, want["ci_low"].as_f64().unwrap(), REL_TOL, &format!("{label} ci_low"));
+                assert!((got.p - p).abs() <= P_ABS_TOL, "{label} p: got {}, want {p}", got.p);
+            }
+        }
+        if let Some(fs) = m["first_stage_f"].as_array() {
+            // pyfixest refits the first stage with its default ssc and the model's vcov type.
+            let got = first_stage_f(&fit, &spec, &Ssc::default()).unwrap();
+            assert_eq!(got.len(), fs.len());
+            for (g, w) in got.iter().zip(fs) {
+                assert_eq!(g.endog, w["endog"].as_str().unwrap());
+                assert_rel(g.f, w["f"].as_f64().unwrap(), REL_TOL, &format!("{what}: first-stage F"));
+            }
+        }
+    }
+}
+
+#[test]
+fn reference_iv_two_fixed_effects() {
+    check_iv_case("iv_fe2");
+}
+
+#[test]
+fn reference_iv_one_fixed_effect_weights() {
+    check_iv_case("iv_fe1_weights");
+}
+
+#[test]
+fn reference_iv_no_fixed_effect() {
+    check_iv_case("iv_nofe");
+}
+
+#[test]
+fn reference_iv_two_endogenous_dense() {
+    check_iv_case("iv_two_endog");
+}
+
+/// 2SLS with the endogenous regressors as their own instruments is OLS:
+/// same coefficients and, under every vcov, the same SEs.
+#[test]
+fn iv_with_instruments_equal_to_regressors_is_ols() {
+    let exp = expected("iv_fe2");
+    let mut d = iv_design_of("iv_fe2", &exp);
+    d.instruments =
+        d.endog.iter().map(|c| Column { name: format!("{}_copy", c.name), values: c.values.clone() }).collect();
+    let iv = fit_iv(&d, &tight()).unwrap();
+    let mut od = d.base.clone();
+    od.x.extend(d.endog.iter().cloned());
+    let ols = fit_ols(&od, &tight()).unwrap();
+    assert_eq!(iv.core.coef_names, ols.core.coef_names);
+    for spec in [VcovSpec::Iid, VcovSpec::Hetero, VcovSpec::Cluster(vec!["cl1".into(), "cl2".into()])] {
+        let (a, b) = (vcov(&iv, &spec, &Ssc::default()).unwrap(), vcov(&ols, &spec, &Ssc::default()).unwrap());
+        for (ra, rb) in a.coefs.iter().zip(&b.coefs) {
+            assert_rel(ra.estimate, rb.estimate, 1e-10, &format!("{spec} {}", ra.name));
+            assert_rel(ra.se, rb.se, 1e-10, &format!("{spec} se {}", ra.name));
+        }
+    }
+    assert_rel(iv.core.r2, ols.core.r2, 1e-10, "r2");
+}
+
+#[test]
+fn iv_bad_inputs_are_errors() {
+    let exp = expected("iv_fe2");
+    let mut d = iv_design_of("iv_fe2", &exp);
+    d.instruments.clear();
+    let e = fit_iv(&d, &tight()).unwrap_err().to_string();
+    assert!(e.contains("0 excluded instrument(s) for 1 endogenous regressor(s) (d1)"), "{e}");
+    // An instrument collinear with the exogenous regressor leaves too few.
+    let mut d = iv_design_of("iv_fe2", &exp);
+    d.instruments = vec![Column { name: "z_bad".into(), values: d.base.x[0].values.iter().map(|v| 2.0 * v).collect() }];
+    let e = fit_iv(&d, &tight()).unwrap_err().to_string();
+    assert!(e.contains("z_bad") && e.contains("not identified"), "{e}");
 }
 
 // CLI-TESTS-BELOW (the scratch harness stops here)

@@ -15,7 +15,8 @@ data) and expected.json (values printed with %.17g):
   count as at least as extreme (spillnet's documented tie rule). pyfixest's
   own wild bootstrap needs the `wildboottest` package, which is not used here.
 
-Run from the repository root:  python3 tests/reference/make.py
+Run from the repository root:  python3 tests/reference/make.py [CASE ...]
+(no argument: every case; re-running changes the last digit or two).
 """
 
 import json
@@ -309,9 +310,199 @@ def wcr_enumeration(df, spec, expr, cluster):
     return dict(hypothesis=expr, cluster=cluster, clusters=int(G), draws=B, t_noadj=g17(t0), p=g17(count / B))
 
 
+# --------------------------------------------------------------------------- IV (2SLS) and formula cases
+
+def make_iv_data(case, rng):
+    if case in ("iv_fe2", "iv_fe1_weights", "iv_nofe", "iv_two_endog"):
+        n = 1500
+        f1 = rng.integers(0, 50, n)
+        f2 = rng.integers(0, 20, n)
+        cl1 = rng.integers(0, 13, n)
+        cl2 = rng.integers(0, 9, n)
+        w = rng.uniform(0.3, 2.5, n)
+        x1 = rng.normal(size=n) + 0.1 * f2
+        z1 = rng.normal(size=n)
+        z2 = rng.normal(size=n) + 0.2 * (f1 % 5)
+        z3 = rng.normal(size=n)
+        e = rng.normal(size=n) + 0.5 * rng.normal(size=13)[cl1]
+        d1 = 0.8 * z1 + 0.5 * z2 + 0.3 * x1 + 0.1 * f1 / 10 + 0.6 * e + rng.normal(size=n)
+        d2 = 0.4 * z1 - 0.7 * z3 + 0.2 * z2 + 0.5 * e + rng.normal(size=n)
+        y = (1.0 + 0.9 * d1 - 0.4 * d2 + 0.5 * x1 + np.sin(f1) + 0.05 * f2 + e
+             + 0.4 * rng.normal(size=9)[cl2] + rng.normal(size=n) * (1 + 0.3 * np.abs(x1)))
+        return pd.DataFrame(dict(y=y, x1=x1, d1=d1, d2=d2, z1=z1, z2=z2, z3=z3, f1=f1, f2=f2, cl1=cl1, cl2=cl2, w=w))
+    if case == "formula_i":
+        n = 1800
+        f1 = rng.integers(0, 12, n)
+        f2 = rng.integers(0, 6, n)
+        f3 = rng.integers(0, 30, n)
+        cl = rng.integers(0, 15, n)
+        t = rng.integers(-3, 4, n)
+        x1 = rng.normal(size=n)
+        x2 = rng.normal(size=n) + 0.1 * t
+        y = (0.5 * x2 + 0.3 * x1 * x2 + 0.2 * t * (t > 0) + 0.1 * t * x1 + np.sin(f1 * 6 + f2) + np.cos(f3)
+             + rng.normal(size=15)[cl] + rng.normal(size=n))
+        return pd.DataFrame(dict(y=y, x1=x1, x2=x2, t=t, f1=f1, f2=f2, f3=f3, cl=cl))
+    raise ValueError(case)
+
+
+IV_CASES = {
+    # case: formula, weights, vcovs (vcov, ssc dict), first-stage F vcovs (pyfixest supports one endog only)
+    "iv_fe2": dict(
+        fml="y ~ x1 | f1 + f2 | d1 ~ z1 + z2", w=None,
+        vcovs=[("iid", {}), ("hetero", {}), ("cluster:cl1", {}), ("cluster:cl1+cl2", {}),
+               ("cluster:cl1", dict(k_fixef="full", G_adj=False))],
+        first_stage=True,
+    ),
+    "iv_fe1_weights": dict(
+        fml="y ~ x1 | f1 | d1 ~ z1 + z3", w="w",
+        vcovs=[("iid", {}), ("hetero", {}), ("cluster:cl1", {}), ("cluster:cl1+cl2", dict(G_df="conventional"))],
+        first_stage=True,
+    ),
+    # pyfixest 0.60 fits one endogenous regressor only: this case is computed by dense_iv below.
+    "iv_two_endog": dict(
+        fml="y ~ x1 | f1 | d1 + d2 ~ z1 + z2 + z3", w=None,
+        vcovs=[("iid", {}), ("hetero", {}), ("cluster:cl1", {})],
+        first_stage=False,
+    ),
+    "iv_nofe": dict(
+        fml="y ~ x1 | d1 ~ z1 + z2", w=None,
+        vcovs=[("iid", {}), ("hetero", {}), ("cluster:cl1", {})],
+        first_stage=True,
+    ),
+    "formula_i": dict(
+        fml="y ~ x2 + x1:x2 + i(t, x1, ref = 0) + i(t, ref = -1) | f1^f2 + f3", w=None,
+        vcovs=[("iid", {}), ("cluster:cl", {})],
+        first_stage=False,
+    ),
+}
+
+IV_SEEDS = {"iv_fe2": 21, "iv_fe1_weights": 22, "iv_nofe": 23, "formula_i": 24, "iv_two_endog": 25}
+
+
+def parse_iv(fml):
+    lhs, _, rest = fml.partition("~")
+    parts = [p.strip() for p in rest.split("|")]
+    exog = [v.strip() for v in parts[0].split("+") if v.strip() != "1"]
+    fes = [v.strip() for v in parts[1].split("+")] if len(parts) == 3 else []
+    endog, _, inst = parts[-1].partition("~")
+    return lhs.strip(), exog, fes, [v.strip() for v in endog.split("+")], [v.strip() for v in inst.split("+")]
+
+
+def dense_iv(df, fml, vc):
+    """Unweighted 2SLS with dense fixed-effect dummies (one fixed effect, no
+    singletons): coefficients and fixest-default SEs (K = all columns, as
+    K.fixef=nonnested with the fixed effect not nested in the cluster)."""
+    y_name, exog, fes, endog, inst = parse_iv(fml)
+    assert len(fes) == 1 and df.groupby(fes[0]).size().min() > 1
+    y = df[y_name].to_numpy(float)
+    D = pd.get_dummies(df[fes[0]]).to_numpy(float)
+    X = np.column_stack([df[c].to_numpy(float) for c in exog + endog] + [D])
+    Z = np.column_stack([df[c].to_numpy(float) for c in exog + inst] + [D])
+    Xhat = Z @ np.linalg.solve(Z.T @ Z, Z.T @ X)
+    B = np.linalg.inv(Xhat.T @ Xhat)
+    b = B @ Xhat.T @ y
+    u = y - X @ b
+    n, K = X.shape
+    if vc == "iid":
+        V = u @ u / (n - K) * B
+        df_t = n - K
+    elif vc == "hetero":
+        S = Xhat * u[:, None]
+        V = n / (n - K) * B @ (S.T @ S) @ B
+        df_t = n - K
+    else:
+        cl = pd.factorize(df[vc.split(":")[1]])[0]
+        G = cl.max() + 1
+        Sg = np.zeros((G, K))
+        np.add.at(Sg, cl, Xhat * u[:, None])
+        V = (n - 1) / (n - K) * G / (G - 1) * B @ (Sg.T @ Sg) @ B
+        df_t = G - 1
+    k = len(exog) + len(endog)
+    names = exog + endog
+    coefs = [dict(name=nm, estimate=g17(b[j]), se=g17(np.sqrt(V[j, j]))) for j, nm in enumerate(names)]
+    return dict(vcov=vc, ssc=ssc_string({}), nobs=int(n), df_t=int(df_t), coefs=coefs)
+
+
+def dense_r2(df, fml, w):
+    """R² and within R² of a 2SLS fit computed densely (dummies for every
+    fixed effect, residuals with the actual regressors), independent of pyfixest."""
+    y_name, exog, fes, endog, inst = parse_iv(fml)
+    y = df[y_name].to_numpy(float)
+    ww = df[w].to_numpy(float) if w else np.ones(len(df))
+    D = [np.ones(len(df))] if not fes else []
+    for i, f in enumerate(fes):
+        dm = pd.get_dummies(df[f]).to_numpy(float)
+        D += list((dm if i == 0 else dm[:, 1:]).T)
+    X = np.column_stack([df[c].to_numpy(float) for c in exog + endog] + D)
+    Z = np.column_stack([df[c].to_numpy(float) for c in exog + inst] + D)
+    sw = np.sqrt(ww)
+    Xw, Zw, yw = X * sw[:, None], Z * sw[:, None], y * sw
+    Xhat = Zw @ np.linalg.lstsq(Zw, Xw, rcond=None)[0]
+    b = np.linalg.lstsq(Xhat, yw, rcond=None)[0]
+    u = y - X @ b
+    rss = np.sum(ww * u ** 2)
+    ybar = np.sum(ww * y) / np.sum(ww)
+    r2 = 1 - rss / np.sum(ww * (y - ybar) ** 2)
+    if not fes:
+        return r2, None
+    Dm = np.column_stack(D)
+    Dw = Dm * sw[:, None]
+    ydm = yw - Dw @ np.linalg.lstsq(Dw, yw, rcond=None)[0]
+    return r2, 1 - rss / np.sum(ydm ** 2)
+
+
+def iv_main(out_root, only):
+    for case, spec in IV_CASES.items():
+        if only and case not in only:
+            continue
+        rng = np.random.default_rng(IV_SEEDS[case])
+        df = make_iv_data(case, rng)
+        cdir = os.path.join(out_root, case)
+        os.makedirs(cdir, exist_ok=True)
+        df.to_csv(os.path.join(cdir, "data.csv"), index=False, float_format="%.17g")
+        df = pd.read_csv(os.path.join(cdir, "data.csv"))
+        models = []
+        for vc, sscd in spec["vcovs"]:
+            if case == "iv_two_endog":
+                models.append(dense_iv(df, spec["fml"], vc))
+                continue
+            kw = dict(vcov=pf_vcov(vc), ssc=pf.ssc(**sscd), fixef_tol=FIXEF_TOL, fixef_maxiter=100000)
+            if spec["w"]:
+                kw["weights"] = spec["w"]
+            fit = pf.feols(spec["fml"], data=df, **kw)
+            names = [str(c) for c in fit._coefnames]
+            tidy = fit.tidy()
+            coefs = []
+            for nm in names:
+                row = tidy.loc[nm]
+                coefs.append(dict(name=nm, estimate=g17(row["Estimate"]), se=g17(row["Std. Error"]),
+                                  t=g17(row["t value"]), p=g17(row["Pr(>|t|)"]),
+                                  ci_low=g17(row["2.5%"]), ci_high=g17(row["97.5%"])))
+            m = dict(vcov=vc, ssc=ssc_string(sscd), nobs=int(fit._N), df_t=int(np.asarray(fit._df_t).item()),
+                     coefs=coefs)
+            if spec["first_stage"] and "+" not in vc:
+                # pyfixest: Wald F of the excluded instruments in the first stage, under the model's vcov
+                # (default ssc for the first stage, as pyfixest refits it with its defaults).
+                fit.first_stage()
+                m["first_stage_f"] = [dict(endog="d1", f=g17(fit._f_stat_1st_stage))]
+            models.append(m)
+        expected = dict(case=case, formula=spec["fml"], weights=spec["w"], n_rows=int(len(df)), models=models,
+                        generator=dict(python=sys.version.split()[0], pyfixest=pf.__version__,
+                                       numpy=np.__version__, pandas=pd.__version__, fixef_tol=FIXEF_TOL))
+        if case != "formula_i":
+            r2, r2w = dense_r2(df, spec["fml"], spec["w"])
+            expected["r2_dense"] = g17(r2)
+            expected["r2_within_dense"] = None if r2w is None else g17(r2w)
+        with open(os.path.join(cdir, "expected.json"), "w") as fh:
+            fh.write(json.dumps(expected, indent=1))
+            fh.write("\n")
+        print("wrote", cdir)
+
+
 def main():
     out_root = os.path.join(HERE, "cases")
-    only = sys.argv[1:]  # optional: regenerate only these cases
+    only = set(sys.argv[1:])
+    iv_main(out_root, only)
     for case, spec in CASES.items():
         if only and case not in only:
             continue

@@ -32,7 +32,7 @@
 //! | estimator | `xt` | `resid_t` | `bread` | `sigma2` |
 //! |---|---|---|---|---|
 //! | OLS | $\sqrt w\,\tilde X$ | $\sqrt w\,\hat u$ | $(\tilde X'W\tilde X)^{-1}$ | $\mathrm{RSS}/(N-1)$ |
-//! | 2SLS (planned) | $\sqrt w\,\hat X$, first-stage fitted | $\sqrt w\,(y - X\hat\beta)$ | $(\hat X'W\hat X)^{-1}$ | $\sum \texttt{resid\_t}^2/(N-1)$ |
+//! | 2SLS ([`fit_iv`](crate::fit_iv)) | $\sqrt w\,\hat X$, first-stage fitted | $\sqrt w\,(y - X\hat\beta)$ | $(\hat X'W\hat X)^{-1}$ | $\sum \texttt{resid\_t}^2/(N-1)$ |
 //! | Poisson (planned) | $\sqrt{\hat\mu}\,\tilde X$ ($\hat\mu$-weighted demeaning) | $(y-\hat\mu)/\sqrt{\hat\mu}$ | $(\tilde X'\hat M\tilde X)^{-1}$ | $1$ |
 //!
 //! ($\tilde X$ demeaned regressors, $W$ the weights, $\hat M = \mathrm{diag}(\hat\mu)$.

@@ -25,6 +25,11 @@
 //! so further estimators (2SLS, Poisson) reuse them unchanged ([`fit`]
 //! explains the design).
 //!
+//! Besides OLS: [`fit_iv`] (2SLS with absorbed fixed effects; its
+//! [`IvFit`] implements [`Fitted`], so steps 2–3 apply unchanged) and
+//! [`formula`] (fixest's formula syntax, parsed into models; the columns
+//! are built where the data is, in the app).
+//!
 //! Non-fatal data issues (singletons, collinear regressors, demeaning
 //! iterations and convergence) are returned as values in [`Diagnostics`].
 
@@ -33,6 +38,7 @@ pub mod design;
 pub mod fe;
 pub mod fit;
 pub mod formula;
+pub mod iv;
 pub mod lincom;
 pub mod ols;
 pub mod ssc;
@@ -42,6 +48,8 @@ pub use bootstrap::{BootResult, BootSpec, BootWeights, wild_bootstrap};
 pub use design::Design;
 pub use fe::{ColumnDemean, DemeanInfo, DemeanOptions, Demeaner};
 pub use fit::{ClusterVar, Diagnostics, FeSize, FitCore, Fitted, FixedEffect, SymMatrix};
+pub use formula::{Formula, FormulaError};
+pub use iv::{FirstStage, FirstStageF, IvDesign, IvFit, first_stage_f, fit_iv};
 pub use lincom::{Lincom, LincomResult, lincom};
 pub use ols::{FitOptions, OlsFit, fit_ols, fit_ols_owned};
 pub use ssc::{GDf, KFixef, Ssc};

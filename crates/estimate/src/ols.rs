@@ -67,13 +67,13 @@ impl Fitted for OlsFit {
     }
 }
 
-fn dot(a: &[f64], b: &[f64]) -> f64 {
+pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 /// fixest's collinearity detection on a cross-product matrix: returns the
 /// indices of the dropped columns.
-fn collinear_columns(xtx: &SymMatrix, tol: f64) -> Vec<usize> {
+pub(crate) fn collinear_columns(xtx: &SymMatrix, tol: f64) -> Vec<usize> {
     let k = xtx.k;
     let mut r = SymMatrix::zeros(k);
     let mut dropped = Vec::new();
@@ -101,7 +101,7 @@ fn collinear_columns(xtx: &SymMatrix, tol: f64) -> Vec<usize> {
     dropped
 }
 
-fn cross(cols: &[Vec<f64>]) -> SymMatrix {
+pub(crate) fn cross(cols: &[Vec<f64>]) -> SymMatrix {
     let k = cols.len();
     let mut m = SymMatrix::zeros(k);
     for i in 0..k {
