@@ -431,6 +431,11 @@ fn check_iv_case(case: &str) {
             for (g, w) in got.iter().zip(fs) {
                 assert_eq!(g.endog, w["endog"].as_str().unwrap());
                 assert_rel(g.f, w["f"].as_f64().unwrap(), REL_TOL, &format!("{what}: first-stage F"));
+                if spec == VcovSpec::Iid {
+                    // Stored by the fit (fixest's ivf) and shown by tables.
+                    assert_rel(fit.ivf[0].f, w["f"].as_f64().unwrap(), REL_TOL, &format!("{what}: ivf"));
+                    assert_eq!(fit.fit_stats()[0].label, "F-test (1st stage), d1");
+                }
             }
         }
     }

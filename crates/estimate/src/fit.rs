@@ -260,8 +260,26 @@ impl FitCore {
 pub trait Fitted: std::fmt::Debug + Send + Sync {
     /// The quantities inference and tables read.
     fn core(&self) -> &FitCore;
-    /// Short model label for tables and reports (`"OLS"`; later `"IV"`, `"Poisson"`).
+    /// Short model label for tables and reports (`"OLS"`, `"IV"`; later `"Poisson"`).
     fn model_type(&self) -> &'static str;
+    /// Estimator-specific fit statistics a table shows below the others
+    /// (IV: first-stage F per endogenous regressor); none by default.
+    fn fit_stats(&self) -> Vec<FitStat> {
+        Vec::new()
+    }
+}
+
+/// A named fit statistic of one model (e.g. fixest's `ivf1` of an IV fit).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FitStat {
+    /// Machine name, fixest's `fitstat` spelling with the variable (`ivf1::d1`, `ivwald1::d1`).
+    pub key: String,
+    /// Row label of tables (`F-test (1st stage), d1`).
+    pub label: String,
+    /// Value.
+    pub value: f64,
+    /// p-value, if the statistic is a test.
+    pub p: Option<f64>,
 }
 
 #[cfg(test)]

@@ -37,7 +37,7 @@ use faer::{Mat, Side};
 use super::EstimateError;
 use super::design::{Column, Design};
 use super::fe::{self, DemeanInfo, FeIndex};
-use super::fit::{ClusterVar, Diagnostics, FitCore, Fitted, FixedEffect, SymMatrix};
+use super::fit::{ClusterVar, Diagnostics, FitCore, FitStat, Fitted, FixedEffect, SymMatrix};
 use super::ols::{FitOptions, collinear_columns, cross, dot};
 use super::ssc::Ssc;
 use super::vcov::{VcovSpec, vcov};
@@ -89,6 +89,13 @@ pub struct IvFit {
     pub endog: Vec<String>,
     /// Residual sum of squares with the actual regressors (weighted).
     pub rss: f64,
+    /// First-stage F per endogenous regressor under iid with the default
+    /// ssc (fixest's `ivf1`), computed by [`fit_iv`].
+    pub ivf: Vec<FirstStageF>,
+    /// First-stage Wald F under the vcov used for inference (fixest's
+    /// `ivwald1`); empty until the caller sets it with [`first_stage_f`]
+    /// (not needed under iid, where it equals `ivf`).
+    pub ivwald: Vec<FirstStageF>,
 }
 
 impl Fitted for IvFit {
@@ -97,6 +104,21 @@ impl Fitted for IvFit {
     }
     fn model_type(&self) -> &'static str {
         "IV"
+    }
+    fn fit_stats(&self) -> Vec<FitStat> {
+        let ivf = self.ivf.iter().map(|s| FitStat {
+            key: format!("ivf1::{}", s.endog),
+            label: format!("F-test (1st stage), {}", s.endog),
+            value: s.f,
+            p: Some(s.p),
+        });
+        let ivwald = self.ivwald.iter().map(|s| FitStat {
+            key: format!("ivwald1::{}", s.endog),
+            label: format!("Wald (1st stage, {}), {}", s.vcov, s.endog),
+            value: s.f,
+            p: Some(s.p),
+        });
+        ivf.chain(ivwald).collect()
     }
 }
 
@@ -266,12 +288,17 @@ pub fn fit_iv(design: &IvDesign, opts: &FitOptions) -> Result<IvFit, EstimateErr
     }
     let tss: Vec<f64> =
         std::iter::once(0).chain(k1_in + 1..k1_in + 1 + k2).map(|j| tss_of(&cols[j], weights.as_deref())).collect();
+    let col_names: Vec<&str> = std::iter::once(y_col.name.as_str()).chain(names.iter().map(String::as_str)).collect();
     let demean_info = if fe_index.is_empty() {
-        DemeanInfo { iterations: 0, converged: true }
+        DemeanInfo::none()
     } else if opts.error_on_no_convergence {
-        fe::demean_or_error(&mut cols, &fe_index, weights.as_deref(), &opts.demean)?
+        fe::demean_or_error(&mut cols, &col_names, &fe_index, weights.as_deref(), &opts.demean)?
     } else {
-        fe::demean(&mut cols, &fe_index, weights.as_deref(), &opts.demean)
+        let mut info = fe::demean(&mut cols, &fe_index, weights.as_deref(), &opts.demean);
+        for (c, name) in info.columns.iter_mut().zip(&col_names) {
+            c.column = (*name).to_owned();
+        }
+        info
     };
     let mut y = cols.remove(0);
     let mut z2 = cols.split_off(k1_in + k2);
@@ -375,7 +402,7 @@ pub fn fit_iv(design: &IvDesign, opts: &FitOptions) -> Result<IvFit, EstimateErr
     let rss = dot(&resid_t, &resid_t);
     let (r2, r2_within) = r2s(rss, tss[0], dot(&y, &y));
     let coef_names: Vec<String> = x1_names.into_iter().chain(x2_names.iter().cloned()).collect();
-    Ok(IvFit {
+    let mut fit = IvFit {
         core: FitCore {
             depvar: y_col.name,
             coef_names,
@@ -395,7 +422,11 @@ pub fn fit_iv(design: &IvDesign, opts: &FitOptions) -> Result<IvFit, EstimateErr
         first_stages,
         endog: x2_names,
         rss,
-    })
+        ivf: Vec::new(),
+        ivwald: Vec::new(),
+    };
+    fit.ivf = first_stage_f(&fit, &VcovSpec::Iid, &Ssc::default())?;
+    Ok(fit)
 }
 
 #[cfg(test)]

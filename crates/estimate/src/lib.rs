@@ -47,7 +47,7 @@ pub mod vcov;
 pub use bootstrap::{BootResult, BootSpec, BootWeights, wild_bootstrap};
 pub use design::Design;
 pub use fe::{ColumnDemean, DemeanInfo, DemeanOptions, Demeaner};
-pub use fit::{ClusterVar, Diagnostics, FeSize, FitCore, Fitted, FixedEffect, SymMatrix};
+pub use fit::{ClusterVar, Diagnostics, FeSize, FitCore, FitStat, Fitted, FixedEffect, SymMatrix};
 pub use formula::{Formula, FormulaError};
 pub use iv::{FirstStage, FirstStageF, IvDesign, IvFit, first_stage_f, fit_iv};
 pub use lincom::{Lincom, LincomResult, lincom};

@@ -2,7 +2,9 @@
 //! by side (columns = models), coefficient rows with standard errors in
 //! parentheses and stars (`***` p < 0.01, `**` p < 0.05, `*` p < 0.1),
 //! linear combinations, then rows for N, fixed effects, vcov, R² and
-//! within R². Built as a [`Table`] ([`regression_table`]) rendered as text,
+//! within R², and the estimator's own statistics (IV: first-stage F,
+//! Wu–Hausman); a "Model" head row (OLS/IV) appears when a column is not
+//! OLS. Built as a [`Table`] ([`regression_table`]) rendered as text,
 //! Markdown, LaTeX or CSV by [`crate::table`]; JSON carries the full results
 //! per model instead.
 //!
@@ -14,7 +16,8 @@
 use serde::Serialize;
 
 use spillnet_estimate::{
-    BootResult, CoefRow, ColumnDemean, DemeanInfo, Demeaner, FeSize, FitCore, Fitted, Inference, LincomResult,
+    BootResult, CoefRow, ColumnDemean, DemeanInfo, Demeaner, FeSize, FitCore, FitStat, Fitted, Inference,
+    LincomResult,
 };
 
 use crate::table::{self, Cell, Column, LatexNotes, LatexStyle, OutputFormat, Row, Table, TextLayout};
@@ -40,6 +43,9 @@ pub struct ModelColumn<'a> {
 struct JsonModel<'a> {
     title: &'a str,
     depvar: &'a str,
+    /// Estimator (`IV`, …); omitted for OLS so OLS output is as before.
+    #[serde(skip_serializing_if = "is_ols")]
+    model: &'static str,
     coefficients: &'a [CoefRow],
     lincoms: Vec<&'a CoefRow>,
     bootstrap: &'a [BootResult],
@@ -60,6 +66,13 @@ struct JsonModel<'a> {
     demeaning: &'a [ColumnDemean],
     r2: f64,
     r2_within: Option<f64>,
+    /// Estimator-specific statistics (IV: first-stage F, Wu–Hausman); omitted when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fit_stats: Vec<FitStat>,
+}
+
+fn is_ols(model: &&'static str) -> bool {
+    *model == "OLS"
 }
 
 #[derive(Serialize)]
@@ -131,6 +144,11 @@ pub fn regression_table(models: &[ModelColumn<'_>]) -> Table {
     let mut dep = vec![Cell::text("Dependent var.")];
     dep.extend(models.iter().map(|m| Cell::text(&m.fit.core().depvar)));
     t.head.push(dep);
+    if models.iter().any(|m| m.fit.model_type() != "OLS") {
+        let mut model = vec![Cell::text("Model")];
+        model.extend(models.iter().map(|m| Cell::text(m.fit.model_type())));
+        t.head.push(model);
+    }
     coef_rows(models, |m| m.inference.coefs.iter().collect(), &mut t.rows);
     if models.iter().any(|m| !m.lincoms.is_empty()) {
         t.rows.push(Row::Separator);
@@ -163,6 +181,18 @@ pub fn regression_table(models: &[ModelColumn<'_>]) -> Table {
     line("R2", &|m| Cell::text(format!("{:.5}", m.fit.core().r2)));
     if models.iter().any(|m| m.fit.core().r2_within.is_some()) {
         line("Within R2", &|m| m.fit.core().r2_within.map_or(Cell::Empty, |r| Cell::text(format!("{r:.5}"))));
+    }
+    let mut stat_labels: Vec<String> = Vec::new();
+    for s in models.iter().flat_map(|m| m.fit.fit_stats()) {
+        if !stat_labels.contains(&s.label) {
+            stat_labels.push(s.label);
+        }
+    }
+    for label in &stat_labels {
+        line(label, &|m| {
+            let stats = m.fit.fit_stats();
+            stats.iter().find(|s| &s.label == label).map_or(Cell::Empty, |s| Cell::text(format!("{:.3}", s.value)))
+        });
     }
     t.notes = notes(models);
     t
@@ -236,6 +266,7 @@ fn json_model<'a>(m: &ModelColumn<'a>) -> JsonModel<'a> {
     JsonModel {
         title: m.title,
         depvar: &fit.depvar,
+        model: m.fit.model_type(),
         coefficients: &m.inference.coefs,
         lincoms: m.lincoms.iter().map(|l| &l.row).collect(),
         bootstrap: m.boots,
@@ -260,6 +291,7 @@ fn json_model<'a>(m: &ModelColumn<'a>) -> JsonModel<'a> {
         demeaning: &fit.diagnostics.demean.columns,
         r2: fit.r2,
         r2_within: fit.r2_within,
+        fit_stats: m.fit.fit_stats(),
     }
 }
 
@@ -524,7 +556,44 @@ model,depvar,term,kind,estimate,se,t,p,ci_low,ci_high,nobs,vcov
             let c = ModelColumn { title: "(1)", fit, inference: &inf, lincoms: &[], boots: &[], n_missing: 0 };
             render(&[c], OutputFormat::Text) + &render(&[c], OutputFormat::Json)
         };
-        assert_eq!(table(&ols), table(&other));
+        // Same table, except that a non-OLS column is labelled with its model type.
+        let (a, b) = (table(&ols), table(&other));
+        assert!(!a.contains("Model") && !a.contains("\"model\""), "{a}");
+        let mut unlabelled: Vec<&str> = b.lines().filter(|l| !l.starts_with("Model ")).collect();
+        unlabelled.retain(|l| l.trim() != "\"model\": \"Other\",");
+        assert_eq!(a.lines().collect::<Vec<_>>(), unlabelled);
+        assert!(b.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["Model", "Other"]), "{b}");
+    }
+
+    #[test]
+    fn iv_columns_show_the_model_type_and_first_stage_f() {
+        use spillnet_estimate::{IvDesign, fit_iv};
+        let mut d = design(true, true);
+        let endog = d.x.pop().unwrap();
+        let z = Column {
+            name: "z".into(),
+            values: endog.values.iter().enumerate().map(|(i, v)| v + (i % 3) as f64).collect(),
+        };
+        let iv =
+            fit_iv(&IvDesign { base: d, endog: vec![endog], instruments: vec![z] }, &FitOptions::default()).unwrap();
+        let ols = fit_ols(&design(true, true), &FitOptions::default()).unwrap();
+        let i1 = vcov(&ols, &VcovSpec::Iid, &Ssc::default()).unwrap();
+        let i2 = vcov(&iv, &VcovSpec::Iid, &Ssc::default()).unwrap();
+        let cols = [
+            ModelColumn { title: "(1)", fit: &ols, inference: &i1, lincoms: &[], boots: &[], n_missing: 0 },
+            ModelColumn { title: "(2)", fit: &iv, inference: &i2, lincoms: &[], boots: &[], n_missing: 0 },
+        ];
+        let t = render(&cols, OutputFormat::Text);
+        let row = |name: &str| {
+            t.lines().find(|l| l.starts_with(name)).unwrap_or_default().split_whitespace().collect::<Vec<_>>()
+        };
+        assert_eq!(row("Model"), ["Model", "OLS", "IV"], "{t}");
+        let f = format!("{:.3}", iv.ivf[0].f);
+        assert_eq!(row("F-test (1st stage), x2"), ["F-test", "(1st", "stage),", "x2", f.as_str()], "{t}");
+        let j: serde_json::Value = serde_json::from_str(&render(&cols, OutputFormat::Json)).unwrap();
+        assert!(j["models"][0].get("model").is_none() && j["models"][0].get("fit_stats").is_none());
+        assert_eq!(j["models"][1]["model"], "IV");
+        assert_eq!(j["models"][1]["fit_stats"][0]["key"], "ivf1::x2");
     }
 
     #[test]
