@@ -1,20 +1,23 @@
-//! Runs `spillnet estimate`: reads the requested columns of any CSV/Parquet
-//! table ([`crate::io::frame::read_frame`]), builds a [`Design`], fits OLS
-//! with absorbed fixed effects, computes the requested vcov, linear
-//! combinations and wild bootstraps, and prints a regression table
-//! ([`crate::report::regression_table`]) to stdout or writes it atomically
-//! to `--out`. Imports `io::frame`, `estimate`, `report`, `atomic`, `error`.
+//! Runs `spillnet estimate`: reads the columns a formula's models need from
+//! any CSV/Parquet table ([`crate::io::frame::read_frame`]), builds one
+//! design per model ([`super::formula`]), fits OLS or 2SLS with absorbed
+//! fixed effects, computes the requested vcov, linear combinations and wild
+//! bootstraps (OLS), and prints the models side by side in one regression
+//! table ([`crate::report::regression_table`]; with `--first-stage`, the IV
+//! first stages before it) to stdout or atomically to `--out`. Imports
+//! `app::formula`, `io::frame`, `estimate`, `report`, `atomic`, `error`.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use super::Ctx;
+use super::formula::{Columns, ModelDesign, build, check_columns, columns_needed, uses};
 use crate::error::Result;
-use crate::estimate::design::{Column, Factor};
+use crate::estimate::formula::{FeTerm, Formula, Model};
 use crate::estimate::{
-    BootSpec, BootWeights, Design, FitOptions, Lincom, Ssc, VcovSpec, fit_ols_owned, lincom, vcov, wild_bootstrap,
+    BootResult, BootSpec, BootWeights, FirstStage, FitOptions, Fitted, IvFit, Lincom, OlsFit, Ssc, VcovSpec,
+    first_stage_f, fit_iv, fit_ols_owned, lincom, vcov, wild_bootstrap,
 };
-use crate::io::frame::read_frame;
+use crate::io::frame::{column_names, read_frame};
 use crate::report::regression_table::{ModelColumn, render};
 use crate::report::table::OutputFormat;
 
@@ -36,12 +39,11 @@ pub struct BootConfig {
 pub struct EstimateConfig {
     /// Input table (CSV or Parquet).
     pub data: PathBuf,
-    /// Dependent variable.
-    pub y: String,
-    /// Regressors.
-    pub x: Vec<String>,
-    /// Fixed effects to absorb.
-    pub fe: Vec<String>,
+    /// The model(s): `--formula`, or `--y/--x/--fe` as the formula `y ~ x1 + x2 | fe1 + fe2`.
+    pub formula: Formula,
+    /// Whether the formula was given as `--formula` (unknown columns are
+    /// then reported with the closest existing one before reading).
+    pub formula_given: bool,
     /// Analytic weights column.
     pub weights: Option<String>,
     /// Variance estimator.
@@ -54,31 +56,118 @@ pub struct EstimateConfig {
     pub lincoms: Vec<Lincom>,
     /// Wild cluster bootstrap, if requested.
     pub boot: Option<BootConfig>,
+    /// Also print the first-stage regressions of IV models.
+    pub first_stage: bool,
     /// Output format.
     pub format: OutputFormat,
     /// Output file (atomic write); stdout when `None`.
     pub out: Option<PathBuf>,
 }
 
-fn push_unique(v: &mut Vec<String>, s: &str) {
-    if !v.iter().any(|x| x == s) {
-        v.push(s.to_owned());
-    }
-}
-
-/// The error for a dependent variable that is constant on the `n` rows of
-/// the estimation sample (`value` when known).
-fn no_variation(cfg: &EstimateConfig, n: usize, value: f64, when: &str) -> crate::error::Error {
+/// The error for a dependent variable `y` that is constant on the `n` rows
+/// of the estimation sample (`value` when known).
+fn no_variation(cfg: &EstimateConfig, y: &str, n: usize, value: f64, when: &str) -> crate::error::Error {
     let all = if value.is_nan() { "all equal".to_owned() } else { format!("all equal to {value}") };
     crate::io::LoadError::Read {
         path: cfg.data.clone(),
         message: format!(
-            "the dependent variable `{}` has no variation: its {n} value(s){when} are {all}, \
-             so there is nothing to explain (R² is undefined)",
-            cfg.y
+            "the dependent variable `{y}` has no variation: its {n} value(s){when} are {all}, \
+             so there is nothing to explain (R² is undefined)"
         ),
     }
     .into()
+}
+
+/// One fitted model of the command.
+#[derive(Debug)]
+enum ModelFit {
+    Ols(OlsFit),
+    Iv(IvFit),
+}
+
+impl ModelFit {
+    fn fitted(&self) -> &dyn Fitted {
+        match self {
+            ModelFit::Ols(f) => f,
+            ModelFit::Iv(f) => f,
+        }
+    }
+}
+
+/// Fit one model and report its non-fatal issues.
+fn fit_model(cfg: &EstimateConfig, model: &Model, design: ModelDesign, ctx: &mut Ctx<'_>) -> Result<ModelFit> {
+    let y = match &design {
+        ModelDesign::Ols(d) => &d.y.values,
+        ModelDesign::Iv(d) => &d.base.y.values,
+    };
+    if let Some(&first) = y.first()
+        && y.iter().all(|&v| v == first)
+    {
+        return Err(no_variation(cfg, &model.depvar, y.len(), first, ""));
+    }
+    let fit = match design {
+        ModelDesign::Ols(d) => ModelFit::Ols(fit_ols_owned(d, &cfg.fit)?),
+        ModelDesign::Iv(d) => {
+            if cfg.boot.is_some() {
+                return Err(crate::error::Error::Usage(
+                    "--boot: the wild cluster bootstrap is available for OLS models only, not IV".into(),
+                ));
+            }
+            let mut f = fit_iv(&d, &cfg.fit)?;
+            if cfg.vcov != VcovSpec::Iid {
+                f.ivwald = first_stage_f(&f, &cfg.vcov, &cfg.ssc)?;
+            }
+            ModelFit::Iv(f)
+        }
+    };
+    let core = fit.fitted().core();
+    if !core.r2.is_finite() {
+        // y is constant (or weighted to be) on the rows left after singleton removal.
+        return Err(no_variation(cfg, &model.depvar, core.nobs, f64::NAN, " in the estimation sample"));
+    }
+    if core.r2_within.is_some_and(|r| !r.is_finite()) {
+        ctx.warn(format!(
+            "{}: the dependent variable `{}` has no variation within the fixed effects ({}): they explain it \
+             fully, so every coefficient is 0 and the within R² is undefined",
+            cfg.data.display(),
+            model.depvar,
+            model.fe.iter().map(FeTerm::name).collect::<Vec<_>>().join(", ")
+        ))?;
+    }
+    let d = &core.diagnostics;
+    for c in d.demean.columns.iter().filter(|c| !c.converged) {
+        ctx.warn(format!(
+            "fixed-effect demeaning of `{}` did not converge after {} iterations ({}: final criterion {:e}, tolerance \
+             {:e}); results are approximate",
+            c.column, c.iterations, c.method, c.criterion, cfg.fit.demean.tol
+        ))?;
+    }
+    if d.n_singletons > 0 {
+        ctx.info(format!("removed {} singleton observation(s)", d.n_singletons))?;
+    }
+    if !d.collinear.is_empty() {
+        ctx.warn(format!("dropped collinear regressor(s): {}", d.collinear.join(", ")))?;
+    }
+    Ok(fit)
+}
+
+/// Wild bootstraps of an OLS fit (none for other estimators).
+fn bootstraps(cfg: &EstimateConfig, fit: &ModelFit, clusters: &[String]) -> Result<Vec<BootResult>> {
+    let (Some(b), ModelFit::Ols(fit)) = (&cfg.boot, fit) else { return Ok(Vec::new()) };
+    let cluster = clusters.first().cloned().unwrap_or_default();
+    let params: Vec<Lincom> = if !b.params.is_empty() {
+        b.params.clone()
+    } else if !cfg.lincoms.is_empty() {
+        cfg.lincoms.clone()
+    } else {
+        fit.core
+            .coef_names
+            .iter()
+            .map(|n| Lincom { label: n.clone(), terms: vec![(1.0, n.clone())], null: 0.0 })
+            .collect()
+    };
+    let spec = BootSpec { reps: b.reps, seed: b.seed, weights: b.weights, cluster };
+    params.iter().map(|p| Ok(wild_bootstrap(fit, p, &spec, &cfg.ssc)?)).collect()
 }
 
 /// Run the command.
@@ -87,16 +176,12 @@ pub fn run(cfg: &EstimateConfig, ctx: &mut Ctx<'_>) -> Result<()> {
         VcovSpec::Cluster(v) => v.clone(),
         _ => Vec::new(),
     };
-    let mut numeric = vec![cfg.y.clone()];
-    for x in &cfg.x {
-        push_unique(&mut numeric, x);
-    }
-    if let Some(w) = &cfg.weights {
-        push_unique(&mut numeric, w);
-    }
-    let mut categorical = Vec::new();
-    for f in cfg.fe.iter().chain(&clusters) {
-        push_unique(&mut categorical, f);
+    let models = cfg.formula.models();
+    let (numeric, categorical) = columns_needed(&models, cfg.weights.as_deref(), &clusters);
+    if cfg.formula_given {
+        let available = column_names(&cfg.data)?;
+        check_columns(&cfg.data, &numeric, &available)?;
+        check_columns(&cfg.data, &categorical, &available)?;
     }
     let frame = read_frame(&cfg.data, &numeric, &categorical)?;
     let n_missing = frame.n_missing;
@@ -115,92 +200,41 @@ pub fn run(cfg: &EstimateConfig, ctx: &mut Ctx<'_>) -> Result<()> {
     if n_missing > 0 {
         ctx.info(format!("{}: dropped {n_missing} row(s) with missing values", cfg.data.display()))?;
     }
-    // Move columns out of the frame (clone only a column used twice).
-    let mut nums: HashMap<String, Vec<f64>> = frame.numeric.into_iter().collect();
-    let mut cats: HashMap<String, Vec<u32>> = frame.categorical.into_iter().collect();
-    let mut uses: HashMap<String, usize> = HashMap::new();
-    for name in std::iter::once(&cfg.y).chain(&cfg.x).chain(&cfg.weights).chain(&cfg.fe).chain(&clusters) {
-        *uses.entry(name.clone()).or_default() += 1;
+    // Columns move out of the frame at their last use (clone only a column used twice).
+    let mut cols = Columns::new(frame.numeric, frame.categorical, uses(&models, cfg.weights.as_deref(), &clusters));
+    let mut fits = Vec::with_capacity(models.len());
+    for model in &models {
+        let design = build(model, &mut cols, cfg.weights.as_deref(), &clusters)?;
+        fits.push(fit_model(cfg, model, design, ctx)?);
     }
-    fn take<T: Clone>(map: &mut HashMap<String, T>, uses: &mut HashMap<String, usize>, name: &str) -> Option<T> {
-        let left = uses.get_mut(name)?;
-        *left -= 1;
-        if *left == 0 { map.remove(name) } else { map.get(name).cloned() }
+    drop(cols);
+    let mut inferences = Vec::with_capacity(fits.len());
+    let mut lincom_results = Vec::with_capacity(fits.len());
+    let mut boots = Vec::with_capacity(fits.len());
+    for fit in &fits {
+        let inference = vcov(fit.fitted(), &cfg.vcov, &cfg.ssc)?;
+        lincom_results
+            .push(cfg.lincoms.iter().map(|l| lincom(fit.fitted(), &inference, l)).collect::<Result<Vec<_>, _>>()?);
+        inferences.push(inference);
+        boots.push(bootstraps(cfg, fit, &clusters)?);
     }
-    let y = Column { name: cfg.y.clone(), values: take(&mut nums, &mut uses, &cfg.y).unwrap_or_default() };
-    let x = cfg
-        .x
+    let titles: Vec<String> = (1..=fits.len()).map(|j| format!("({j})")).collect();
+    let columns: Vec<ModelColumn<'_>> = fits
         .iter()
-        .map(|n| Column { name: n.clone(), values: take(&mut nums, &mut uses, n).unwrap_or_default() })
+        .enumerate()
+        .map(|(j, fit)| ModelColumn {
+            title: &titles[j],
+            fit: fit.fitted(),
+            inference: &inferences[j],
+            lincoms: &lincom_results[j],
+            boots: &boots[j],
+            n_missing,
+        })
         .collect();
-    let weights = cfg.weights.as_ref().map(|w| take(&mut nums, &mut uses, w).unwrap_or_default());
-    let fe = cfg
-        .fe
-        .iter()
-        .map(|n| Factor { name: n.clone(), codes: take(&mut cats, &mut uses, n).unwrap_or_default() })
-        .collect();
-    let clusters_f = clusters
-        .iter()
-        .map(|n| Factor { name: n.clone(), codes: take(&mut cats, &mut uses, n).unwrap_or_default() })
-        .collect();
-    if let Some(&first) = y.values.first()
-        && y.values.iter().all(|&v| v == first)
-    {
-        return Err(no_variation(cfg, y.values.len(), first, ""));
+    let mut text = render(&columns, cfg.format);
+    if cfg.first_stage {
+        text = with_first_stages(cfg, &fits, &titles, n_missing, text)?;
     }
-    let design = Design { y, x, weights, fe, clusters: clusters_f };
-    let fit = fit_ols_owned(design, &cfg.fit)?;
-    if !fit.core.r2.is_finite() {
-        // y is constant (or weighted to be) on the rows left after singleton removal.
-        return Err(no_variation(cfg, fit.core.nobs, f64::NAN, " in the estimation sample"));
-    }
-    if fit.core.r2_within.is_some_and(|r| !r.is_finite()) {
-        ctx.warn(format!(
-            "{}: the dependent variable `{}` has no variation within the fixed effects ({}): they explain it \
-             fully, so every coefficient is 0 and the within R² is undefined",
-            cfg.data.display(),
-            cfg.y,
-            cfg.fe.join(", ")
-        ))?;
-    }
-    let d = &fit.core.diagnostics;
-    for c in d.demean.columns.iter().filter(|c| !c.converged) {
-        ctx.warn(format!(
-            "fixed-effect demeaning of `{}` did not converge after {} iterations ({}: final criterion {:e}, tolerance \
-             {:e}); results are approximate",
-            c.column, c.iterations, c.method, c.criterion, cfg.fit.demean.tol
-        ))?;
-    }
-    if d.n_singletons > 0 {
-        ctx.info(format!("removed {} singleton observation(s)", d.n_singletons))?;
-    }
-    if !d.collinear.is_empty() {
-        ctx.warn(format!("dropped collinear regressor(s): {}", d.collinear.join(", ")))?;
-    }
-    let inference = vcov(&fit, &cfg.vcov, &cfg.ssc)?;
-    let lincoms = cfg.lincoms.iter().map(|l| lincom(&fit, &inference, l)).collect::<Result<Vec<_>, _>>()?;
-    let mut boots = Vec::new();
-    if let Some(b) = &cfg.boot {
-        let cluster = clusters.first().cloned().unwrap_or_default();
-        let params: Vec<Lincom> = if !b.params.is_empty() {
-            b.params.clone()
-        } else if !cfg.lincoms.is_empty() {
-            cfg.lincoms.clone()
-        } else {
-            fit.core
-                .coef_names
-                .iter()
-                .map(|n| Lincom { label: n.clone(), terms: vec![(1.0, n.clone())], null: 0.0 })
-                .collect()
-        };
-        let spec = BootSpec { reps: b.reps, seed: b.seed, weights: b.weights, cluster };
-        for p in &params {
-            boots.push(wild_bootstrap(&fit, p, &spec, &cfg.ssc)?);
-        }
-    }
-    let column =
-        ModelColumn { title: "(1)", fit: &fit, inference: &inference, lincoms: &lincoms, boots: &boots, n_missing };
-    let text = render(&[column], cfg.format);
     match &cfg.out {
         Some(path) => {
             crate::atomic::write_atomic(path, text.as_bytes())?;
@@ -211,4 +245,44 @@ pub fn run(cfg: &EstimateConfig, ctx: &mut Ctx<'_>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The first-stage table of every IV model (columns titled `(j) endog`)
+/// before the main table; in JSON, one object `{"first_stage": …, "second_stage": …}`.
+fn with_first_stages(
+    cfg: &EstimateConfig,
+    fits: &[ModelFit],
+    titles: &[String],
+    n_missing: usize,
+    main: String,
+) -> Result<String> {
+    let mut stages: Vec<(String, &FirstStage)> = Vec::new();
+    for (fit, title) in fits.iter().zip(titles) {
+        if let ModelFit::Iv(f) = fit {
+            stages.extend(f.first_stages.iter().map(|s| (format!("{title} {}", s.core.depvar), s)));
+        }
+    }
+    if stages.is_empty() {
+        return Ok(main);
+    }
+    let inferences = stages.iter().map(|(_, s)| vcov(*s, &cfg.vcov, &cfg.ssc)).collect::<Result<Vec<_>, _>>()?;
+    let columns: Vec<ModelColumn<'_>> = stages
+        .iter()
+        .zip(&inferences)
+        .map(|((title, s), inference)| ModelColumn { title, fit: *s, inference, lincoms: &[], boots: &[], n_missing })
+        .collect();
+    let first = render(&columns, cfg.format);
+    Ok(match cfg.format {
+        OutputFormat::Json => {
+            let parse = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap_or(serde_json::Value::Null);
+            let both = serde_json::json!({ "first_stage": parse(&first), "second_stage": parse(&main) });
+            format!("{}\n", serde_json::to_string_pretty(&both).unwrap_or_default())
+        }
+        // Tidy: one table, the first stages' rows (model `(j) endog`) then the second stage's.
+        OutputFormat::Csv => format!("{first}{}", main.split_once('\n').map_or("", |(_, rows)| rows)),
+        OutputFormat::CsvTable => format!("First stage\n{first}\nSecond stage\n{main}"),
+        OutputFormat::Latex => format!("% First stage\n{first}\n% Second stage\n{main}"),
+        OutputFormat::Markdown => format!("**First stage**\n\n{first}\n**Second stage**\n\n{main}"),
+        OutputFormat::Text => format!("First stage\n\n{first}\nSecond stage\n\n{main}"),
+    })
 }

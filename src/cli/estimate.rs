@@ -1,12 +1,14 @@
 //! Arguments of `spillnet estimate`, validated into
-//! [`EstimateConfig`]. Imports `app::estimate` (config types), `estimate`
-//! (domain enums and parsers) and `report` (output format).
+//! [`EstimateConfig`]. Imports `app::estimate` (config types),
+//! `app::formula` (flags as a formula), `estimate` (domain enums and
+//! parsers) and `report` (output format).
 
 use std::path::PathBuf;
 
 use crate::app::estimate::{BootConfig, EstimateConfig};
+use crate::app::formula::from_flags;
 use crate::error::{Error, Result};
-use crate::estimate::{BootWeights, DemeanOptions, Demeaner, FitOptions, Lincom, Ssc, VcovSpec};
+use crate::estimate::{BootWeights, DemeanOptions, Demeaner, FitOptions, Formula, Lincom, Ssc, VcovSpec};
 use crate::report::table::OutputFormat;
 
 /// Bootstrap weight distribution (command-line spelling).
@@ -58,7 +60,7 @@ pub enum FormatArg {
     Json,
 }
 
-/// Fit an OLS regression with absorbed fixed effects on any CSV/Parquet table.
+/// Fit an OLS or IV (2SLS) regression with absorbed fixed effects on any CSV/Parquet table.
 ///
 /// Rows with a missing value (empty cell or `NA`) in a used column are
 /// dropped and counted; singletons are removed iteratively; regressors
@@ -67,19 +69,43 @@ pub enum FormatArg {
 /// corrections of fixest's `ssc()`).
 ///
 /// Example: `spillnet estimate --data panel.parquet --y y --x x1,x2 --fe firm,year
-/// --vcov cluster:firm --lincom "x1+x2" --boot 999 --format json`.
+/// --vcov cluster:firm --lincom "x1+x2" --boot 999 --format json`, or with a
+/// fixest formula: `--formula "y ~ x1 | firm + year | d ~ z1 + z2"`.
 #[derive(Debug, clap::Args)]
 pub struct EstimateArgs {
     /// Input table: a `.csv` (header row) or `.parquet` file.
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
-    /// Dependent variable (numeric column).
-    #[arg(long, value_name = "COL")]
-    pub y: String,
+    /// Dependent variable (numeric column). Required unless `--formula` is given.
+    #[arg(long, value_name = "COL", required_unless_present = "formula", conflicts_with = "formula")]
+    pub y: Option<String>,
     /// Regressors, comma-separated numeric columns, e.g. `x1,x2`. An intercept
-    /// is added only when there is no fixed effect.
-    #[arg(long, value_name = "COLS", value_delimiter = ',', required = true)]
+    /// is added only when there is no fixed effect. Required unless `--formula` is given.
+    #[arg(
+        long,
+        value_name = "COLS",
+        value_delimiter = ',',
+        required_unless_present = "formula",
+        conflicts_with = "formula"
+    )]
     pub x: Vec<String>,
+    /// The model(s) in fixest syntax, instead of `--y/--x/--fe` (no default):
+    /// `"y ~ x1 + x2 | fe1 + fe2"`; interactions `x1:x2` and `x1*x2`; event-study
+    /// dummies `i(t)`, `i(t, ref = -1)`, `i(t, x, ref = c(-1, 0))` (the
+    /// variable in `i()` must be numeric); combined fixed effects `fe1^fe2`;
+    /// IV as a last part `| endog ~ z1 + z2` (`"y ~ x | d ~ z"` without fixed
+    /// effects, `"y ~ 1 | fe | d ~ z"` without exogenous regressors); several
+    /// models side by side with `sw(a, b)`, `csw(a, b)`, `sw0`, `csw0` or
+    /// `y1 + y2 ~ …` (rows with a missing value in any model's column are
+    /// dropped for all models).
+    #[arg(long, value_name = "FORMULA", conflicts_with = "fe")]
+    pub formula: Option<String>,
+    /// With IV models, also print the first-stage regressions (one column per
+    /// endogenous regressor, same vcov) before the main table; default off.
+    /// The main table always shows the first-stage F (iid) and, under a
+    /// robust or clustered vcov, the first-stage Wald F with that vcov.
+    #[arg(long)]
+    pub first_stage: bool,
     /// Fixed effects to absorb, comma-separated columns of any type, e.g. `firm,year`.
     #[arg(long, value_name = "COLS", value_delimiter = ',')]
     pub fe: Vec<String>,
@@ -224,11 +250,19 @@ impl EstimateArgs {
             collin_tol: self.collin_tol,
             error_on_no_convergence: !self.allow_nonconverged,
         };
+        let (formula, formula_given) = match &self.formula {
+            Some(f) => (Formula::parse(f).map_err(usage)?, true),
+            None => {
+                let x: Vec<String> = self.x.iter().map(|s| s.trim().to_owned()).collect();
+                let fe: Vec<String> = self.fe.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
+                (from_flags(self.y.as_deref().unwrap_or_default(), &x, &fe), false)
+            }
+        };
         Ok(EstimateConfig {
             data: self.data,
-            y: self.y,
-            x: self.x.into_iter().map(|s| s.trim().to_owned()).collect(),
-            fe: self.fe.into_iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+            formula,
+            formula_given,
+            first_stage: self.first_stage,
             weights: self.weights,
             vcov,
             ssc,

@@ -175,6 +175,16 @@ fn factor_codes(col: &Column, path: &Path) -> Result<Vec<u32>, LoadError> {
     })
 }
 
+/// The column names of a CSV or Parquet file, in file order (for error
+/// messages that suggest the closest existing column).
+///
+/// # Errors
+/// [`LoadError::Read`] when the file cannot be read.
+pub fn column_names(path: &Path) -> Result<Vec<String>, LoadError> {
+    let df = read_any(path)?;
+    Ok(df.columns().iter().map(|c| c.name().as_str().trim().trim_start_matches('\u{feff}').to_owned()).collect())
+}
+
 /// Read the requested columns of a CSV or Parquet file.
 ///
 /// `numeric` and `categorical` may overlap (a column used both as a
