@@ -857,4 +857,173 @@ mod cli {
         let se = a["models"][0]["coefficients"][0]["se"].as_f64().unwrap();
         assert_rel(se, exp["models"][2]["coefs"][0]["se"].as_f64().unwrap(), REL_TOL, "se");
     }
+
+    /// Coefficients and SEs of a JSON model against a fixture model.
+    fn check_json_model(got: &serde_json::Value, want: &serde_json::Value, what: &str) {
+        let coefs = want["coefs"].as_array().unwrap();
+        let gc = got["coefficients"].as_array().unwrap();
+        assert_eq!(gc.len(), coefs.len(), "{what}: number of coefficients");
+        for (g, w) in gc.iter().zip(coefs) {
+            assert_eq!(g["name"], w["name"], "{what}");
+            let label = format!("{what} {}", w["name"]);
+            assert_rel(g["estimate"].as_f64().unwrap(), w["estimate"].as_f64().unwrap(), REL_TOL, &label);
+            assert_rel(g["se"].as_f64().unwrap(), w["se"].as_f64().unwrap(), REL_TOL, &format!("{label} se"));
+        }
+        assert_eq!(got["nobs"], want["nobs"], "{what}: nobs");
+        assert_eq!(got["df_t"], want["df_t"], "{what}: df_t");
+    }
+
+    /// `i()` (with and without a by-variable), `x1:x2` and `f1^f2` against
+    /// pyfixest 0.60 with the same formula.
+    #[test]
+    fn formula_with_i_interactions_and_combined_fe_matches_pyfixest() {
+        let exp = expected("formula_i");
+        let data = case_dir("formula_i").join("data.csv");
+        let fml = exp["formula"].as_str().unwrap();
+        for m in exp["models"].as_array().unwrap() {
+            let vc = m["vcov"].as_str().unwrap();
+            let j =
+                json_of(&["--data", data.to_str().unwrap(), "--formula", fml, "--vcov", vc, "--fixef-tol", "1e-13"]);
+            let model = &j["models"][0];
+            check_json_model(model, m, &format!("formula_i {vc}"));
+            assert_eq!(model["fixed_effects"][0]["name"], "f1^f2");
+            assert!(model.get("model").is_none(), "OLS models carry no model label");
+        }
+    }
+
+    /// IV through the command line equals pyfixest (coefficients, SEs and the
+    /// first-stage F in the table's statistics).
+    #[test]
+    fn iv_formula_matches_pyfixest() {
+        let exp = expected("iv_fe2");
+        let data = case_dir("iv_fe2").join("data.csv");
+        let fml = exp["formula"].as_str().unwrap();
+        for m in exp["models"].as_array().unwrap() {
+            let (vc, ssc) = (m["vcov"].as_str().unwrap(), m["ssc"].as_str().unwrap());
+            let j = json_of(&[
+                "--data",
+                data.to_str().unwrap(),
+                "--formula",
+                fml,
+                "--vcov",
+                vc,
+                "--ssc",
+                ssc,
+                "--fixef-tol",
+                "1e-13",
+            ]);
+            let model = &j["models"][0];
+            check_json_model(model, m, &format!("iv_fe2 {vc} {ssc}"));
+            assert_eq!(model["model"], "IV");
+            let stats = model["fit_stats"].as_array().unwrap();
+            let iid_f = exp["models"][0]["first_stage_f"][0]["f"].as_f64().unwrap();
+            assert_eq!(stats[0]["key"], "ivf1::d1");
+            assert_rel(stats[0]["value"].as_f64().unwrap(), iid_f, REL_TOL, "ivf");
+            if vc != "iid" && ssc.starts_with("K.adj=true,K.fixef=nonnested,G.adj=true") && !vc.contains('+') {
+                let f = m["first_stage_f"][0]["f"].as_f64().unwrap();
+                assert_eq!(stats[1]["key"], "ivwald1::d1");
+                assert_rel(stats[1]["value"].as_f64().unwrap(), f, REL_TOL, &format!("ivwald {vc}"));
+            }
+        }
+    }
+
+    #[test]
+    fn first_stage_table_and_model_row() {
+        let data = case_dir("iv_fe2").join("data.csv");
+        let out = spillnet()
+            .args(["-q", "estimate", "--data", data.to_str().unwrap(), "--first-stage", "--vcov", "cluster:cl1"])
+            .args(["--formula", "y ~ x1 | f1 + f2 | d1 ~ z1 + z2"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8(out.stdout).unwrap();
+        let first = text.find("First stage").unwrap();
+        let second = text.find("Second stage").unwrap();
+        assert!(first < second, "{text}");
+        let head: Vec<&str> = text[first..second].lines().collect();
+        assert!(head.iter().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["(1)", "d1"]), "{text}");
+        assert!(head.iter().any(|l| l.starts_with("z2")), "{text}");
+        let rest = &text[second..];
+        assert!(rest.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["Model", "IV"]), "{text}");
+        assert!(
+            rest.contains("F-test (1st stage), d1") && rest.contains("Wald (1st stage, cluster:cl1), d1"),
+            "{text}"
+        );
+        let j =
+            json_of(&["--data", data.to_str().unwrap(), "--first-stage", "--formula", "y ~ x1 | f1 | d1 ~ z1 + z2"]);
+        assert_eq!(j["first_stage"]["models"][0]["depvar"], "d1");
+        assert_eq!(j["second_stage"]["models"][0]["model"], "IV");
+    }
+
+    /// `--y/--x/--fe` and the equivalent `--formula` give the same design,
+    /// hence byte-identical tables in every format.
+    #[test]
+    fn flags_and_formula_give_the_same_table() {
+        let data = case_dir("fe2").join("data.csv");
+        let d = data.to_str().unwrap();
+        for format in ["text", "json", "csv"] {
+            let run = |args: &[&str]| {
+                let out = spillnet()
+                    .args(["-q", "estimate", "--data", d, "--vcov", "cluster:cl", "--format", format])
+                    .args(args)
+                    .output()
+                    .unwrap();
+                assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+                out.stdout
+            };
+            let flags = run(&["--y", "y", "--x", "x1,x2", "--fe", "f1,f2", "--lincom", "x1+x2"]);
+            let formula = run(&["--formula", "y ~ x1 + x2 | f1 + f2", "--lincom", "x1+x2"]);
+            assert_eq!(String::from_utf8(flags).unwrap(), String::from_utf8(formula).unwrap(), "{format}");
+        }
+    }
+
+    /// `csw` gives the same models as separate fits, side by side.
+    #[test]
+    fn csw_models_equal_separate_fits() {
+        let d = case_dir("fe2").join("data.csv");
+        let d = d.to_str().unwrap();
+        let multi = json_of(&["--data", d, "--formula", "y ~ csw(x1, x2) | f1 + f2", "--vcov", "hetero"]);
+        let one = json_of(&["--data", d, "--formula", "y ~ x1 | f1 + f2", "--vcov", "hetero"]);
+        let two = json_of(&["--data", d, "--formula", "y ~ x1 + x2 | f1 + f2", "--vcov", "hetero"]);
+        let models = multi["models"].as_array().unwrap();
+        assert_eq!(models.len(), 2);
+        for (m, single, title) in [(&models[0], &one, "(1)"), (&models[1], &two, "(2)")] {
+            assert_eq!(m["title"], title);
+            let mut s = single["models"][0].clone();
+            s["title"] = title.into();
+            assert_eq!(*m, s);
+        }
+        let ys = json_of(&["--data", d, "--formula", "y + x2 ~ x1 | f1"]);
+        assert_eq!(ys["models"][1]["depvar"], "x2");
+    }
+
+    #[test]
+    fn bad_formulas_are_clear_errors() {
+        let iv = case_dir("iv_fe2").join("data.csv");
+        let iv = iv.to_str().unwrap();
+        let run = |data: &str, fml: &str| spillnet().args(["estimate", "--data", data, "--formula", fml]).assert();
+        run(iv, "y ~ x1 + )")
+            .code(2)
+            .stderr(predicate::str::contains("formula: unexpected ')'").and(predicate::str::contains("at column 10")));
+        run(iv, "y ~ x11 | f1")
+            .code(2)
+            .stderr(predicate::str::contains("no column `x11`").and(predicate::str::contains("did you mean `x1`?")));
+        run(iv, "y ~ x1 | f1 | d1 ~ zz1")
+            .code(2)
+            .stderr(predicate::str::contains("no column `zz1`").and(predicate::str::contains("did you mean `z1`?")));
+        run(iv, "y ~ x1 | f1 | d1 ~")
+            .code(2)
+            .stderr(predicate::str::contains("unexpected end of formula").and(predicate::str::contains("column 19")));
+        run(iv, "y ~ x1 | f1 | d1 + d2 ~ z1")
+            .code(1)
+            .stderr(predicate::str::contains("1 excluded instrument(s) for 2 endogenous regressor(s) (d1, d2)"));
+        run(iv, "y ~ i(f1, ref = 999) | f2").code(2).stderr(predicate::str::contains("`f1` has no value 999"));
+        spillnet().args(["estimate", "--data", iv, "--formula", "y ~ x1", "--y", "y"]).assert().code(2);
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("d.csv");
+        std::fs::write(&f, "y,x,g\n1,2,a\n2,3,a\n3,1,b\n4,5,b\n").unwrap();
+        run(f.to_str().unwrap(), "y ~ x + g")
+            .code(1)
+            .stderr(predicate::str::contains("column `g`").and(predicate::str::contains("not a number")));
+    }
 }

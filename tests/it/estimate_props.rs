@@ -112,3 +112,96 @@ proptest! {
         }
     }
 }
+
+mod formula_round_trip {
+    //! Printing a parsed formula and parsing it again gives the same models
+    //! (random formulas over names that need quoting, `i()` with reference
+    //! values, interactions, `sw`/`csw`, combined fixed effects, IV parts).
+
+    use proptest::prelude::*;
+    use spillnet::estimate::formula::{Atom, FeTerm, Formula, IvPart, RhsItem, Stepwise, Term};
+
+    const NAMES: &[&str] = &["x", "x1", "log.y", "_z", "my var", "a-b", "i", "c", "sw", "T2"];
+    const VALUES: &[&str] = &["-1", "0", "2", "2.5", "a", "b c"];
+
+    fn name() -> impl Strategy<Value = String> {
+        prop::sample::select(NAMES).prop_map(str::to_owned)
+    }
+
+    fn atom() -> impl Strategy<Value = Atom> {
+        prop_oneof![
+            3 => name().prop_map(Atom::Var),
+            1 => (name(), prop::option::of(name()), prop::collection::vec(prop::sample::select(VALUES), 0..3)).prop_map(
+                |(var, by, refs)| Atom::I { var, by, refs: refs.into_iter().map(str::to_owned).collect() }
+            ),
+        ]
+    }
+
+    /// A term of 1–3 distinct atoms.
+    fn term() -> impl Strategy<Value = Term> {
+        prop::collection::vec(atom(), 1..4).prop_map(|mut v| {
+            let mut seen = Vec::new();
+            v.retain(|a| {
+                if seen.contains(a) {
+                    false
+                } else {
+                    seen.push(a.clone());
+                    true
+                }
+            });
+            Term(v)
+        })
+    }
+
+    fn item() -> impl Strategy<Value = RhsItem> {
+        term().prop_map(RhsItem::Term)
+    }
+
+    fn multi() -> impl Strategy<Value = RhsItem> {
+        let kind = prop::sample::select(&[Stepwise::Sw, Stepwise::Csw, Stepwise::Sw0, Stepwise::Csw0][..]);
+        (kind, prop::collection::vec(prop::collection::vec(term(), 1..3), 1..4))
+            .prop_map(|(k, alts)| RhsItem::Multi(k, alts))
+    }
+
+    fn formula() -> impl Strategy<Value = Formula> {
+        let rhs = (prop::collection::vec(item(), 0..4), prop::option::of(multi()), 0usize..4).prop_map(
+            |(mut items, m, at)| {
+                if let Some(m) = m {
+                    items.insert(at.min(items.len()), m);
+                }
+                items
+            },
+        );
+        let fe = prop::collection::vec(prop::collection::vec(name(), 1..3), 0..3).prop_map(|v| {
+            let mut out: Vec<FeTerm> = Vec::new();
+            for parts in v {
+                let t = FeTerm(parts);
+                if !out.contains(&t) {
+                    out.push(t);
+                }
+            }
+            out
+        });
+        let iv = prop::option::of((prop::collection::vec(name(), 1..3), prop::collection::vec(name(), 1..4)))
+            .prop_map(|o| o.map(|(endog, instruments)| IvPart { endog, instruments }));
+        (prop::collection::vec(name(), 1..3), rhs, fe, iv).prop_map(|(depvars, rhs, fe, iv)| Formula {
+            depvars,
+            rhs,
+            fe,
+            iv,
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn print_then_parse_gives_the_same_models(f in formula()) {
+            let text = f.to_string();
+            let parsed = Formula::parse(&text).map_err(|e| TestCaseError::fail(format!("{text}: {e}")))?;
+            prop_assert_eq!(parsed.models(), f.models(), "{}", text);
+            // And printing is a fixed point after one parse.
+            prop_assert_eq!(Formula::parse(&parsed.to_string()).unwrap(), parsed.clone(), "{}", text);
+        }
+    }
+}

@@ -146,7 +146,10 @@ impl Formula {
     }
 
     /// The models this formula describes: outcomes outermost, then the
-    /// alternatives of `sw`/`csw` in order (fixest's order).
+    /// alternatives of `sw`/`csw` in order. Within a model the terms are in
+    /// R's `terms()` order, as fixest and pyfixest build the design: by
+    /// degree (main effects, then two-way interactions, …; `i()` counts as
+    /// one factor), stable within a degree.
     pub fn models(&self) -> Vec<Model> {
         let mut rhs_sets: Vec<Vec<Term>> = vec![Vec::new()];
         for item in &self.rhs {
@@ -179,6 +182,7 @@ impl Formula {
                 }
             }
         }
+        rhs_sets.iter_mut().for_each(|s| s.sort_by_key(|t| t.0.len()));
         self.depvars
             .iter()
             .flat_map(|y| {
@@ -739,6 +743,9 @@ mod tests {
         assert_eq!(show(&m[0]), "y1 ~ x + a");
         assert_eq!(show(&m[1]), "y1 ~ x + a + b + c");
         assert_eq!(show(&m[3]), "y2 ~ x + a + b + c");
+        // fixest's (R's terms()) order: main effects before interactions.
+        let d = Formula::parse("y ~ a:b + c + i(t, x)").unwrap().models();
+        assert_eq!(show(&d[0]), "y ~ c + i(t, x) + a:b");
         let s = Formula::parse("y ~ sw0(a, b)").unwrap().models();
         assert_eq!(s.iter().map(|m| m.terms.len()).collect::<Vec<_>>(), [0, 1, 1]);
     }
