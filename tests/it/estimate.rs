@@ -404,6 +404,10 @@ fn check_iv_case(case: &str) {
     if let Some(r) = fit.core.r2_within {
         assert_rel(r, exp["r2_within_dense"].as_f64().unwrap(), REL_TOL, &format!("{case} within r2"));
     }
+    let wh = fit.wu_hausman.as_ref().unwrap();
+    let want = &exp["wu_hausman_dense"];
+    assert_rel(wh.f, want["f"].as_f64().unwrap(), REL_TOL, &format!("{case} Wu-Hausman F"));
+    assert_eq!((wh.df1 as u64, wh.df2 as u64), (want["df1"].as_u64().unwrap(), want["df2"].as_u64().unwrap()));
     for m in exp["models"].as_array().unwrap() {
         let spec: VcovSpec = m["vcov"].as_str().unwrap().parse().unwrap();
         let ssc: Ssc = m["ssc"].as_str().unwrap().parse().unwrap();
@@ -482,6 +486,7 @@ fn iv_with_instruments_equal_to_regressors_is_ols() {
         }
     }
     assert_rel(iv.core.r2, ols.core.r2, 1e-10, "r2");
+    assert!(iv.wu_hausman.is_none(), "first-stage residuals are zero: no Wu-Hausman test");
 }
 
 #[test]

@@ -423,6 +423,32 @@ def dense_iv(df, fml, vc):
     return dict(vcov=vc, ssc=ssc_string({}), nobs=int(n), df_t=int(df_t), coefs=coefs)
 
 
+def dense_wu_hausman(df, fml, w):
+    """Wu-Hausman F computed densely (dummies for every fixed effect): the
+    classical F test of the first-stage residuals added to y ~ X (control
+    function), ((RSS_r - RSS_u)/k2) / (RSS_u/(N - rank))."""
+    y_name, exog, fes, endog, inst = parse_iv(fml)
+    ww = np.sqrt(df[w].to_numpy(float) if w else np.ones(len(df)))
+    D = [np.ones(len(df))] if not fes else []
+    for i, f in enumerate(fes):
+        dm = pd.get_dummies(df[f]).to_numpy(float)
+        D += list((dm if i == 0 else dm[:, 1:]).T)
+    y = df[y_name].to_numpy(float) * ww
+    X = np.column_stack([df[c].to_numpy(float) for c in exog + endog] + D) * ww[:, None]
+    Z = np.column_stack([df[c].to_numpy(float) for c in exog + inst] + D) * ww[:, None]
+    X2 = np.column_stack([df[c].to_numpy(float) for c in endog]) * ww[:, None]
+    V = X2 - Z @ np.linalg.lstsq(Z, X2, rcond=None)[0]
+    A = np.column_stack([X, V])
+
+    def rss(M):
+        return np.sum((y - M @ np.linalg.lstsq(M, y, rcond=None)[0]) ** 2)
+
+    rss_r, rss_u = rss(X), rss(A)
+    k2 = len(endog)
+    df2 = len(df) - np.linalg.matrix_rank(A)
+    return dict(f=g17(((rss_r - rss_u) / k2) / (rss_u / df2)), df1=k2, df2=int(df2))
+
+
 def dense_r2(df, fml, w):
     """R² and within R² of a 2SLS fit computed densely (dummies for every
     fixed effect, residuals with the actual regressors), independent of pyfixest."""
@@ -493,6 +519,7 @@ def iv_main(out_root, only):
             r2, r2w = dense_r2(df, spec["fml"], spec["w"])
             expected["r2_dense"] = g17(r2)
             expected["r2_within_dense"] = None if r2w is None else g17(r2w)
+            expected["wu_hausman_dense"] = dense_wu_hausman(df, spec["fml"], spec["w"])
         with open(os.path.join(cdir, "expected.json"), "w") as fh:
             fh.write(json.dumps(expected, indent=1))
             fh.write("\n")

@@ -29,7 +29,9 @@
 //! First-stage F (fixest's `ivwald`, pyfixest's `_f_stat_1st_stage`): the
 //! Wald statistic $W/q$ of $H_0$: the $q$ excluded-instrument coefficients of
 //! a first stage are zero, under the vcov and ssc requested for the model;
-//! under `iid` it is fixest's `ivf`.
+//! under `iid` it is fixest's `ivf`. Wu–Hausman ([`WuHausman`], fixest's
+//! `wh`): the iid F test of the first-stage residuals added to the second
+//! stage.
 
 use faer::linalg::solvers::{DenseSolveCore, Solve};
 use faer::{Mat, Side};
@@ -96,6 +98,25 @@ pub struct IvFit {
     /// `ivwald1`); empty until the caller sets it with [`first_stage_f`]
     /// (not needed under iid, where it equals `ivf`).
     pub ivwald: Vec<FirstStageF>,
+    /// Wu–Hausman test of the endogeneity of the endogenous regressors
+    /// (fixest's `wh`); `None` when the first-stage residuals are collinear
+    /// with the regressors (e.g. instruments equal to the endogenous regressors).
+    pub wu_hausman: Option<WuHausman>,
+}
+
+/// Wu–Hausman test: the F test, under iid with the default ssc, that the
+/// first-stage residuals $\hat v$ have zero coefficients when added to the
+/// second-stage regression $y = X\beta + \hat V\gamma + u$ (control-function form).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct WuHausman {
+    /// $F = W/k_2$.
+    pub f: f64,
+    /// Numerator degrees of freedom (endogenous regressors).
+    pub df1: usize,
+    /// Denominator degrees of freedom $N - K$ of the augmented regression.
+    pub df2: usize,
+    /// p-value from $F(\mathrm{df1}, \mathrm{df2})$.
+    pub p: f64,
 }
 
 impl Fitted for IvFit {
@@ -118,7 +139,13 @@ impl Fitted for IvFit {
             value: s.f,
             p: Some(s.p),
         });
-        ivf.chain(ivwald).collect()
+        let wh = self.wu_hausman.iter().map(|w| FitStat {
+            key: "wh".into(),
+            label: "Wu-Hausman".into(),
+            value: w.f,
+            p: Some(w.p),
+        });
+        ivf.chain(ivwald).chain(wh).collect()
     }
 }
 
@@ -144,28 +171,37 @@ pub struct FirstStageF {
 /// # Errors
 /// As [`vcov()`] (unknown cluster variable, too few clusters).
 pub fn first_stage_f(fit: &IvFit, spec: &VcovSpec, ssc: &Ssc) -> Result<Vec<FirstStageF>, EstimateError> {
-    use statrs::distribution::{ContinuousCDF, FisherSnedecor};
     fit.first_stages
         .iter()
         .map(|fs| {
-            let inf = vcov(fs, spec, ssc)?;
-            let idx: Vec<usize> = fs.instruments.iter().filter_map(|n| fs.core.coef_index(n)).collect();
-            let q = idx.len();
-            let b: Vec<f64> = idx.iter().map(|&j| fs.core.beta[j]).collect();
-            let v = Mat::from_fn(q, q, |a, c| inf.vcov.get(idx[a], idx[c]));
-            // W = b' V⁻¹ b (V symmetric positive definite for an identified model).
-            let w = match v.llt(Side::Lower) {
-                Ok(llt) => {
-                    let sol = llt.solve(Mat::from_fn(q, 1, |a, _| b[a]));
-                    (0..q).map(|a| b[a] * sol[(a, 0)]).sum::<f64>()
-                }
-                Err(_) => f64::NAN,
-            };
-            let f = w / q as f64;
-            let p = FisherSnedecor::new(q as f64, inf.df_t.max(1) as f64).map_or(f64::NAN, |d| d.sf(f));
-            Ok(FirstStageF { endog: fs.core.depvar.clone(), f, df1: q, df2: inf.df_t, p, vcov: spec.to_string() })
+            let (f, df2, p) = wald_f(fs, &fs.instruments, spec, ssc)?;
+            let df1 = fs.instruments.len();
+            Ok(FirstStageF { endog: fs.core.depvar.clone(), f, df1, df2, p, vcov: spec.to_string() })
         })
         .collect()
+}
+
+/// Wald F $W/q$ that the coefficients `names` of `fit` are zero, with
+/// its p-value and the vcov's t degrees of freedom.
+fn wald_f(fit: &dyn Fitted, names: &[String], spec: &VcovSpec, ssc: &Ssc) -> Result<(f64, usize, f64), EstimateError> {
+    use statrs::distribution::{ContinuousCDF, FisherSnedecor};
+    let core = fit.core();
+    let inf = vcov(fit, spec, ssc)?;
+    let idx: Vec<usize> = names.iter().filter_map(|n| core.coef_index(n)).collect();
+    let q = idx.len();
+    let b: Vec<f64> = idx.iter().map(|&j| core.beta[j]).collect();
+    let v = Mat::from_fn(q, q, |a, c| inf.vcov.get(idx[a], idx[c]));
+    // W = b' V⁻¹ b (V symmetric positive definite for an identified model).
+    let w = match v.llt(Side::Lower) {
+        Ok(llt) => {
+            let sol = llt.solve(Mat::from_fn(q, 1, |a, _| b[a]));
+            (0..q).map(|a| b[a] * sol[(a, 0)]).sum::<f64>()
+        }
+        Err(_) => f64::NAN,
+    };
+    let f = w / q as f64;
+    let p = FisherSnedecor::new(q as f64, inf.df_t.max(1) as f64).map_or(f64::NAN, |d| d.sf(f));
+    Ok((f, inf.df_t, p))
 }
 
 fn tss_of(v: &[f64], w: Option<&[f64]>) -> f64 {
@@ -424,9 +460,51 @@ pub fn fit_iv(design: &IvDesign, opts: &FitOptions) -> Result<IvFit, EstimateErr
         rss,
         ivf: Vec::new(),
         ivwald: Vec::new(),
+        wu_hausman: None,
     };
     fit.ivf = first_stage_f(&fit, &VcovSpec::Iid, &Ssc::default())?;
+    fit.wu_hausman = wu_hausman(&fit, &x_act, &y, opts.collin_tol)?;
     Ok(fit)
+}
+
+/// The Wu–Hausman test of an IV fit: OLS of `y` on the actual regressors
+/// `x` and the first-stage residuals (all demeaned and weight-transformed),
+/// then the iid Wald F of the residuals' coefficients.
+fn wu_hausman(fit: &IvFit, x: &[Vec<f64>], y: &[f64], collin_tol: f64) -> Result<Option<WuHausman>, EstimateError> {
+    let k = x.len();
+    let mut a: Vec<Vec<f64>> = x.to_vec();
+    a.extend(fit.first_stages.iter().map(|fs| fs.core.resid_t.clone()));
+    if !collinear_columns(&cross(&a), collin_tol).is_empty() {
+        return Ok(None);
+    }
+    let (bread, betas) = solve(&a, &[y])?;
+    let beta = betas.into_iter().next().unwrap_or_default();
+    let resid_t = residuals(y, &a, &beta);
+    let rss = dot(&resid_t, &resid_t);
+    let v_names: Vec<String> = fit.endog.iter().map(|e| format!("resid({e})")).collect();
+    let core = &fit.core;
+    let aug = FirstStage {
+        core: FitCore {
+            depvar: core.depvar.clone(),
+            coef_names: core.coef_names.iter().chain(&v_names).cloned().collect(),
+            beta,
+            bread,
+            xt: a,
+            resid_t,
+            sigma2: rss / (core.nobs as f64 - 1.0),
+            nobs: core.nobs,
+            fe: core.fe.clone(),
+            clusters: Vec::new(),
+            weights: None,
+            r2: f64::NAN,
+            r2_within: None,
+            diagnostics: core.diagnostics.clone(),
+        },
+        instruments: Vec::new(),
+    };
+    debug_assert_eq!(aug.core.k(), k + v_names.len());
+    let (f, df2, p) = wald_f(&aug, &v_names, &VcovSpec::Iid, &Ssc::default())?;
+    Ok(Some(WuHausman { f, df1: v_names.len(), df2, p }))
 }
 
 #[cfg(test)]

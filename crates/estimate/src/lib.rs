@@ -49,7 +49,7 @@ pub use design::Design;
 pub use fe::{ColumnDemean, DemeanInfo, DemeanOptions, Demeaner};
 pub use fit::{ClusterVar, Diagnostics, FeSize, FitCore, FitStat, Fitted, FixedEffect, SymMatrix};
 pub use formula::{Formula, FormulaError};
-pub use iv::{FirstStage, FirstStageF, IvDesign, IvFit, first_stage_f, fit_iv};
+pub use iv::{FirstStage, FirstStageF, IvDesign, IvFit, WuHausman, first_stage_f, fit_iv};
 pub use lincom::{Lincom, LincomResult, lincom};
 pub use ols::{FitOptions, OlsFit, fit_ols, fit_ols_owned};
 pub use ssc::{GDf, KFixef, Ssc};
