@@ -102,11 +102,13 @@ pub struct EstimateArgs {
     pub formula: Option<String>,
     /// With IV models, also print the first-stage regressions (one column per
     /// endogenous regressor, same vcov) before the main table; default off.
-    /// The main table always shows the first-stage F (iid) and, under a
-    /// robust or clustered vcov, the first-stage Wald F with that vcov.
+    /// The main table always shows the first-stage F (iid), under a robust
+    /// or clustered vcov the first-stage Wald F with that vcov, and the
+    /// Wu–Hausman endogeneity F (iid).
     #[arg(long)]
     pub first_stage: bool,
-    /// Fixed effects to absorb, comma-separated columns of any type, e.g. `firm,year`.
+    /// Fixed effects to absorb, comma-separated columns of any type, e.g.
+    /// `firm,year` (with `--formula`, give them in its second part instead).
     #[arg(long, value_name = "COLS", value_delimiter = ',')]
     pub fe: Vec<String>,
     /// Variance estimator: `iid` (default), `hetero` (HC1), `cluster:CL`
@@ -122,7 +124,7 @@ pub struct EstimateArgs {
     /// Analytic weights column (values > 0).
     #[arg(long, value_name = "COL")]
     pub weights: Option<String>,
-    /// Wild cluster restricted bootstrap with B replications (needs
+    /// Wild cluster restricted bootstrap with B replications, OLS models only (needs
     /// `--vcov cluster:…`; the first cluster variable is used). All 2^G
     /// Rademacher (6^G Webb) weight vectors are enumerated when that is ≤ B.
     /// p-value = share of draws with |t*| ≥ |t| (ties within 1e-9 relative
