@@ -170,19 +170,17 @@ fn bootstraps(cfg: &EstimateConfig, fit: &ModelFit, clusters: &[String]) -> Resu
     params.iter().map(|p| Ok(wild_bootstrap(fit, p, &spec, &cfg.ssc)?)).collect()
 }
 
-/// Run the command.
-pub fn run(cfg: &EstimateConfig, ctx: &mut Ctx<'_>) -> Result<()> {
-    let clusters: Vec<String> = match &cfg.vcov {
-        VcovSpec::Cluster(v) => v.clone(),
-        _ => Vec::new(),
-    };
-    let models = cfg.formula.models();
-    let (numeric, categorical) = columns_needed(&models, cfg.weights.as_deref(), &clusters);
-    if cfg.formula_given {
-        let available = column_names(&cfg.data)?;
-        check_columns(&cfg.data, &numeric, &available)?;
-        check_columns(&cfg.data, &categorical, &available)?;
-    }
+/// Read the columns `models` need, dropping rows with a missing value in
+/// any of them (reported; `model` numbers the message when each model reads
+/// its own columns). Returns the columns and the number of rows dropped.
+fn read_columns(
+    cfg: &EstimateConfig,
+    models: &[Model],
+    clusters: &[String],
+    model: Option<usize>,
+    ctx: &mut Ctx<'_>,
+) -> Result<(Columns, usize)> {
+    let (numeric, categorical) = columns_needed(models, cfg.weights.as_deref(), clusters);
     let frame = read_frame(&cfg.data, &numeric, &categorical)?;
     let n_missing = frame.n_missing;
     if frame.n_rows == n_missing {
@@ -198,16 +196,49 @@ pub fn run(cfg: &EstimateConfig, ctx: &mut Ctx<'_>) -> Result<()> {
         return Err(crate::io::LoadError::Read { path: cfg.data.clone(), message }.into());
     }
     if n_missing > 0 {
-        ctx.info(format!("{}: dropped {n_missing} row(s) with missing values", cfg.data.display()))?;
+        let which = model.map(|j| format!(" for model ({j})")).unwrap_or_default();
+        ctx.info(format!("{}: dropped {n_missing} row(s) with missing values{which}", cfg.data.display()))?;
     }
     // Columns move out of the frame at their last use (clone only a column used twice).
-    let mut cols = Columns::new(frame.numeric, frame.categorical, uses(&models, cfg.weights.as_deref(), &clusters));
-    let mut fits = Vec::with_capacity(models.len());
-    for model in &models {
-        let design = build(model, &mut cols, cfg.weights.as_deref(), &clusters)?;
-        fits.push(fit_model(cfg, model, design, ctx)?);
+    let uses = uses(models, cfg.weights.as_deref(), clusters);
+    Ok((Columns::new(frame.numeric, frame.categorical, uses), n_missing))
+}
+
+/// Run the command.
+pub fn run(cfg: &EstimateConfig, ctx: &mut Ctx<'_>) -> Result<()> {
+    let clusters: Vec<String> = match &cfg.vcov {
+        VcovSpec::Cluster(v) => v.clone(),
+        _ => Vec::new(),
+    };
+    let models = cfg.formula.models();
+    if cfg.formula_given {
+        let (numeric, categorical) = columns_needed(&models, cfg.weights.as_deref(), &clusters);
+        let available = column_names(&cfg.data)?;
+        check_columns(&cfg.data, &numeric, &available)?;
+        check_columns(&cfg.data, &categorical, &available)?;
     }
-    drop(cols);
+    // Each model drops the rows missing in its own columns (as fixest):
+    // models that need the same columns share one read.
+    let needs = |m: &Model| columns_needed(std::slice::from_ref(m), cfg.weights.as_deref(), &clusters);
+    let shared = models.iter().all(|m| needs(m) == needs(&models[0]));
+    let mut fits = Vec::with_capacity(models.len());
+    let mut missing = Vec::with_capacity(models.len());
+    if shared {
+        let (mut cols, n_missing) = read_columns(cfg, &models, &clusters, None, ctx)?;
+        for model in &models {
+            let design = build(model, &mut cols, cfg.weights.as_deref(), &clusters)?;
+            fits.push(fit_model(cfg, model, design, ctx)?);
+            missing.push(n_missing);
+        }
+    } else {
+        for (j, model) in models.iter().enumerate() {
+            let one = std::slice::from_ref(model);
+            let (mut cols, n_missing) = read_columns(cfg, one, &clusters, Some(j + 1), ctx)?;
+            let design = build(model, &mut cols, cfg.weights.as_deref(), &clusters)?;
+            fits.push(fit_model(cfg, model, design, ctx)?);
+            missing.push(n_missing);
+        }
+    }
     let mut inferences = Vec::with_capacity(fits.len());
     let mut lincom_results = Vec::with_capacity(fits.len());
     let mut boots = Vec::with_capacity(fits.len());
@@ -228,12 +259,12 @@ pub fn run(cfg: &EstimateConfig, ctx: &mut Ctx<'_>) -> Result<()> {
             inference: &inferences[j],
             lincoms: &lincom_results[j],
             boots: &boots[j],
-            n_missing,
+            n_missing: missing[j],
         })
         .collect();
     let mut text = render(&columns, cfg.format);
     if cfg.first_stage {
-        text = with_first_stages(cfg, &fits, &titles, n_missing, text)?;
+        text = with_first_stages(cfg, &fits, &titles, &missing, text)?;
     }
     match &cfg.out {
         Some(path) => {
@@ -253,23 +284,30 @@ fn with_first_stages(
     cfg: &EstimateConfig,
     fits: &[ModelFit],
     titles: &[String],
-    n_missing: usize,
+    missing: &[usize],
     main: String,
 ) -> Result<String> {
-    let mut stages: Vec<(String, &FirstStage)> = Vec::new();
-    for (fit, title) in fits.iter().zip(titles) {
+    let mut stages: Vec<(String, &FirstStage, usize)> = Vec::new();
+    for ((fit, title), n) in fits.iter().zip(titles).zip(missing) {
         if let ModelFit::Iv(f) = fit {
-            stages.extend(f.first_stages.iter().map(|s| (format!("{title} {}", s.core.depvar), s)));
+            stages.extend(f.first_stages.iter().map(|s| (format!("{title} {}", s.core.depvar), s, *n)));
         }
     }
     if stages.is_empty() {
         return Ok(main);
     }
-    let inferences = stages.iter().map(|(_, s)| vcov(*s, &cfg.vcov, &cfg.ssc)).collect::<Result<Vec<_>, _>>()?;
+    let inferences = stages.iter().map(|(_, s, _)| vcov(*s, &cfg.vcov, &cfg.ssc)).collect::<Result<Vec<_>, _>>()?;
     let columns: Vec<ModelColumn<'_>> = stages
         .iter()
         .zip(&inferences)
-        .map(|((title, s), inference)| ModelColumn { title, fit: *s, inference, lincoms: &[], boots: &[], n_missing })
+        .map(|((title, s, n), inference)| ModelColumn {
+            title,
+            fit: *s,
+            inference,
+            lincoms: &[],
+            boots: &[],
+            n_missing: *n,
+        })
         .collect();
     let first = render(&columns, cfg.format);
     Ok(match cfg.format {

@@ -1002,6 +1002,35 @@ mod cli {
         assert_eq!(ys["models"][1]["depvar"], "x2");
     }
 
+    /// Each model of a multiple estimation drops only the rows missing in its
+    /// own columns (fixest), so `csw` still equals the separate fits.
+    #[test]
+    fn multiple_estimation_drops_missing_rows_per_model() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("d.csv");
+        let text = std::fs::read_to_string(case_dir("fe2").join("data.csv")).unwrap();
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        let x2 = lines[0].split(',').position(|c| c == "x2").unwrap();
+        for l in lines.iter_mut().skip(1).step_by(7) {
+            let mut cells: Vec<&str> = l.split(',').collect();
+            cells[x2] = "";
+            *l = cells.join(",");
+        }
+        std::fs::write(&f, lines.join("\n") + "\n").unwrap();
+        let d = f.to_str().unwrap();
+        let multi = json_of(&["--data", d, "--formula", "y ~ csw(x1, x2) | f1 + f2"]);
+        let one = json_of(&["--data", d, "--formula", "y ~ x1 | f1 + f2"]);
+        let two = json_of(&["--data", d, "--formula", "y ~ x1 + x2 | f1 + f2"]);
+        assert_eq!(multi["models"][0]["nobs"], 1500);
+        assert_eq!(multi["models"][0]["n_missing"], 0);
+        assert_eq!(multi["models"][1]["n_missing"], 215);
+        for (m, single) in [(&multi["models"][0], &one), (&multi["models"][1], &two)] {
+            let mut s = single["models"][0].clone();
+            s["title"] = m["title"].clone();
+            assert_eq!(*m, s);
+        }
+    }
+
     #[test]
     fn bad_formulas_are_clear_errors() {
         let iv = case_dir("iv_fe2").join("data.csv");
