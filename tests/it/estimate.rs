@@ -461,6 +461,11 @@ fn reference_iv_no_fixed_effect() {
 }
 
 #[test]
+fn reference_iv_without_exogenous_regressors() {
+    check_iv_case("iv_no_exog");
+}
+
+#[test]
 fn reference_iv_two_endogenous_dense() {
     check_iv_case("iv_two_endog");
 }
@@ -900,25 +905,25 @@ mod cli {
     /// first-stage F in the table's statistics).
     #[test]
     fn iv_formula_matches_pyfixest() {
-        let exp = expected("iv_fe2");
-        let data = case_dir("iv_fe2").join("data.csv");
+        for case in ["iv_fe2", "iv_fe1_weights", "iv_nofe", "iv_no_exog"] {
+            check_iv_cli(case);
+        }
+    }
+
+    fn check_iv_cli(case: &str) {
+        let exp = expected(case);
+        let data = case_dir(case).join("data.csv");
         let fml = exp["formula"].as_str().unwrap();
         for m in exp["models"].as_array().unwrap() {
             let (vc, ssc) = (m["vcov"].as_str().unwrap(), m["ssc"].as_str().unwrap());
-            let j = json_of(&[
-                "--data",
-                data.to_str().unwrap(),
-                "--formula",
-                fml,
-                "--vcov",
-                vc,
-                "--ssc",
-                ssc,
-                "--fixef-tol",
-                "1e-13",
-            ]);
+            let mut args = vec!["--data", data.to_str().unwrap(), "--formula", fml, "--vcov", vc, "--ssc", ssc];
+            args.extend(["--fixef-tol", "1e-13"]);
+            if let Some(w) = exp["weights"].as_str() {
+                args.extend(["--weights", w]);
+            }
+            let j = json_of(&args);
             let model = &j["models"][0];
-            check_json_model(model, m, &format!("iv_fe2 {vc} {ssc}"));
+            check_json_model(model, m, &format!("{case} {vc} {ssc}"));
             assert_eq!(model["model"], "IV");
             let stats = model["fit_stats"].as_array().unwrap();
             let iid_f = exp["models"][0]["first_stage_f"][0]["f"].as_f64().unwrap();

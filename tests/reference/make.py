@@ -313,7 +313,7 @@ def wcr_enumeration(df, spec, expr, cluster):
 # --------------------------------------------------------------------------- IV (2SLS) and formula cases
 
 def make_iv_data(case, rng):
-    if case in ("iv_fe2", "iv_fe1_weights", "iv_nofe", "iv_two_endog"):
+    if case in ("iv_fe2", "iv_fe1_weights", "iv_nofe", "iv_two_endog", "iv_no_exog"):
         n = 1500
         f1 = rng.integers(0, 50, n)
         f2 = rng.integers(0, 20, n)
@@ -358,6 +358,11 @@ IV_CASES = {
         vcovs=[("iid", {}), ("hetero", {}), ("cluster:cl1", {}), ("cluster:cl1+cl2", dict(G_df="conventional"))],
         first_stage=True,
     ),
+    "iv_no_exog": dict(
+        fml="y ~ 1 | f1 + f2 | d1 ~ z1 + z2", w=None,
+        vcovs=[("iid", {}), ("cluster:cl1", {})],
+        first_stage=True,
+    ),
     # pyfixest 0.60 fits one endogenous regressor only: this case is computed by dense_iv below.
     "iv_two_endog": dict(
         fml="y ~ x1 | f1 | d1 + d2 ~ z1 + z2 + z3", w=None,
@@ -376,7 +381,7 @@ IV_CASES = {
     ),
 }
 
-IV_SEEDS = {"iv_fe2": 21, "iv_fe1_weights": 22, "iv_nofe": 23, "formula_i": 24, "iv_two_endog": 25}
+IV_SEEDS = {"iv_fe2": 21, "iv_fe1_weights": 22, "iv_nofe": 23, "formula_i": 24, "iv_two_endog": 25, "iv_no_exog": 26}
 
 
 def parse_iv(fml):
