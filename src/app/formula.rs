@@ -2,7 +2,9 @@
 //! which columns to read ([`columns_needed`]), unknown names reported with
 //! the closest existing column ([`check_columns`]), and one design per model
 //! ([`build`]) with interactions (`x1:x2`, products of columns), `i()`
-//! dummies (`var::level`, `var::level:x`, fixest's names) and combined fixed
+//! dummies (`var::level`, `var::level:x`, fixest's names; levels sorted;
+//! `i(var)` alone without `ref` leaves out its first level, as pyfixest
+//! 0.60) and combined fixed
 //! effects (`f1^f2`). Also turns `--y/--x/--fe` into the same [`Formula`]
 //! ([`from_flags`]), so both spellings share one path. Imports `estimate`
 //! (formula and design types) and `error`.
@@ -276,7 +278,17 @@ pub fn build(model: &Model, cols: &mut Columns, weights: Option<&str>, clusters:
     let y = Column { name: model.depvar.clone(), values: cols.num(&model.depvar) };
     let mut x = Vec::new();
     for t in &model.terms {
-        x.extend(term_columns(t, cols)?);
+        let mut c = term_columns(t, cols)?;
+        // `i(var)` alone, without `ref`: its first level is the reference
+        // (pyfixest 0.60's treatment coding; the model has an intercept or
+        // fixed effects, so one level must go).
+        if let [Atom::I { by: None, refs, .. }] = t.0.as_slice()
+            && refs.is_empty()
+            && !c.is_empty()
+        {
+            c.remove(0);
+        }
+        x.extend(c);
     }
     let iv = model.iv.as_ref().map(|iv| {
         let mut get = |names: &[String]| -> Vec<Column> {

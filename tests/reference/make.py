@@ -330,7 +330,7 @@ def make_iv_data(case, rng):
         y = (1.0 + 0.9 * d1 - 0.4 * d2 + 0.5 * x1 + np.sin(f1) + 0.05 * f2 + e
              + 0.4 * rng.normal(size=9)[cl2] + rng.normal(size=n) * (1 + 0.3 * np.abs(x1)))
         return pd.DataFrame(dict(y=y, x1=x1, d1=d1, d2=d2, z1=z1, z2=z2, z3=z3, f1=f1, f2=f2, cl1=cl1, cl2=cl2, w=w))
-    if case == "formula_i":
+    if case in ("formula_i", "formula_i_noref"):
         n = 1800
         f1 = rng.integers(0, 12, n)
         f2 = rng.integers(0, 6, n)
@@ -379,9 +379,15 @@ IV_CASES = {
         vcovs=[("iid", {}), ("cluster:cl", {})],
         first_stage=False,
     ),
+    # i() without ref: pyfixest leaves out the first level of i(var), keeps every level of i(var, x).
+    "formula_i_noref": dict(
+        fml="y ~ i(t) + i(f1) + i(t, x1) | f3", w=None,
+        vcovs=[("hetero", {})],
+        first_stage=False,
+    ),
 }
 
-IV_SEEDS = {"iv_fe2": 21, "iv_fe1_weights": 22, "iv_nofe": 23, "formula_i": 24, "iv_two_endog": 25, "iv_no_exog": 26}
+IV_SEEDS = {"iv_fe2": 21, "iv_fe1_weights": 22, "iv_nofe": 23, "formula_i": 24, "iv_two_endog": 25, "iv_no_exog": 26, "formula_i_noref": 24}
 
 
 def parse_iv(fml):
@@ -520,7 +526,7 @@ def iv_main(out_root, only):
         expected = dict(case=case, formula=spec["fml"], weights=spec["w"], n_rows=int(len(df)), models=models,
                         generator=dict(python=sys.version.split()[0], pyfixest=pf.__version__,
                                        numpy=np.__version__, pandas=pd.__version__, fixef_tol=FIXEF_TOL))
-        if case != "formula_i":
+        if not case.startswith("formula"):
             r2, r2w = dense_r2(df, spec["fml"], spec["w"])
             expected["r2_dense"] = g17(r2)
             expected["r2_within_dense"] = None if r2w is None else g17(r2w)
