@@ -96,8 +96,7 @@ pub struct EstimateArgs {
     /// IV as a last part `| endog ~ z1 + z2` (`"y ~ x | d ~ z"` without fixed
     /// effects, `"y ~ 1 | fe | d ~ z"` without exogenous regressors); several
     /// models side by side with `sw(a, b)`, `csw(a, b)`, `sw0`, `csw0` or
-    /// `y1 + y2 ~ …` (rows with a missing value in any model's column are
-    /// dropped for all models).
+    /// `y1 + y2 ~ …` (each model drops the rows missing in its own columns).
     #[arg(long, value_name = "FORMULA", conflicts_with = "fe")]
     pub formula: Option<String>,
     /// With IV models, also print the first-stage regressions (one column per
