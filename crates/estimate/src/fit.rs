@@ -36,10 +36,10 @@
 //! | Poisson (planned) | $\sqrt{\hat\mu}\,\tilde X$ ($\hat\mu$-weighted demeaning) | $(y-\hat\mu)/\sqrt{\hat\mu}$ | $(\tilde X'\hat M\tilde X)^{-1}$ | $1$ |
 //!
 //! ($\tilde X$ demeaned regressors, $W$ the weights, $\hat M = \mathrm{diag}(\hat\mu)$.
-//! The 2SLS and Poisson rows are the contract those estimators will fill;
-//! they give the same vcov as pyfixest's `Feiv` (which forms the meat from
-//! instrument scores, algebraically equal) and `Fepois` (whose iid vcov is
-//! the bread).)
+//! 2SLS fills its row (tested against pyfixest's `Feiv`, which forms the
+//! meat from instrument scores, algebraically equal); the Poisson row is the
+//! contract that estimator will fill, giving the vcov of pyfixest's `Fepois`
+//! (whose iid vcov is the bread).)
 
 use faer::Mat;
 
