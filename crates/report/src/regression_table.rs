@@ -16,8 +16,7 @@
 use serde::Serialize;
 
 use spillnet_estimate::{
-    BootResult, CoefRow, ColumnDemean, DemeanInfo, Demeaner, FeSize, FitCore, FitStat, Fitted, Inference,
-    LincomResult,
+    BootResult, CoefRow, ColumnDemean, DemeanInfo, Demeaner, FeSize, FitCore, FitStat, Fitted, Inference, LincomResult,
 };
 
 use crate::table::{self, Cell, Column, LatexNotes, LatexStyle, OutputFormat, Row, Table, TextLayout};
