@@ -739,6 +739,16 @@ mod tests {
     }
 
     #[test]
+    fn allow_extra_columns_is_a_top_level_key_off_by_default() {
+        let (_dir, on) = run_config("allow_extra_columns = true\n");
+        assert!(on.allow_extra_columns);
+        assert_eq!(on.resolved["allow_extra_columns"], true);
+        let (_dir, off) = run_config("");
+        assert!(!off.allow_extra_columns);
+        assert_eq!(off.resolved["allow_extra_columns"], false);
+    }
+
+    #[test]
     fn spillover_keys_mean_what_the_flags_mean() {
         let (_dir, run) = run_config(
             "[spillover]\nspec = [\"mechanisms\", \"heterogeneity\"]\nplacebo = 20\nplacebo_level = \"model-year\"\n\

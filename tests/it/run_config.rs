@@ -484,3 +484,37 @@ fn outputs_equal_the_recorded_baseline(out: &Path) {
     assert!(checked >= 14, "the baseline lists {checked} files");
     assert!(differ.is_empty(), "outputs differ from the recorded baseline (tests/baseline/README.md): {differ:?}");
 }
+
+#[test]
+fn run_file_allow_extra_columns_loads_a_folder_with_unknown_columns_and_warns() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny");
+    for entry in std::fs::read_dir(&fixture).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), data.join(entry.file_name())).unwrap();
+    }
+    let models = data.join("models.csv");
+    let text = std::fs::read_to_string(&models).unwrap();
+    let with: String =
+        text.lines().enumerate().map(|(i, l)| format!("{l},{}\n", if i == 0 { "notes" } else { "" })).collect();
+    std::fs::write(&models, with).unwrap();
+    let cfg = dir.path().join("run.toml");
+    std::fs::write(&cfg, "data = \"data\"\nout = \"out\"\nallow_extra_columns = true\n").unwrap();
+    let run = spillnet().args(["--quiet", "run"]).arg(&cfg).assert().success();
+    let stderr = String::from_utf8(run.get_output().stderr.clone()).unwrap();
+    assert_eq!(
+        stderr,
+        format!(
+            "warning: {}: ignored column(s) the table does not define: notes (--allow-extra-columns)\n",
+            models.display()
+        )
+    );
+    assert!(dir.path().join("out/summary.json").is_file());
+    // Without the key the same folder is an error naming the column and the flag.
+    std::fs::write(&cfg, "data = \"data\"\nout = \"out2\"\n").unwrap();
+    let run = spillnet().args(["--quiet", "run"]).arg(&cfg).assert().code(1);
+    let stderr = String::from_utf8(run.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains("unexpected column `notes`") && stderr.contains("--allow-extra-columns"), "{stderr}");
+}
