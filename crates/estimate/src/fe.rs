@@ -460,7 +460,7 @@ fn demean_column_shared(
 ///
 /// Returns the diagnostics; non-convergence is reported in
 /// [`DemeanInfo::converged`] and per column, never silently ignored (see
-/// [`demean_or_error`] for the erroring variant).
+/// [`demean_named`] for the named, optionally erroring variant).
 pub fn demean(cols: &mut [Vec<f64>], fes: &[FeIndex], weights: Option<&[f64]>, opts: &DemeanOptions) -> DemeanInfo {
     let shared = OnceLock::new();
     let columns: Vec<ColumnDemean> =
@@ -472,21 +472,27 @@ pub fn demean(cols: &mut [Vec<f64>], fes: &[FeIndex], weights: Option<&[f64]>, o
     }
 }
 
-/// [`demean`], turning non-convergence into [`EstimateError::NoConvergence`]
-/// naming the first column that did not converge (`names[j]` is column `j`;
-/// columns without a name are called `column j`).
-pub fn demean_or_error(
+/// [`demean`] with the columns named (`names[j]` is column `j`) in the
+/// diagnostics; nothing to do ([`DemeanInfo::none`]) without fixed effects.
+/// When `strict`, non-convergence is [`EstimateError::NoConvergence`] naming
+/// the first column that did not converge (columns without a name are called
+/// `column j`); otherwise it is only reported in the diagnostics.
+pub fn demean_named(
     cols: &mut [Vec<f64>],
     names: &[&str],
     fes: &[FeIndex],
     weights: Option<&[f64]>,
     opts: &DemeanOptions,
+    strict: bool,
 ) -> Result<DemeanInfo, EstimateError> {
+    if fes.is_empty() {
+        return Ok(DemeanInfo::none());
+    }
     let mut info = demean(cols, fes, weights, opts);
     for (c, name) in info.columns.iter_mut().zip(names) {
         c.column = (*name).to_owned();
     }
-    match info.columns.iter().position(|c| !c.converged) {
+    match info.columns.iter().position(|c| !c.converged).filter(|_| strict) {
         None => Ok(info),
         Some(j) => {
             let c = &info.columns[j];
@@ -674,9 +680,12 @@ mod tests {
         let fes = cycling_design(600, 10, 435);
         let mut cols = vec![column(6000, 1), column(6000, 2)];
         let opts = DemeanOptions { tol: 1e-14, max_iter: 1, method: Demeaner::Krylov };
-        let err = demean_or_error(&mut cols, &["y", "x1"], &fes, None, &opts).unwrap_err();
+        let err = demean_named(&mut cols.clone(), &["y", "x1"], &fes, None, &opts, true).unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("`y`") && msg.contains("after 1 iterations") && msg.contains("krylov"), "{msg}");
+        // Not strict: the same failure is reported, per named column, in the diagnostics.
+        let info = demean_named(&mut cols, &["y", "x1"], &fes, None, &opts, false).unwrap();
+        assert!(!info.converged && info.columns[0].column == "y" && !info.columns[0].converged, "{info:?}");
     }
 
     #[test]

@@ -38,7 +38,7 @@ use faer::{Mat, Side};
 
 use super::EstimateError;
 use super::design::{Column, Design};
-use super::fe::{self, DemeanInfo, FeIndex};
+use super::fe::{self, FeIndex};
 use super::fit::{ClusterVar, Diagnostics, FitCore, FitStat, Fitted, FixedEffect, SymMatrix};
 use super::ols::{FitOptions, collinear_columns, cross, dot};
 use super::ssc::Ssc;
@@ -325,17 +325,14 @@ pub fn fit_iv(design: &IvDesign, opts: &FitOptions) -> Result<IvFit, EstimateErr
     let tss: Vec<f64> =
         std::iter::once(0).chain(k1_in + 1..k1_in + 1 + k2).map(|j| tss_of(&cols[j], weights.as_deref())).collect();
     let col_names: Vec<&str> = std::iter::once(y_col.name.as_str()).chain(names.iter().map(String::as_str)).collect();
-    let demean_info = if fe_index.is_empty() {
-        DemeanInfo::none()
-    } else if opts.error_on_no_convergence {
-        fe::demean_or_error(&mut cols, &col_names, &fe_index, weights.as_deref(), &opts.demean)?
-    } else {
-        let mut info = fe::demean(&mut cols, &fe_index, weights.as_deref(), &opts.demean);
-        for (c, name) in info.columns.iter_mut().zip(&col_names) {
-            c.column = (*name).to_owned();
-        }
-        info
-    };
+    let demean_info = fe::demean_named(
+        &mut cols,
+        &col_names,
+        &fe_index,
+        weights.as_deref(),
+        &opts.demean,
+        opts.error_on_no_convergence,
+    )?;
     let mut y = cols.remove(0);
     let mut z2 = cols.split_off(k1_in + k2);
     let mut x2 = cols.split_off(k1_in);

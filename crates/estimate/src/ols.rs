@@ -15,7 +15,7 @@ use faer::{Mat, Side};
 
 use super::EstimateError;
 use super::design::Design;
-use super::fe::{self, DemeanInfo, DemeanOptions, FeIndex};
+use super::fe::{self, DemeanOptions, FeIndex};
 use super::fit::{ClusterVar, Diagnostics, FitCore, Fitted, FixedEffect, SymMatrix};
 
 /// Options of [`fit_ols`].
@@ -203,17 +203,14 @@ pub fn fit_ols_owned(design: Design, opts: &FitOptions) -> Result<OlsFit, Estima
         }
     };
     let col_names: Vec<&str> = std::iter::once(depvar.as_str()).chain(names.iter().map(String::as_str)).collect();
-    let demean_info = if fe_index.is_empty() {
-        DemeanInfo::none()
-    } else if opts.error_on_no_convergence {
-        fe::demean_or_error(&mut cols, &col_names, &fe_index, weights.as_deref(), &opts.demean)?
-    } else {
-        let mut info = fe::demean(&mut cols, &fe_index, weights.as_deref(), &opts.demean);
-        for (c, name) in info.columns.iter_mut().zip(&col_names) {
-            c.column = (*name).to_owned();
-        }
-        info
-    };
+    let demean_info = fe::demean_named(
+        &mut cols,
+        &col_names,
+        &fe_index,
+        weights.as_deref(),
+        &opts.demean,
+        opts.error_on_no_convergence,
+    )?;
     let mut y = cols.remove(0);
     let mut x = cols;
 
