@@ -35,6 +35,7 @@
 pub mod app;
 pub mod cli;
 pub mod error;
+pub mod suggest;
 
 pub use spillnet_estimate as estimate;
 pub use spillnet_export as export;

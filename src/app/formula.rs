@@ -7,7 +7,7 @@
 //! 0.60) and combined fixed
 //! effects (`f1^f2`). Also turns `--y/--x/--fe` into the same [`Formula`]
 //! ([`from_flags`]), so both spellings share one path. Imports `estimate`
-//! (formula and design types) and `error`.
+//! (formula and design types), `suggest` and `error`.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::estimate::design::{Column, Factor};
 use crate::estimate::formula::{Atom, FeTerm, Formula, Model, RhsItem, Term};
 use crate::estimate::{Design, IvDesign};
+use crate::suggest::edit_distance;
 
 /// The formula of `--y Y --x X1,X2 --fe F1,F2`: `Y ~ X1 + X2 | F1 + F2`.
 pub fn from_flags(y: &str, x: &[String], fe: &[String]) -> Formula {
@@ -67,20 +68,6 @@ pub fn columns_needed(models: &[Model], weights: Option<&str>, clusters: &[Strin
     }
     clusters.iter().for_each(|c| push_unique(&mut categorical, c));
     (numeric, categorical)
-}
-
-/// Levenshtein distance (characters).
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// The existing column closest to `name` (edit distance, case-insensitive

@@ -8,7 +8,7 @@
 //! a table takes besides the flags), [`Source`] (messages that name the file
 //! and the line), the translation of keys to flags and of clap's messages
 //! back to keys, the record of the resolved flags for the manifest, and the
-//! key listing of `spillnet run --help`. Imports clap, toml, serde_json and
+//! key listing of `spillnet run --help`. Imports clap, toml, serde_json, `suggest` and
 //! `error` only.
 
 use std::any::TypeId;
@@ -24,6 +24,7 @@ use serde_json::{Map, Value as Json};
 use toml::{Spanned, Value};
 
 use crate::error::{Error, Result};
+use crate::suggest::edit_distance;
 
 /// A table of a run file as written: keys and values with their places in the file.
 pub type RawTable = BTreeMap<Spanned<String>, Spanned<Value>>;
@@ -455,20 +456,6 @@ fn quoted_flags_to_keys(msg: &str) -> String {
     out
 }
 
-/// Levenshtein distance (for "did you mean").
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 /// Width of the `key = value` column of [`keys_help`].
 const HELP_COLUMN: usize = 30;
 
@@ -563,13 +550,5 @@ mod tests {
             "a value is required for --layout but none was supplied"
         );
         assert_eq!(flag_names("--render needs --out FILE.dot"), ["render", "out"]);
-    }
-
-    #[test]
-    fn edit_distance_counts_single_character_edits() {
-        assert_eq!(edit_distance("layuot", "layout"), 2);
-        assert_eq!(edit_distance("chanels", "channels"), 1);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("same", "same"), 0);
     }
 }
