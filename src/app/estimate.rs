@@ -14,8 +14,8 @@ use super::formula::{Columns, ModelDesign, build, check_columns, columns_needed,
 use crate::error::Result;
 use crate::estimate::formula::{FeTerm, Formula, Model};
 use crate::estimate::{
-    BootResult, BootSpec, BootWeights, FirstStage, FitOptions, Fitted, IvFit, Lincom, OlsFit, Ssc, VcovSpec,
-    first_stage_f, fit_iv, fit_ols_owned, lincom, vcov, wild_bootstrap,
+    BootResult, BootSpec, BootWeights, FirstStage, FitOptions, Fitted, IvFit, Lincom, OlsFit, PoissonFit,
+    PoissonOptions, Ssc, VcovSpec, first_stage_f, fit_iv, fit_ols_owned, fit_poisson, lincom, vcov, wild_bootstrap,
 };
 use crate::io::frame::{column_names, read_frame};
 use crate::report::regression_table::{ModelColumn, render};
@@ -32,6 +32,15 @@ pub struct BootConfig {
     pub weights: BootWeights,
     /// Hypotheses to test (empty: each `--lincom`, or else every coefficient).
     pub params: Vec<Lincom>,
+}
+
+/// The estimator of `spillnet estimate --model`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ModelKind {
+    /// Least squares (2SLS for a formula with an IV part).
+    Ols,
+    /// Poisson PPML with these IRLS options (its `fit` equals the config's `fit`).
+    Poisson(PoissonOptions),
 }
 
 /// Validated configuration of `spillnet estimate`.
@@ -52,6 +61,8 @@ pub struct EstimateConfig {
     pub ssc: Ssc,
     /// Fit options (demeaning tolerance, iterations, singletons, collinearity tolerance).
     pub fit: FitOptions,
+    /// Estimator.
+    pub model: ModelKind,
     /// Linear combinations to report.
     pub lincoms: Vec<Lincom>,
     /// Wild cluster bootstrap, if requested.
@@ -83,6 +94,7 @@ fn no_variation(cfg: &EstimateConfig, y: &str, n: usize, value: f64, when: &str)
 enum ModelFit {
     Ols(OlsFit),
     Iv(IvFit),
+    Poisson(PoissonFit),
 }
 
 impl ModelFit {
@@ -90,6 +102,7 @@ impl ModelFit {
         match self {
             ModelFit::Ols(f) => f,
             ModelFit::Iv(f) => f,
+            ModelFit::Poisson(f) => f,
         }
     }
 }
@@ -101,13 +114,38 @@ fn fit_model(cfg: &EstimateConfig, model: &Model, design: ModelDesign, ctx: &mut
         ModelDesign::Iv(d) => &d.base.y.values,
     };
     if let Some(&first) = y.first()
+        && cfg.model == ModelKind::Ols
         && y.iter().all(|&v| v == first)
     {
         return Err(no_variation(cfg, &model.depvar, y.len(), first, ""));
     }
-    let fit = match design {
-        ModelDesign::Ols(d) => ModelFit::Ols(fit_ols_owned(d, &cfg.fit)?),
-        ModelDesign::Iv(d) => {
+    let fit = match (design, cfg.model) {
+        (ModelDesign::Ols(d), ModelKind::Poisson(opts)) => {
+            let f = fit_poisson(&d, &opts)?;
+            if f.core.diagnostics.n_separated > 0 {
+                ctx.info(format!(
+                    "removed {} observation(s) separated by a fixed effect (levels whose outcome `{}` is always 0)",
+                    f.core.diagnostics.n_separated, model.depvar
+                ))?;
+            }
+            if !f.converged {
+                ctx.warn(format!(
+                    "the Poisson fit (IRLS) did not converge after {} iterations (deviance criterion {:e}, tolerance \
+                     {:e}); results are approximate",
+                    f.iterations, f.criterion, opts.tol
+                ))?;
+            }
+            ModelFit::Poisson(f)
+        }
+        (ModelDesign::Iv(_), ModelKind::Poisson(_)) => {
+            return Err(crate::error::Error::Usage(
+                "--model poisson: a formula with an IV part (… | endog ~ instruments) is fitted by 2SLS only; \
+                 Poisson IV is not available (as in fixest)"
+                    .into(),
+            ));
+        }
+        (ModelDesign::Ols(d), ModelKind::Ols) => ModelFit::Ols(fit_ols_owned(d, &cfg.fit)?),
+        (ModelDesign::Iv(d), ModelKind::Ols) => {
             if cfg.boot.is_some() {
                 return Err(crate::error::Error::Usage(
                     "--boot: the wild cluster bootstrap is available for OLS models only, not IV".into(),
@@ -121,7 +159,7 @@ fn fit_model(cfg: &EstimateConfig, model: &Model, design: ModelDesign, ctx: &mut
         }
     };
     let core = fit.fitted().core();
-    if !core.r2.is_finite() {
+    if !core.r2.is_finite() && !matches!(fit, ModelFit::Poisson(_)) {
         // y is constant (or weighted to be) on the rows left after singleton removal.
         return Err(no_variation(cfg, &model.depvar, core.nobs, f64::NAN, " in the estimation sample"));
     }

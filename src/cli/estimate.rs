@@ -5,10 +5,12 @@
 
 use std::path::PathBuf;
 
-use crate::app::estimate::{BootConfig, EstimateConfig};
+use crate::app::estimate::{BootConfig, EstimateConfig, ModelKind};
 use crate::app::formula::from_flags;
 use crate::error::{Error, Result};
-use crate::estimate::{BootWeights, DemeanOptions, Demeaner, FitOptions, Formula, Lincom, Ssc, VcovSpec};
+use crate::estimate::{
+    BootWeights, DemeanOptions, Demeaner, FitOptions, Formula, Lincom, PoissonOptions, Ssc, VcovSpec,
+};
 use crate::report::table::OutputFormat;
 
 /// Bootstrap weight distribution (command-line spelling).
@@ -41,6 +43,16 @@ impl From<DemeanerArg> for Demeaner {
     }
 }
 
+/// Estimator (command-line spelling).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModelArg {
+    /// Least squares (fixest's `feols`); 2SLS when the formula has an IV part.
+    Ols,
+    /// Poisson pseudo-maximum likelihood (fixest's `fepois`, Stata's `ppmlhdfe`) for counts or any
+    /// non-negative outcome, by IRLS with the fixed effects absorbed.
+    Poisson,
+}
+
 /// Report format (command-line spelling), shared by every subcommand with a `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum FormatArg {
@@ -60,7 +72,7 @@ pub enum FormatArg {
     Json,
 }
 
-/// Fit an OLS or IV (2SLS) regression with absorbed fixed effects on any CSV/Parquet table.
+/// Fit an OLS, IV (2SLS) or Poisson regression with absorbed fixed effects on any CSV/Parquet table.
 ///
 /// Rows with a missing value (empty cell or `NA`) in a used column are
 /// dropped and counted; singletons are removed iteratively; regressors
@@ -70,7 +82,8 @@ pub enum FormatArg {
 ///
 /// Example: `spillnet estimate --data panel.parquet --y y --x x1,x2 --fe firm,year
 /// --vcov cluster:firm --lincom "x1+x2" --boot 999 --format json`, or with a
-/// fixest formula: `--formula "y ~ x1 | firm + year | d ~ z1 + z2"`.
+/// fixest formula: `--formula "y ~ x1 | firm + year | d ~ z1 + z2"`; a Poisson
+/// model of counts: `--formula "n ~ x1 | firm + year" --model poisson`.
 #[derive(Debug, clap::Args)]
 pub struct EstimateArgs {
     /// Input table: a `.csv` (header row) or `.parquet` file.
@@ -151,6 +164,21 @@ pub struct EstimateArgs {
     /// Write the table to FILE (atomically) instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Estimator: `ols` (least squares; 2SLS with an IV part) or `poisson`
+    /// (PPML: outcome ≥ 0; observations in fixed-effect levels whose outcome
+    /// is always 0 are removed and counted, as pyfixest and ppmlhdfe do;
+    /// z-based p-values as fixest).
+    #[arg(long, value_enum, value_name = "MODEL", default_value = "ols")]
+    pub model: ModelArg,
+    /// Poisson: convergence tolerance of the IRLS iterations on the relative
+    /// change of the deviance (fixest's `glm.tol`, pyfixest's `iwls_tol`).
+    #[arg(long, value_name = "TOL", default_value_t = 1e-8)]
+    pub irls_tol: f64,
+    /// Poisson: maximum IRLS iterations (fixest's `glm.iter`, pyfixest's
+    /// `iwls_maxiter`); not converging within them is an error unless
+    /// `--allow-nonconverged`.
+    #[arg(long, value_name = "N", default_value_t = 25)]
+    pub irls_maxiter: usize,
     /// Demeaning convergence tolerance: for `map`, the largest group mean
     /// removed in a sweep; for `krylov`, the change of the demeaned column in
     /// an iteration relative to the column's norm.
@@ -168,7 +196,7 @@ pub struct EstimateArgs {
     /// more than 50 sweeps).
     #[arg(long, value_enum, value_name = "METHOD", default_value = "auto")]
     pub demeaner: DemeanerArg,
-    /// Report a fit whose demeaning did not converge (with a warning) instead of failing.
+    /// Report a fit whose demeaning (or Poisson IRLS) did not converge, with a warning, instead of failing.
     #[arg(long)]
     pub allow_nonconverged: bool,
     /// Keep singleton observations (default: remove them iteratively, as pyfixest).
@@ -223,6 +251,15 @@ impl EstimateArgs {
         if !(self.collin_tol > 0.0 && self.collin_tol.is_finite()) {
             return Err(usage("--collin-tol must be a positive number"));
         }
+        if !(self.irls_tol > 0.0 && self.irls_tol < 1.0) {
+            return Err(usage("--irls-tol must be a number between 0 and 1"));
+        }
+        if self.irls_maxiter == 0 {
+            return Err(usage("--irls-maxiter must be at least 1"));
+        }
+        if self.model == ModelArg::Poisson && self.boot.is_some() {
+            return Err(usage("--boot: the wild cluster bootstrap is available for OLS models only, not Poisson"));
+        }
         let boot = match self.boot {
             None => {
                 if !self.boot_param.is_empty() {
@@ -251,6 +288,15 @@ impl EstimateArgs {
             collin_tol: self.collin_tol,
             error_on_no_convergence: !self.allow_nonconverged,
         };
+        let model = match self.model {
+            ModelArg::Ols => ModelKind::Ols,
+            ModelArg::Poisson => ModelKind::Poisson(PoissonOptions {
+                fit,
+                tol: self.irls_tol,
+                max_iter: self.irls_maxiter,
+                separation_fe: true,
+            }),
+        };
         let (formula, formula_given) = match &self.formula {
             Some(f) => (Formula::parse(f).map_err(usage)?, true),
             None => {
@@ -268,6 +314,7 @@ impl EstimateArgs {
             vcov,
             ssc,
             fit,
+            model,
             lincoms,
             boot,
             format,

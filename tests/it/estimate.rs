@@ -17,16 +17,16 @@ use spillnet::estimate::{
 
 /// Coefficients and SEs: pyfixest's own tolerance against fixest, with both
 /// sides demeaned to ~1e-13.
-const REL_TOL: f64 = 1e-8;
+pub(crate) const REL_TOL: f64 = 1e-8;
 /// p-values: pyfixest computes 2·(1 − cdf), which has absolute rounding ~1e-16.
-const P_ABS_TOL: f64 = 1e-10;
+pub(crate) const P_ABS_TOL: f64 = 1e-10;
 
-fn case_dir(case: &str) -> PathBuf {
+pub(crate) fn case_dir(case: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/cases").join(case)
 }
 
 /// Minimal CSV reader for the fixtures (numeric cells; empty = missing).
-fn read_csv(path: &Path) -> HashMap<String, Vec<f64>> {
+pub(crate) fn read_csv(path: &Path) -> HashMap<String, Vec<f64>> {
     let text = std::fs::read_to_string(path).unwrap();
     let mut lines = text.lines();
     let header: Vec<String> = lines.next().unwrap().split(',').map(str::to_owned).collect();
@@ -39,7 +39,7 @@ fn read_csv(path: &Path) -> HashMap<String, Vec<f64>> {
     header.into_iter().zip(cols).collect()
 }
 
-fn assert_rel(got: f64, want: f64, tol: f64, what: &str) {
+pub(crate) fn assert_rel(got: f64, want: f64, tol: f64, what: &str) {
     let scale = want.abs().max(1e-300);
     assert!(
         ((got - want) / scale).abs() <= tol || (got - want).abs() < 1e-14,
@@ -86,7 +86,7 @@ fn tight() -> FitOptions {
     }
 }
 
-fn expected(case: &str) -> Value {
+pub(crate) fn expected(case: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(case_dir(case).join("expected.json")).unwrap()).unwrap()
 }
 

@@ -537,10 +537,111 @@ def iv_main(out_root, only):
         print("wrote", cdir)
 
 
+# --------------------------------------------------------------------------- Poisson (fepois) cases
+
+IWLS_TOL = 1e-13
+
+
+def make_pois_data(case, rng):
+    if case in ("pois_fe2", "pois_fe1_weights", "pois_nofe"):
+        n = 2000
+        f1 = rng.integers(0, 80, n)
+        f2 = rng.integers(0, 15, n)
+        cl = rng.integers(0, 11, n)
+        w = rng.uniform(0.3, 2.5, n)
+        x1 = rng.normal(size=n) + 0.05 * f2
+        x2 = rng.normal(size=n) + 0.1 * (f1 % 4)
+        a = rng.normal(scale=0.6, size=80)
+        b = rng.normal(scale=0.3, size=15)
+        mu = np.exp(0.2 + 0.3 * x1 - 0.2 * x2 + a[f1] + b[f2] + 0.4 * rng.normal(size=11)[cl])
+        y = rng.poisson(mu).astype(float)
+        # Separation by a fixed effect: levels 0-3 of f1 have an all-zero outcome.
+        y[f1 < 4] = 0.0
+        return pd.DataFrame(dict(y=y, x1=x1, x2=x2, f1=f1, f2=f2, cl=cl, w=w))
+    if case == "pois_formula":
+        n = 1800
+        f1 = rng.integers(0, 12, n)
+        f2 = rng.integers(0, 6, n)
+        cl = rng.integers(0, 15, n)
+        t = rng.integers(-3, 4, n)
+        x1 = rng.normal(size=n)
+        mu = np.exp(0.1 + 0.25 * x1 + 0.1 * t * (t > 0) + 0.3 * np.sin(f1 * 6 + f2))
+        y = rng.poisson(mu).astype(float)
+        return pd.DataFrame(dict(y=y, x1=x1, t=t, f1=f1, f2=f2, cl=cl))
+    raise ValueError(case)
+
+
+POIS_CASES = {
+    "pois_fe2": dict(
+        fml="y ~ x1 + x2 | f1 + f2", w=None,
+        vcovs=[("iid", {}), ("hetero", {}), ("cluster:cl", {}), ("cluster:cl+f2", {}),
+               ("cluster:cl", dict(k_fixef="full", G_adj=False))],
+    ),
+    "pois_fe1_weights": dict(
+        fml="y ~ x1 + x2 | f1", w="w",
+        vcovs=[("iid", {}), ("hetero", {}), ("cluster:cl", {})],
+    ),
+    "pois_nofe": dict(
+        fml="y ~ x1 + x2", w=None,
+        vcovs=[("iid", {}), ("hetero", {}), ("cluster:cl", {})],
+    ),
+    "pois_formula": dict(
+        fml="y ~ x1 + i(t, ref = 0) | f1^f2", w=None,
+        vcovs=[("iid", {}), ("cluster:cl", {})],
+    ),
+}
+
+POIS_SEEDS = {"pois_fe2": 31, "pois_fe1_weights": 32, "pois_nofe": 33, "pois_formula": 34}
+
+
+def pois_main(out_root, only):
+    """pyfixest `fepois` at tight tolerances (demeaning 1e-14, IRLS deviance
+    criterion 1e-13, up to 100 iterations); the separated observations are
+    pyfixest's `separation_check=["fe"]` count."""
+    for case, spec in POIS_CASES.items():
+        if only and case not in only:
+            continue
+        rng = np.random.default_rng(POIS_SEEDS[case])
+        df = make_pois_data(case, rng)
+        cdir = os.path.join(out_root, case)
+        os.makedirs(cdir, exist_ok=True)
+        df.to_csv(os.path.join(cdir, "data.csv"), index=False, float_format="%.17g")
+        df = pd.read_csv(os.path.join(cdir, "data.csv"))
+        models = []
+        for vc, sscd in spec["vcovs"]:
+            kw = dict(vcov=pf_vcov(vc), ssc=pf.ssc(**sscd), fixef_tol=FIXEF_TOL, fixef_maxiter=100000,
+                      iwls_tol=IWLS_TOL, iwls_maxiter=100)
+            if spec["w"]:
+                kw["weights"] = spec["w"]
+            fit = pf.fepois(spec["fml"], data=df, **kw)
+            names = [str(c) for c in fit._coefnames]
+            tidy = fit.tidy()
+            coefs = []
+            for nm in names:
+                row = tidy.loc[nm]
+                coefs.append(dict(name=nm, estimate=g17(row["Estimate"]), se=g17(row["Std. Error"]),
+                                  t=g17(row["t value"]), p=g17(row["Pr(>|t|)"]),
+                                  ci_low=g17(row["2.5%"]), ci_high=g17(row["97.5%"])))
+            models.append(dict(vcov=vc, ssc=ssc_string(sscd), nobs=int(fit._N),
+                               n_separated=int(getattr(fit, "n_separation_na", 0) or 0),
+                               deviance=g17(fit.deviance), loglik=g17(fit._loglik),
+                               pseudo_r2=None if fit._pseudo_r2 is None else g17(fit._pseudo_r2),
+                               coefs=coefs))
+        expected = dict(case=case, formula=spec["fml"], weights=spec["w"], n_rows=int(len(df)), models=models,
+                        generator=dict(python=sys.version.split()[0], pyfixest=pf.__version__,
+                                       numpy=np.__version__, pandas=pd.__version__, fixef_tol=FIXEF_TOL,
+                                       iwls_tol=IWLS_TOL))
+        with open(os.path.join(cdir, "expected.json"), "w") as fh:
+            fh.write(json.dumps(expected, indent=1))
+            fh.write("\n")
+        print("wrote", cdir)
+
+
 def main():
     out_root = os.path.join(HERE, "cases")
     only = set(sys.argv[1:])
     iv_main(out_root, only)
+    pois_main(out_root, only)
     for case, spec in CASES.items():
         if only and case not in only:
             continue

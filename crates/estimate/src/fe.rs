@@ -182,6 +182,13 @@ impl FeIndex {
         let inv_size = size.into_iter().map(|s| if s > 0.0 { 1.0 / s } else { 0.0 }).collect();
         FeIndex { codes, n_levels, inv_size }
     }
+
+    /// Recompute the level sizes for new weights, keeping the codes (the
+    /// Poisson fit's IRLS weights change every iteration).
+    pub fn reweight(&mut self, weights: Option<&[f64]>) {
+        let codes = std::mem::take(&mut self.codes);
+        *self = FeIndex::new(codes, self.n_levels, weights);
+    }
 }
 
 /// Renumber `codes` restricted to the observations where `keep` is true

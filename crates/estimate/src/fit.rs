@@ -155,6 +155,10 @@ pub(crate) fn is_nested(fe: &[u32], n_levels: usize, cl: &[u32]) -> bool {
     true
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 /// Non-fatal facts about a fit, returned as values (printed by `report`).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Diagnostics {
@@ -162,6 +166,10 @@ pub struct Diagnostics {
     pub n_input: usize,
     /// Observations dropped as singletons.
     pub n_singletons: usize,
+    /// Observations dropped as separated (Poisson: in a fixed-effect level
+    /// whose outcome is always 0); 0 for linear models.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub n_separated: usize,
     /// Regressors dropped as collinear (with the fixed effects or earlier regressors).
     pub collinear: Vec<String>,
     /// Demeaning iterations and convergence.
@@ -267,6 +275,17 @@ pub trait Fitted: std::fmt::Debug + Send + Sync {
     fn fit_stats(&self) -> Vec<FitStat> {
         Vec::new()
     }
+    /// Whether p-values and confidence intervals use the standard normal
+    /// (z) instead of the t distribution: false for linear models, true for
+    /// Poisson (fixest and pyfixest do the same).
+    fn normal_inference(&self) -> bool {
+        false
+    }
+    /// Estimator-specific notes for tables (Poisson: observations removed by
+    /// separation, IRLS iterations); none by default.
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// A named fit statistic of one model (e.g. fixest's `ivf1` of an IV fit).
@@ -328,6 +347,7 @@ mod tests {
                 diagnostics: Diagnostics {
                     n_input: 4,
                     n_singletons: 0,
+                    n_separated: 0,
                     collinear: Vec::new(),
                     demean: DemeanInfo::none(),
                 },

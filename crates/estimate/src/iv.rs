@@ -389,7 +389,7 @@ pub fn fit_iv(design: &IvDesign, opts: &FitOptions) -> Result<IvFit, EstimateErr
         .zip(&fe_index)
         .map(|(f, idx)| FixedEffect { name: f.name.clone(), levels: idx.n_levels, codes: idx.codes.clone() })
         .collect();
-    let diagnostics = Diagnostics { n_input, n_singletons, collinear, demean: demean_info };
+    let diagnostics = Diagnostics { n_input, n_singletons, n_separated: 0, collinear, demean: demean_info };
     let r2s = |rss: f64, tss: f64, within_tss: f64| (1.0 - rss / tss, (!fe.is_empty()).then(|| 1.0 - rss / within_tss));
 
     // 5. First stages.

@@ -41,6 +41,7 @@ pub mod formula;
 pub mod iv;
 pub mod lincom;
 pub mod ols;
+pub mod poisson;
 pub mod ssc;
 pub mod vcov;
 
@@ -52,6 +53,7 @@ pub use formula::{Formula, FormulaError};
 pub use iv::{FirstStage, FirstStageF, IvDesign, IvFit, WuHausman, first_stage_f, fit_iv};
 pub use lincom::{Lincom, LincomResult, lincom};
 pub use ols::{FitOptions, OlsFit, fit_ols, fit_ols_owned};
+pub use poisson::{PoissonFit, PoissonOptions, fit_poisson};
 pub use ssc::{GDf, KFixef, Ssc};
 pub use vcov::{CoefRow, Inference, VcovSpec, vcov};
 
@@ -75,6 +77,19 @@ pub enum EstimateError {
         /// Iterations performed.
         iter: usize,
         /// Final value of the stopping criterion.
+        criterion: f64,
+        /// Tolerance requested.
+        tol: f64,
+    },
+    /// The Poisson IRLS iterations did not converge.
+    #[error(
+        "the Poisson fit (IRLS) did not converge after {iter} iterations (deviance criterion {criterion:e}, \
+         tolerance {tol:e}); raise the iteration budget or allow a non-converged fit"
+    )]
+    IrlsNoConvergence {
+        /// Iterations performed.
+        iter: usize,
+        /// Final relative change of the deviance.
         criterion: f64,
         /// Tolerance requested.
         tol: f64,

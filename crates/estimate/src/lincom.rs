@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use super::EstimateError;
 use super::fit::Fitted;
-use super::vcov::{CoefRow, Inference, coef_row};
+use super::vcov::{CoefRow, Inference, coef_row_for};
 
 /// A linear combination $\sum_j c_j\beta_j$ tested against `null`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -114,7 +114,7 @@ pub fn lincom(fit: &dyn Fitted, inf: &Inference, lc: &Lincom) -> Result<LincomRe
     let r = lc.weights(fit)?;
     let est: f64 = r.iter().zip(&fit.core().beta).map(|(a, b)| a * b).sum();
     let se = inf.vcov.quad(&r).max(0.0).sqrt();
-    let mut row = coef_row(&lc.label, est - lc.null, se, inf.df_t);
+    let mut row = coef_row_for(inf.normal, &lc.label, est - lc.null, se, inf.df_t);
     row.estimate = est;
     row.ci_low += lc.null;
     row.ci_high += lc.null;

@@ -277,7 +277,7 @@ pub fn fit_ols_owned(design: Design, opts: &FitOptions) -> Result<OlsFit, Estima
             weights,
             r2,
             r2_within,
-            diagnostics: Diagnostics { n_input, n_singletons, collinear, demean: demean_info },
+            diagnostics: Diagnostics { n_input, n_singletons, n_separated: 0, collinear, demean: demean_info },
         },
         rss,
         demean_options: opts.demean,

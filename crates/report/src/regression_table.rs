@@ -51,6 +51,9 @@ struct JsonModel<'a> {
     nobs: usize,
     n_missing: usize,
     n_singletons: usize,
+    /// Observations removed by separation (Poisson); omitted when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    n_separated: usize,
     collinear: &'a [String],
     fixed_effects: Vec<FeSize>,
     vcov: String,
@@ -63,11 +66,26 @@ struct JsonModel<'a> {
     converged: bool,
     /// Per demeaned column (y, then the regressors): solver, iterations, final criterion.
     demeaning: &'a [ColumnDemean],
-    r2: f64,
+    /// R² (null for Poisson, which reports its pseudo-R² in `fit_stats`).
+    r2: Option<f64>,
     r2_within: Option<f64>,
-    /// Estimator-specific statistics (IV: first-stage F, Wu–Hausman); omitted when none.
+    /// Estimator-specific statistics (IV: first-stage F, Wu–Hausman; Poisson:
+    /// deviance, pseudo-R²); omitted when none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     fit_stats: Vec<FitStat>,
+    /// Estimator-specific notes (Poisson: IRLS iterations); omitted when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// The R² cell: five decimals, empty for a model without one (Poisson).
+fn m_r2(m: &ModelColumn<'_>) -> Cell {
+    let r2 = m.fit.core().r2;
+    if r2.is_finite() { Cell::text(format!("{r2:.5}")) } else { Cell::Empty }
 }
 
 fn is_ols(model: &&'static str) -> bool {
@@ -177,7 +195,10 @@ pub fn regression_table(models: &[ModelColumn<'_>]) -> Table {
     line("Observations", &|m| Cell::count(m.fit.core().nobs));
     line("S.E. type", &|m| Cell::text(m.inference.vcov_type.to_string()));
     // R² as text with five decimals: the CSV grid shows what the table shows.
-    line("R2", &|m| Cell::text(format!("{:.5}", m.fit.core().r2)));
+    if models.iter().any(|m| m.fit.core().r2.is_finite()) {
+        let r2 = m_r2;
+        line("R2", &r2);
+    }
     if models.iter().any(|m| m.fit.core().r2_within.is_some()) {
         line("Within R2", &|m| m.fit.core().r2_within.map_or(Cell::Empty, |r| Cell::text(format!("{r:.5}"))));
     }
@@ -233,6 +254,13 @@ fn notes(models: &[ModelColumn<'_>]) -> Vec<String> {
         if d.n_singletons > 0 {
             parts.push(format!("{} singleton(s) removed", d.n_singletons));
         }
+        if d.n_separated > 0 {
+            parts.push(format!(
+                "{} observation(s) removed by separation (fixed-effect levels whose outcome is always 0)",
+                d.n_separated
+            ));
+        }
+        parts.extend(m.fit.notes());
         if !d.collinear.is_empty() {
             parts.push(format!("collinear regressor(s) dropped: {}", d.collinear.join(", ")));
         }
@@ -272,6 +300,7 @@ fn json_model<'a>(m: &ModelColumn<'a>) -> JsonModel<'a> {
         nobs: fit.nobs,
         n_missing: m.n_missing,
         n_singletons: fit.diagnostics.n_singletons,
+        n_separated: fit.diagnostics.n_separated,
         collinear: &fit.diagnostics.collinear,
         fixed_effects: fit.fe_sizes(),
         vcov: m.inference.vcov_type.to_string(),
@@ -288,9 +317,10 @@ fn json_model<'a>(m: &ModelColumn<'a>) -> JsonModel<'a> {
         iterations: fit.diagnostics.demean.iterations,
         converged: fit.diagnostics.demean.converged,
         demeaning: &fit.diagnostics.demean.columns,
-        r2: fit.r2,
+        r2: fit.r2.is_finite().then_some(fit.r2),
         r2_within: fit.r2_within,
         fit_stats: m.fit.fit_stats(),
+        notes: m.fit.notes(),
     }
 }
 

@@ -23,7 +23,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use faer::Side;
-use statrs::distribution::{ContinuousCDF, StudentsT};
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 pub(crate) use cluster::intersect_codes;
 
@@ -92,7 +92,9 @@ pub struct CoefRow {
     pub se: f64,
     /// t statistic.
     pub t: f64,
-    /// Two-sided p-value (Student t with [`Inference::df_t`] degrees of freedom).
+    /// Two-sided p-value (Student t with [`Inference::df_t`] degrees of
+    /// freedom; standard normal when [`Inference::normal`], as fixest and
+    /// pyfixest do for Poisson).
     pub p: f64,
     /// Lower bound of the 95 % confidence interval.
     pub ci_low: f64,
@@ -114,6 +116,10 @@ pub struct Inference {
     pub df_k: usize,
     /// Degrees of freedom of the t distribution.
     pub df_t: usize,
+    /// p-values and intervals use the standard normal instead of the t
+    /// distribution (non-linear models: [`Fitted::normal_inference`]).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub normal: bool,
     /// Clusters per cluster variable (empty unless clustered).
     pub n_clusters: Vec<(String, usize)>,
     /// Multiway vcov was not PSD and its negative eigenvalues were zeroed.
@@ -126,8 +132,22 @@ pub struct Inference {
 /// A t statistic that is not a number (0/0: a zero estimate with a zero
 /// standard error, or a NaN standard error) gives a NaN p-value.
 pub fn coef_row(name: &str, estimate: f64, se: f64, df: usize) -> CoefRow {
-    let t = estimate / se;
     let dist = StudentsT::new(0.0, 1.0, df.max(1) as f64).expect("valid t distribution");
+    row_with(name, estimate, se, &dist)
+}
+
+/// [`coef_row`] with the standard normal in place of the t distribution (z statistic).
+pub fn coef_row_normal(name: &str, estimate: f64, se: f64) -> CoefRow {
+    row_with(name, estimate, se, &Normal::standard())
+}
+
+/// The coefficient row under an inference's reference distribution.
+pub(crate) fn coef_row_for(inf_normal: bool, name: &str, estimate: f64, se: f64, df: usize) -> CoefRow {
+    if inf_normal { coef_row_normal(name, estimate, se) } else { coef_row(name, estimate, se, df) }
+}
+
+fn row_with(name: &str, estimate: f64, se: f64, dist: &impl ContinuousCDF<f64, f64>) -> CoefRow {
+    let t = estimate / se;
     let p = if t.is_nan() { f64::NAN } else { (2.0 * dist.sf(t.abs())).min(1.0) };
     let q = dist.inverse_cdf(0.975);
     CoefRow { name: name.to_owned(), estimate, se, t, p, ci_low: estimate - q * se, ci_high: estimate + q * se }
@@ -192,6 +212,7 @@ fn fix_psd(v: &mut SymMatrix) -> bool {
 /// $O(NK)$ for the scores plus $O(GK^2)$ per cluster term; multiway with
 /// $m$ variables has $2^m - 1$ terms.
 pub fn vcov(fit: &dyn Fitted, spec: &VcovSpec, ssc: &Ssc) -> Result<Inference, EstimateError> {
+    let normal = fit.normal_inference();
     let fit: &FitCore = fit.core();
     let n = fit.nobs;
     let k = fit.k();
@@ -259,9 +280,9 @@ pub fn vcov(fit: &dyn Fitted, spec: &VcovSpec, ssc: &Ssc) -> Result<Inference, E
         .coef_names
         .iter()
         .enumerate()
-        .map(|(j, name)| coef_row(name, fit.beta[j], vcov.get(j, j).max(0.0).sqrt(), df_t))
+        .map(|(j, name)| coef_row_for(normal, name, fit.beta[j], vcov.get(j, j).max(0.0).sqrt(), df_t))
         .collect();
-    Ok(Inference { vcov_type: spec.clone(), vcov, ssc: *ssc, df_k, df_t, n_clusters, eigen_fixed, coefs })
+    Ok(Inference { vcov_type: spec.clone(), vcov, ssc: *ssc, df_k, df_t, normal, n_clusters, eigen_fixed, coefs })
 }
 
 #[cfg(test)]

@@ -1,0 +1,427 @@
+//! Poisson pseudo-maximum likelihood (PPML) with absorbed fixed effects:
+//! [`fit_poisson`] (fixest's `fepois`, pyfixest's `fepois`, Stata's
+//! `ppmlhdfe`). Imports `design`, `fe`, `fit` and the OLS helpers of the
+//! crate.
+//!
+//! # Sample
+//! The outcome must be ≥ 0 (non-integer values are allowed: PPML is a
+//! pseudo-likelihood; their count is reported). Observations are removed,
+//! until nothing changes, when they are
+//! * singletons (alone in a level of some fixed effect; optional as for OLS);
+//! * **separated by a fixed effect**: in a level whose outcome is 0 in every
+//!   observation (the level's effect would go to −∞; the rows carry no
+//!   information on β). pyfixest's `separation_check = ["fe"]` removes the
+//!   same rows in one pass after singleton removal; fixest and ppmlhdfe
+//!   iterate, as here (a removal can create a new singleton).
+//!
+//! # Iterations (IRLS = Newton for the canonical log link)
+//! Start at $\mu = (y + \bar y)/2$. Each iteration forms the working outcome
+//! $z = \eta + y/\mu - 1$ and weights $w\mu$, demeans $z$ and the regressors
+//! with those weights (by [`fe::demean_named`], warm-started: the column
+//! minus its fixed-effect part of the previous iteration has the same
+//! projection, and is already nearly demeaned), solves the weighted least
+//! squares, and updates $\eta = z - (\tilde z - \tilde X\delta)$,
+//! $\mu = e^\eta$. It stops when the deviance changes by less than `tol`
+//! relative, $|D - D_{\text{old}}| / (0.1 + |D_{\text{old}}|)$ (fixest's and
+//! pyfixest's rule, default 1e-8).
+//!
+//! # What the fit holds for inference
+//! With $W = \mathrm{diag}(w\mu)$ of the last iteration: `xt` is
+//! $W^{1/2}\tilde X$, `resid_t` is $W^{1/2}(\tilde z - \tilde X\hat\beta)$
+//! (so the score is $\tilde x_i (y_i - \mu_i)$ at convergence), `bread` is
+//! $(\tilde X' W \tilde X)^{-1}$, the inverse Hessian, and `sigma2` is 1:
+//! the iid vcov is the bread. Inference uses the normal distribution, as
+//! fixest and pyfixest do for Poisson.
+
+use faer::Mat;
+use faer::Side;
+use faer::linalg::solvers::{DenseSolveCore, Solve};
+use statrs::function::gamma::ln_gamma;
+
+use super::EstimateError;
+use super::design::Design;
+use super::fe::{self, FeIndex};
+use super::fit::{ClusterVar, Diagnostics, FitCore, FitStat, Fitted, FixedEffect, SymMatrix};
+use super::ols::{FitOptions, collinear_columns, cross, dot};
+
+/// Options of [`fit_poisson`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PoissonOptions {
+    /// Demeaning, singleton and collinearity options, as for OLS; its
+    /// `error_on_no_convergence` also makes a non-converged IRLS an error.
+    pub fit: FitOptions,
+    /// Convergence tolerance on the relative change of the deviance (default 1e-8, as fixest's `glm.tol`).
+    pub tol: f64,
+    /// Maximum IRLS iterations (default 25, as fixest's `glm.iter`).
+    pub max_iter: usize,
+    /// Remove observations in fixed-effect levels whose outcome is all zero (default true).
+    pub separation_fe: bool,
+}
+
+impl Default for PoissonOptions {
+    fn default() -> Self {
+        PoissonOptions { fit: FitOptions::default(), tol: 1e-8, max_iter: 25, separation_fe: true }
+    }
+}
+
+/// Why an input row is not in the estimation sample of a Poisson fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Excluded {
+    /// Alone in a level of some fixed effect.
+    Singleton,
+    /// In a fixed-effect level whose outcome is 0 in every observation.
+    Separated,
+}
+
+/// A fitted Poisson model: its [`FitCore`] plus what only Poisson has.
+#[derive(Debug, Clone)]
+pub struct PoissonFit {
+    /// What inference and tables read (see the module docs).
+    pub core: FitCore,
+    /// Deviance $2\sum_i w_i\,[y_i\ln(y_i/\mu_i) - (y_i - \mu_i)]$.
+    pub deviance: f64,
+    /// Log-likelihood $\sum_i w_i\,[y_i\ln\mu_i - \mu_i - \ln y_i!]$.
+    pub loglik: f64,
+    /// McFadden's pseudo-R², $1 - \ell/\ell_0$ with $\ell_0$ the intercept-only
+    /// log-likelihood (None with weights, as pyfixest).
+    pub pseudo_r2: Option<f64>,
+    /// IRLS iterations performed.
+    pub iterations: usize,
+    /// Whether the deviance criterion fell below the tolerance.
+    pub converged: bool,
+    /// Final relative change of the deviance.
+    pub criterion: f64,
+    /// Outcome values that are not integers (allowed; reported).
+    pub n_non_integer: usize,
+    /// Per input row, why it is excluded (`None`: in the sample), `n_input` long.
+    pub excluded: Vec<Option<Excluded>>,
+    /// Fitted means $\mu$ on the estimation sample (`nobs`).
+    pub mu: Vec<f64>,
+    /// Linear predictor $\eta = \ln\mu$ (including the fixed effects) on the sample.
+    pub eta: Vec<f64>,
+    /// Weights $w\mu$ of the last iteration on the sample.
+    pub irls_weights: Vec<f64>,
+    /// Demeaning sweeps or Krylov iterations summed over the IRLS iterations
+    /// (largest column per iteration).
+    pub demean_iterations: usize,
+}
+
+impl Fitted for PoissonFit {
+    fn core(&self) -> &FitCore {
+        &self.core
+    }
+    fn model_type(&self) -> &'static str {
+        "Poisson"
+    }
+    fn fit_stats(&self) -> Vec<FitStat> {
+        let mut out = vec![FitStat { key: "deviance".into(), label: "Deviance".into(), value: self.deviance, p: None }];
+        if let Some(r2) = self.pseudo_r2 {
+            out.push(FitStat { key: "pr2".into(), label: "Pseudo R2".into(), value: r2, p: None });
+        }
+        out
+    }
+    fn normal_inference(&self) -> bool {
+        true
+    }
+    fn notes(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.n_non_integer > 0 {
+            out.push(format!("{} non-integer outcome value(s) (allowed: pseudo-likelihood)", self.n_non_integer));
+        }
+        out.push(if self.converged {
+            format!("IRLS converged in {} iterations (deviance criterion {:.1e})", self.iterations, self.criterion)
+        } else {
+            format!(
+                "WARNING: IRLS did NOT converge in {} iterations (deviance criterion {:.1e})",
+                self.iterations, self.criterion
+            )
+        });
+        out
+    }
+}
+
+/// Deviance of `mu` for outcome `y` (weights `w`).
+fn deviance(y: &[f64], mu: &[f64], w: Option<&[f64]>) -> f64 {
+    let term = |i: usize| {
+        let d = if y[i] == 0.0 { 0.0 } else { y[i] * (y[i] / mu[i]).ln() };
+        d - (y[i] - mu[i])
+    };
+    2.0 * match w {
+        Some(w) => (0..y.len()).map(|i| w[i] * term(i)).sum::<f64>(),
+        None => (0..y.len()).map(term).sum::<f64>(),
+    }
+}
+
+/// Log-likelihood of `mu` for outcome `y` (weights `w`).
+fn loglik(y: &[f64], mu: &[f64], w: Option<&[f64]>) -> f64 {
+    (0..y.len()).map(|i| w.map_or(1.0, |w| w[i]) * (y[i] * mu[i].ln() - mu[i] - ln_gamma(y[i] + 1.0))).sum()
+}
+
+/// The estimation sample: singletons and fixed-effect separation removed
+/// until nothing changes. Returns the reason per row and the two counts.
+fn sample(y: &[f64], fes: &[&[u32]], opts: &PoissonOptions) -> (Vec<Option<Excluded>>, usize, usize) {
+    let n = y.len();
+    let mut out: Vec<Option<Excluded>> = vec![None; n];
+    let (mut n_single, mut n_sep) = (0, 0);
+    if fes.is_empty() {
+        return (out, 0, 0);
+    }
+    loop {
+        let mut changed = false;
+        if opts.fit.drop_singletons {
+            let idx: Vec<usize> = (0..n).filter(|&i| out[i].is_none()).collect();
+            let sub: Vec<Vec<u32>> = fes.iter().map(|f| idx.iter().map(|&i| f[i]).collect()).collect();
+            let refs: Vec<&[u32]> = sub.iter().map(Vec::as_slice).collect();
+            let (keep, dropped) = fe::singleton_mask(&refs);
+            if dropped > 0 {
+                for (j, &i) in idx.iter().enumerate() {
+                    if !keep[j] {
+                        out[i] = Some(Excluded::Singleton);
+                    }
+                }
+                n_single += dropped;
+                changed = true;
+            }
+        }
+        if opts.separation_fe {
+            for f in fes {
+                let levels = f.iter().copied().max().map_or(0, |m| m as usize + 1);
+                let mut positive = vec![false; levels];
+                for i in (0..n).filter(|&i| out[i].is_none()) {
+                    positive[f[i] as usize] |= y[i] > 0.0;
+                }
+                for i in 0..n {
+                    if out[i].is_none() && !positive[f[i] as usize] {
+                        out[i] = Some(Excluded::Separated);
+                        n_sep += 1;
+                        changed = true;
+                    }
+                }
+            }
+        }
+        if !changed {
+            return (out, n_single, n_sep);
+        }
+    }
+}
+
+/// Fit a Poisson regression with absorbed fixed effects by IRLS.
+///
+/// # Arguments
+/// * `design` — outcome ≥ 0, regressors, optional weights, fixed effects,
+///   cluster variables (an intercept is added without fixed effects).
+/// * `opts` — IRLS tolerance and budget, separation, and the OLS options
+///   used inside each iteration.
+///
+/// # Errors
+/// A negative outcome or one that is 0 everywhere ([`EstimateError::BadInput`]),
+/// an empty sample after removals, regressors all collinear, a singular
+/// Hessian, a diverging fit, and — when `opts.fit.error_on_no_convergence` —
+/// non-convergence of the demeaning or of IRLS.
+///
+/// # Complexity
+/// Per IRLS iteration one weighted demeaning of $K+1$ columns (warm-started)
+/// and $O(NK^2)$ for the cross-products.
+pub fn fit_poisson(design: &Design, opts: &PoissonOptions) -> Result<PoissonFit, EstimateError> {
+    design.validate()?;
+    let n_input = design.nobs();
+    let y_all = &design.y.values;
+    let depvar = design.y.name.clone();
+    let negative = y_all.iter().filter(|v| **v < 0.0).count();
+    if let Some(i) = y_all.iter().position(|v| *v < 0.0) {
+        return Err(EstimateError::bad(format!(
+            "the dependent variable `{depvar}` of a Poisson model must be ≥ 0, but {negative} observation(s) are \
+             negative (the first: observation {}, value {})",
+            i + 1,
+            y_all[i]
+        )));
+    }
+    if y_all.iter().all(|v| *v == 0.0) {
+        return Err(EstimateError::bad(format!(
+            "the dependent variable `{depvar}` is 0 in every observation: a Poisson model has nothing to fit"
+        )));
+    }
+    let fe_refs: Vec<&[u32]> = design.fe.iter().map(|f| f.codes.as_slice()).collect();
+    let (excluded, n_singletons, n_separated) = sample(y_all, &fe_refs, opts);
+    let keep: Vec<bool> = excluded.iter().map(Option::is_none).collect();
+    let nobs = keep.iter().filter(|k| **k).count();
+    if nobs == 0 {
+        return Err(EstimateError::EmptySample(format!(
+            "no observation is left after removing {n_singletons} singleton(s) and {n_separated} observation(s) \
+             separated by a fixed effect (levels whose outcome is always 0)"
+        )));
+    }
+    let subset = |v: &[f64]| -> Vec<f64> { v.iter().zip(&keep).filter(|(_, k)| **k).map(|(x, _)| *x).collect() };
+    let y = subset(y_all);
+    let n_non_integer = y.iter().filter(|v| v.fract() != 0.0).count();
+    let user_w = design.weights.as_deref().map(subset);
+    let mask = Some(keep.as_slice());
+    let mut fe_index: Vec<FeIndex> = design
+        .fe
+        .iter()
+        .map(|f| {
+            let (codes, levels) = fe::compact(&f.codes, mask);
+            FeIndex::new(codes, levels, None)
+        })
+        .collect();
+    let clusters: Vec<ClusterVar> = design
+        .clusters
+        .iter()
+        .map(|c| {
+            let (codes, n_groups) = fe::compact(&c.codes, mask);
+            ClusterVar { name: c.name.clone(), codes, n_groups }
+        })
+        .collect();
+    let mut names: Vec<String> = Vec::new();
+    let mut x_raw: Vec<Vec<f64>> = Vec::new();
+    if design.fe.is_empty() {
+        names.push("Intercept".into());
+        x_raw.push(vec![1.0; nobs]);
+    }
+    for c in &design.x {
+        names.push(c.name.clone());
+        x_raw.push(subset(&c.values));
+    }
+
+    // IRLS.
+    let mean_y = y.iter().sum::<f64>() / nobs as f64;
+    let mut mu: Vec<f64> = y.iter().map(|v| (v + mean_y) / 2.0).collect();
+    let mut eta: Vec<f64> = mu.iter().map(|m| m.ln()).collect();
+    let mut last = deviance(&y, &mu, user_w.as_deref());
+    // Fixed-effect part (column minus its demeaned value) of z and each regressor, for warm starts.
+    let mut fe_part: Vec<Vec<f64>> = vec![vec![0.0; nobs]; x_raw.len() + 1];
+    let mut collinear: Vec<String> = Vec::new();
+    let (mut iterations, mut converged, mut criterion, mut demean_iterations) = (0, false, f64::INFINITY, 0);
+    let mut last_step: Option<(Vec<Vec<f64>>, Vec<f64>, Vec<f64>, SymMatrix, Vec<f64>)> = None;
+    let mut demean_info = fe::DemeanInfo::none();
+    while iterations < opts.max_iter {
+        iterations += 1;
+        let z: Vec<f64> = (0..nobs).map(|i| eta[i] + y[i] / mu[i] - 1.0).collect();
+        let cw: Vec<f64> = match &user_w {
+            Some(w) => w.iter().zip(&mu).map(|(a, b)| a * b).collect(),
+            None => mu.clone(),
+        };
+        for f in &mut fe_index {
+            f.reweight(Some(&cw));
+        }
+        let mut cols: Vec<Vec<f64>> = std::iter::once(&z)
+            .chain(&x_raw)
+            .zip(&fe_part)
+            .map(|(raw, part)| raw.iter().zip(part).map(|(a, b)| a - b).collect())
+            .collect();
+        let col_names: Vec<&str> = std::iter::once(depvar.as_str()).chain(names.iter().map(String::as_str)).collect();
+        demean_info = fe::demean_named(
+            &mut cols,
+            &col_names,
+            &fe_index,
+            Some(&cw),
+            &opts.fit.demean,
+            opts.fit.error_on_no_convergence,
+        )?;
+        demean_iterations += demean_info.iterations;
+        for ((part, raw), dem) in fe_part.iter_mut().zip(std::iter::once(&z).chain(&x_raw)).zip(&cols) {
+            part.iter_mut().zip(raw).zip(dem).for_each(|((p, r), d)| *p = r - d);
+        }
+        let z_t = cols.remove(0);
+        let mut x_t = cols;
+        if iterations == 1 {
+            let dropped = collinear_columns(&cross(&x_t), opts.fit.collin_tol);
+            for &j in dropped.iter().rev() {
+                collinear.insert(0, names.remove(j));
+                x_t.remove(j);
+                x_raw.remove(j);
+                fe_part.remove(j + 1);
+            }
+            if x_t.is_empty() {
+                return Err(EstimateError::EmptySample(format!(
+                    "every regressor is collinear with the fixed effects ({})",
+                    collinear.join(", ")
+                )));
+            }
+        }
+        // Weighted least squares of z̃ on X̃ with weights w·μ.
+        let sw: Vec<f64> = cw.iter().map(|v| v.sqrt()).collect();
+        let wx: Vec<Vec<f64>> = x_t.iter().map(|c| c.iter().zip(&sw).map(|(a, s)| a * s).collect()).collect();
+        let wz: Vec<f64> = z_t.iter().zip(&sw).map(|(a, s)| a * s).collect();
+        let k = wx.len();
+        let xtx = cross(&wx);
+        let llt = xtx.to_faer().llt(Side::Lower).map_err(|_| EstimateError::NotFullRank)?;
+        let rhs = Mat::from_fn(k, 1, |i, _| dot(&wx[i], &wz));
+        let sol = llt.solve(&rhs);
+        let delta: Vec<f64> = (0..k).map(|i| sol[(i, 0)]).collect();
+        let mut resid = z_t;
+        for (c, d) in x_t.iter().zip(&delta) {
+            resid.iter_mut().zip(c).for_each(|(r, v)| *r -= d * v);
+        }
+        eta = z.iter().zip(&resid).map(|(a, r)| a - r).collect();
+        mu = eta.iter().map(|e| e.exp()).collect();
+        if let Some(i) = mu.iter().position(|m| !m.is_finite() || *m == 0.0) {
+            return Err(EstimateError::bad(format!(
+                "the Poisson fit diverged at iteration {iterations} (fitted mean of observation {} is {}): the \
+                 regressors may separate some zero outcomes perfectly (drop or recode them)",
+                i + 1,
+                mu[i]
+            )));
+        }
+        let dev = deviance(&y, &mu, user_w.as_deref());
+        criterion = (dev - last).abs() / (0.1 + last.abs());
+        last = dev;
+        last_step = Some((wx, wz, delta, SymMatrix::from_faer(&llt.inverse()), cw));
+        if criterion < opts.tol {
+            converged = true;
+            break;
+        }
+    }
+    if !converged && opts.fit.error_on_no_convergence {
+        return Err(EstimateError::IrlsNoConvergence { iter: iterations, criterion, tol: opts.tol });
+    }
+    let Some((wx, wz, beta, bread, irls_weights)) = last_step else {
+        return Err(EstimateError::bad("the Poisson fit needs at least one IRLS iteration (max_iter = 0)"));
+    };
+    let mut resid_t = wz;
+    for (c, b) in wx.iter().zip(&beta) {
+        resid_t.iter_mut().zip(c).for_each(|(r, v)| *r -= b * v);
+    }
+    let ll = loglik(&y, &mu, user_w.as_deref());
+    let pseudo_r2 = user_w.is_none().then(|| {
+        let mu0 = vec![mean_y; nobs];
+        1.0 - ll / loglik(&y, &mu0, None)
+    });
+    let fe = design
+        .fe
+        .iter()
+        .zip(fe_index)
+        .map(|(f, idx)| FixedEffect { name: f.name.clone(), levels: idx.n_levels, codes: idx.codes })
+        .collect();
+    Ok(PoissonFit {
+        core: FitCore {
+            depvar,
+            coef_names: names,
+            beta,
+            bread,
+            xt: wx,
+            resid_t,
+            sigma2: 1.0,
+            nobs,
+            fe,
+            clusters,
+            weights: user_w,
+            r2: f64::NAN,
+            r2_within: None,
+            diagnostics: Diagnostics { n_input, n_singletons, n_separated, collinear, demean: demean_info },
+        },
+        deviance: last,
+        loglik: ll,
+        pseudo_r2,
+        iterations,
+        converged,
+        criterion,
+        n_non_integer,
+        excluded,
+        mu,
+        eta,
+        irls_weights,
+        demean_iterations,
+    })
+}
