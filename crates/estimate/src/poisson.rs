@@ -206,6 +206,20 @@ fn sample(y: &[f64], fes: &[&[u32]], opts: &PoissonOptions) -> (Vec<Option<Exclu
     }
 }
 
+/// The weighted least squares of the last IRLS iteration: what inference reads.
+struct IrlsStep {
+    /// $W^{1/2}\tilde X$.
+    wx: Vec<Vec<f64>>,
+    /// $W^{1/2}\tilde z$.
+    wz: Vec<f64>,
+    /// Its solution.
+    beta: Vec<f64>,
+    /// $(\tilde X' W \tilde X)^{-1}$.
+    bread: SymMatrix,
+    /// $w\mu$.
+    weights: Vec<f64>,
+}
+
 /// Fit a Poisson regression with absorbed fixed effects by IRLS.
 ///
 /// # Arguments
@@ -293,7 +307,7 @@ pub fn fit_poisson(design: &Design, opts: &PoissonOptions) -> Result<PoissonFit,
     let mut fe_part: Vec<Vec<f64>> = vec![vec![0.0; nobs]; x_raw.len() + 1];
     let mut collinear: Vec<String> = Vec::new();
     let (mut iterations, mut converged, mut criterion, mut demean_iterations) = (0, false, f64::INFINITY, 0);
-    let mut last_step: Option<(Vec<Vec<f64>>, Vec<f64>, Vec<f64>, SymMatrix, Vec<f64>)> = None;
+    let mut last_step: Option<IrlsStep> = None;
     let mut demean_info = fe::DemeanInfo::none();
     while iterations < opts.max_iter {
         iterations += 1;
@@ -367,7 +381,7 @@ pub fn fit_poisson(design: &Design, opts: &PoissonOptions) -> Result<PoissonFit,
         let dev = deviance(&y, &mu, user_w.as_deref());
         criterion = (dev - last).abs() / (0.1 + last.abs());
         last = dev;
-        last_step = Some((wx, wz, delta, SymMatrix::from_faer(&llt.inverse()), cw));
+        last_step = Some(IrlsStep { wx, wz, beta: delta, bread: SymMatrix::from_faer(&llt.inverse()), weights: cw });
         if criterion < opts.tol {
             converged = true;
             break;
@@ -376,7 +390,7 @@ pub fn fit_poisson(design: &Design, opts: &PoissonOptions) -> Result<PoissonFit,
     if !converged && opts.fit.error_on_no_convergence {
         return Err(EstimateError::IrlsNoConvergence { iter: iterations, criterion, tol: opts.tol });
     }
-    let Some((wx, wz, beta, bread, irls_weights)) = last_step else {
+    let Some(IrlsStep { wx, wz, beta, bread, weights: irls_weights }) = last_step else {
         return Err(EstimateError::bad("the Poisson fit needs at least one IRLS iteration (max_iter = 0)"));
     };
     let mut resid_t = wz;
