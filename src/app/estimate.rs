@@ -122,11 +122,26 @@ fn fit_model(cfg: &EstimateConfig, model: &Model, design: ModelDesign, ctx: &mut
     let fit = match (design, cfg.model) {
         (ModelDesign::Ols(d), ModelKind::Poisson(opts)) => {
             let f = fit_poisson(&d, &opts)?;
-            if f.core.diagnostics.n_separated > 0 {
+            let by_fe = f.core.diagnostics.n_separated - f.n_separated_ir;
+            if by_fe > 0 {
                 ctx.info(format!(
-                    "removed {} observation(s) separated by a fixed effect (levels whose outcome `{}` is always 0)",
-                    f.core.diagnostics.n_separated, model.depvar
+                    "removed {by_fe} observation(s) separated by a fixed effect (levels whose outcome `{}` is always 0)",
+                    model.depvar
                 ))?;
+            }
+            if f.n_separated_ir > 0 {
+                ctx.warn(format!(
+                    "removed {} observation(s) whose outcome `{}` is 0 and which the regressors separate (a \
+                     combination of regressors predicts them to be 0 exactly; found by the iterative rectifier): \
+                     their coefficients would diverge otherwise",
+                    f.n_separated_ir, model.depvar
+                ))?;
+            }
+            if f.rectifier_unconverged {
+                ctx.warn(
+                    "the separation check (iterative rectifier) did not converge in 100 iterations: if the fit \
+                          does not converge, some observations may be separated by the regressors",
+                )?;
             }
             if !f.converged {
                 ctx.warn(format!(

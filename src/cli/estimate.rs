@@ -295,6 +295,7 @@ impl EstimateArgs {
                 tol: self.irls_tol,
                 max_iter: self.irls_maxiter,
                 separation_fe: true,
+                separation_ir: true,
             }),
         };
         let (formula, formula_given) = match &self.formula {

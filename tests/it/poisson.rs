@@ -29,6 +29,7 @@ fn tight() -> PoissonOptions {
         tol: 1e-13,
         max_iter: 100,
         separation_fe: true,
+        separation_ir: true,
     }
 }
 
@@ -56,6 +57,8 @@ fn check_case(case: &str) {
         let what = format!("{case} {spec} {ssc}");
         assert_eq!(fit.core.nobs as u64, m["nobs"].as_u64().unwrap(), "{what}: nobs");
         assert_eq!(fit.core.diagnostics.n_separated as u64, m["n_separated"].as_u64().unwrap(), "{what}: separated");
+        let collinear: Vec<&str> = m["collinear"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        assert_eq!(fit.core.diagnostics.collinear, collinear, "{what}: collinear");
         assert_rel(fit.deviance, m["deviance"].as_f64().unwrap(), REL_TOL, &format!("{what}: deviance"));
         assert_rel(fit.loglik, m["loglik"].as_f64().unwrap(), REL_TOL, &format!("{what}: loglik"));
         match m["pseudo_r2"].as_f64() {
@@ -93,6 +96,34 @@ fn reference_poisson_one_fixed_effect_weights() {
 #[test]
 fn reference_poisson_no_fixed_effect() {
     check_case("pois_nofe");
+}
+
+/// A regressor `d` that is positive only where y = 0, in fixed-effect levels
+/// with positive outcomes: the fixed-effect check misses it, the iterative
+/// rectifier removes exactly those rows (pyfixest with
+/// `separation_check=["fe", "ir"]` removes the same 92), and `d`, now 0
+/// everywhere, is dropped as collinear.
+#[test]
+fn reference_poisson_separation_by_a_regressor() {
+    check_case("pois_sep_ir");
+    let exp = expected("pois_sep_ir");
+    let design = design_of("pois_sep_ir", &exp);
+    let fit = fit_poisson(&design, &tight()).unwrap();
+    let d = &design.x.iter().find(|c| c.name == "d").unwrap().values;
+    let flagged: Vec<usize> = (0..d.len()).filter(|&i| d[i] > 0.0).collect();
+    assert_eq!(fit.n_separated_ir, flagged.len());
+    for i in flagged {
+        assert_eq!(fit.excluded[i], Some(spillnet::estimate::poisson::Excluded::SeparatedByRegressors), "row {i}");
+    }
+    // Without the rectifier the fit chases d's coefficient towards −∞.
+    let no_ir = PoissonOptions { separation_ir: false, ..tight() };
+    match fit_poisson(&design, &no_ir) {
+        Err(e) => assert!(e.to_string().contains("diverged"), "{e}"),
+        Ok(f) => {
+            let j = f.core.coef_index("d").unwrap();
+            assert!(f.core.beta[j] < -10.0, "d: {}", f.core.beta[j]);
+        }
+    }
 }
 
 /// Poisson with `f2` absorbed equals Poisson with `f2` as dummy regressors
@@ -187,7 +218,7 @@ mod cli {
     /// including `i()` and a combined fixed effect `f1^f2` (pois_formula).
     #[test]
     fn command_line_matches_pyfixest() {
-        for case in ["pois_fe2", "pois_fe1_weights", "pois_nofe", "pois_formula"] {
+        for case in ["pois_fe2", "pois_fe1_weights", "pois_nofe", "pois_formula", "pois_sep_ir"] {
             let exp = expected(case);
             let data = case_dir(case).join("data.csv");
             for m in exp["models"].as_array().unwrap() {
@@ -243,6 +274,7 @@ mod cli {
         assert!(text.lines().any(|l| l.starts_with("Pseudo R2")), "{text}");
         assert!(!text.lines().any(|l| l.starts_with("R2")), "{text}");
         assert!(text.contains("94 observation(s) removed by separation"), "{text}");
+        assert!(text.contains("separated: 94 in fixed-effect levels whose outcome is always 0"), "{text}");
         assert!(text.contains("IRLS converged in"), "{text}");
         let err = String::from_utf8(out.stderr).unwrap();
         assert!(

@@ -558,6 +558,19 @@ def make_pois_data(case, rng):
         # Separation by a fixed effect: levels 0-3 of f1 have an all-zero outcome.
         y[f1 < 4] = 0.0
         return pd.DataFrame(dict(y=y, x1=x1, x2=x2, f1=f1, f2=f2, cl=cl, w=w))
+    if case == "pois_sep_ir":
+        n = 1500
+        f1 = rng.integers(0, 60, n)
+        f2 = rng.integers(0, 10, n)
+        cl = rng.integers(0, 11, n)
+        x1 = rng.normal(size=n)
+        x2 = rng.normal(size=n) + 0.1 * f2
+        mu = np.exp(0.3 * x1 - 0.2 * x2 + rng.normal(scale=0.5, size=60)[f1])
+        y = rng.poisson(mu).astype(float)
+        # Separation by a regressor: d > 0 only where y = 0 (in levels that
+        # also have positive outcomes, so the fixed-effect check misses it).
+        d = np.where((y == 0) & (rng.uniform(size=n) < 0.15), rng.uniform(0.5, 2.0, n), 0.0)
+        return pd.DataFrame(dict(y=y, x1=x1, x2=x2, d=d, f1=f1, f2=f2, cl=cl))
     if case == "pois_formula":
         n = 1800
         f1 = rng.integers(0, 12, n)
@@ -589,9 +602,14 @@ POIS_CASES = {
         fml="y ~ x1 + i(t, ref = 0) | f1^f2", w=None,
         vcovs=[("iid", {}), ("cluster:cl", {})],
     ),
+    # pyfixest with separation_check=["fe", "ir"] (the iterative rectifier).
+    "pois_sep_ir": dict(
+        fml="y ~ x1 + x2 + d | f1 + f2", w=None,
+        vcovs=[("iid", {}), ("cluster:cl", {})], separation=["fe", "ir"],
+    ),
 }
 
-POIS_SEEDS = {"pois_fe2": 31, "pois_fe1_weights": 32, "pois_nofe": 33, "pois_formula": 34}
+POIS_SEEDS = {"pois_fe2": 31, "pois_fe1_weights": 32, "pois_nofe": 33, "pois_formula": 34, "pois_sep_ir": 35}
 
 
 def pois_main(out_root, only):
@@ -611,6 +629,8 @@ def pois_main(out_root, only):
         for vc, sscd in spec["vcovs"]:
             kw = dict(vcov=pf_vcov(vc), ssc=pf.ssc(**sscd), fixef_tol=FIXEF_TOL, fixef_maxiter=100000,
                       iwls_tol=IWLS_TOL, iwls_maxiter=100)
+            if "separation" in spec:
+                kw["separation_check"] = spec["separation"]
             if spec["w"]:
                 kw["weights"] = spec["w"]
             fit = pf.fepois(spec["fml"], data=df, **kw)
@@ -623,6 +643,7 @@ def pois_main(out_root, only):
                                   t=g17(row["t value"]), p=g17(row["Pr(>|t|)"]),
                                   ci_low=g17(row["2.5%"]), ci_high=g17(row["97.5%"])))
             models.append(dict(vcov=vc, ssc=ssc_string(sscd), nobs=int(fit._N),
+                               collinear=[str(c) for c in (getattr(fit, "_collin_vars", []) or [])],
                                n_separated=int(getattr(fit, "n_separation_na", 0) or 0),
                                deviance=g17(fit.deviance), loglik=g17(fit._loglik),
                                pseudo_r2=None if fit._pseudo_r2 is None else g17(fit._pseudo_r2),

@@ -12,7 +12,13 @@
 //!   observation (the level's effect would go to −∞; the rows carry no
 //!   information on β). pyfixest's `separation_check = ["fe"]` removes the
 //!   same rows in one pass after singleton removal; fixest and ppmlhdfe
-//!   iterate, as here (a removal can create a new singleton).
+//!   iterate, as here (a removal can create a new singleton);
+//! * **separated by the regressors** (optional, on by default): a zero
+//!   outcome that some combination of regressors and fixed effects predicts
+//!   to be 0 exactly, so a coefficient would diverge; found by ppmlhdfe's
+//!   iterative rectifier (`rectifier` below; pyfixest's `separation_check =
+//!   ["ir"]`). The regressor that separated them is then usually 0 on the
+//!   sample and dropped as collinear.
 //!
 //! # Iterations (IRLS = Newton for the canonical log link)
 //! Start at $\mu = (y + \bar y)/2$. Each iteration forms the working outcome
@@ -56,11 +62,14 @@ pub struct PoissonOptions {
     pub max_iter: usize,
     /// Remove observations in fixed-effect levels whose outcome is all zero (default true).
     pub separation_fe: bool,
+    /// Also find observations separated by the regressors (with the fixed
+    /// effects) with ppmlhdfe's iterative rectifier, and remove them (default true).
+    pub separation_ir: bool,
 }
 
 impl Default for PoissonOptions {
     fn default() -> Self {
-        PoissonOptions { fit: FitOptions::default(), tol: 1e-8, max_iter: 25, separation_fe: true }
+        PoissonOptions { fit: FitOptions::default(), tol: 1e-8, max_iter: 25, separation_fe: true, separation_ir: true }
     }
 }
 
@@ -72,6 +81,9 @@ pub enum Excluded {
     Singleton,
     /// In a fixed-effect level whose outcome is 0 in every observation.
     Separated,
+    /// An outcome of 0 that a combination of regressors and fixed effects
+    /// predicts perfectly (found by the iterative rectifier).
+    SeparatedByRegressors,
 }
 
 /// A fitted Poisson model: its [`FitCore`] plus what only Poisson has.
@@ -92,6 +104,10 @@ pub struct PoissonFit {
     pub converged: bool,
     /// Final relative change of the deviance.
     pub criterion: f64,
+    /// Of [`Diagnostics::n_separated`], the observations found by the iterative rectifier.
+    pub n_separated_ir: usize,
+    /// The rectifier ran and did not converge within its 100 iterations (a warning: separation may remain).
+    pub rectifier_unconverged: bool,
     /// Outcome values that are not integers (allowed; reported).
     pub n_non_integer: usize,
     /// Per input row, why it is excluded (`None`: in the sample), `n_input` long.
@@ -126,6 +142,16 @@ impl Fitted for PoissonFit {
     }
     fn notes(&self) -> Vec<String> {
         let mut out = Vec::new();
+        let by_fe = self.core.diagnostics.n_separated - self.n_separated_ir;
+        if by_fe > 0 {
+            out.push(format!("separated: {by_fe} in fixed-effect levels whose outcome is always 0"));
+        }
+        if self.n_separated_ir > 0 {
+            out.push(format!("separated: {} by the regressors (iterative rectifier)", self.n_separated_ir));
+        }
+        if self.rectifier_unconverged {
+            out.push("WARNING: the separation check (iterative rectifier) did not converge".into());
+        }
         if self.n_non_integer > 0 {
             out.push(format!("{} non-integer outcome value(s) (allowed: pseudo-likelihood)", self.n_non_integer));
         }
@@ -160,9 +186,13 @@ fn loglik(y: &[f64], mu: &[f64], w: Option<&[f64]>) -> f64 {
 
 /// The estimation sample: singletons and fixed-effect separation removed
 /// until nothing changes. Returns the reason per row and the two counts.
-fn sample(y: &[f64], fes: &[&[u32]], opts: &PoissonOptions) -> (Vec<Option<Excluded>>, usize, usize) {
+fn sample(
+    y: &[f64],
+    fes: &[&[u32]],
+    opts: &PoissonOptions,
+    mut out: Vec<Option<Excluded>>,
+) -> (Vec<Option<Excluded>>, usize, usize) {
     let n = y.len();
-    let mut out: Vec<Option<Excluded>> = vec![None; n];
     let (mut n_single, mut n_sep) = (0, 0);
     if fes.is_empty() {
         return (out, 0, 0);
@@ -204,6 +234,99 @@ fn sample(y: &[f64], fes: &[&[u32]], opts: &PoissonOptions) -> (Vec<Option<Exclu
             return (out, n_single, n_sep);
         }
     }
+}
+
+/// Tolerance of the iterative rectifier: fitted values within
+/// $(-0.1\,\text{tol}, \text{tol})$ count as zero, and observations with a
+/// positive outcome get weight $N_{>0}/\text{tol}^2$ (pyfixest's constants).
+const RECTIFIER_TOL: f64 = 1e-4;
+/// Iterations of the rectifier before it gives up (with a warning).
+const RECTIFIER_MAX_ITER: usize = 100;
+
+/// Observations (input row indices) with a zero outcome that the regressors
+/// and fixed effects separate: ppmlhdfe's iterative rectifier (Correia,
+/// Guimarães and Zylkin 2021, "Verifying the existence of maximum
+/// likelihood estimates for generalized linear models"). Rows already
+/// excluded are ignored. `None` when it does not converge.
+///
+/// Least squares of $U$ (1 where $y = 0$, then the rectified fitted
+/// values) on the regressors and fixed effects, with weight
+/// $N_{>0}/\text{tol}^2$ on the observations with $y > 0$ (so their fit is
+/// 0) and 1 elsewhere; fitted values near 0 are set to 0; when none is
+/// negative, the observations with a positive fitted value are separated;
+/// otherwise $U \leftarrow \max(\hat U, 0)$ on the zeros and repeat.
+fn rectifier(
+    design: &Design,
+    excluded: &[Option<Excluded>],
+    opts: &PoissonOptions,
+) -> Result<Option<Vec<usize>>, EstimateError> {
+    let idx: Vec<usize> = (0..excluded.len()).filter(|&i| excluded[i].is_none()).collect();
+    let y: Vec<f64> = idx.iter().map(|&i| design.y.values[i]).collect();
+    let n_pos = y.iter().filter(|v| **v > 0.0).count();
+    if n_pos == y.len() || idx.is_empty() {
+        return Ok(Some(Vec::new()));
+    }
+    let big = n_pos as f64 / (RECTIFIER_TOL * RECTIFIER_TOL);
+    let omega: Vec<f64> = y.iter().map(|v| if *v > 0.0 { big } else { 1.0 }).collect();
+    let keep: Vec<bool> = excluded.iter().map(Option::is_none).collect();
+    let fes: Vec<FeIndex> = design
+        .fe
+        .iter()
+        .map(|f| {
+            let (codes, levels) = fe::compact(&f.codes, Some(&keep));
+            FeIndex::new(codes, levels, Some(&omega))
+        })
+        .collect();
+    let mut x: Vec<Vec<f64>> = design.x.iter().map(|c| idx.iter().map(|&i| c.values[i]).collect()).collect();
+    if fes.is_empty() {
+        x.insert(0, vec![1.0; idx.len()]);
+    }
+    let mut demean_opts = opts.fit.demean;
+    demean_opts.tol = demean_opts.tol.min(1e-10);
+    let mut x_t = x.clone();
+    fe::demean(&mut x_t, &fes, Some(&omega), &demean_opts);
+    let sw: Vec<f64> = omega.iter().map(|v| v.sqrt()).collect();
+    let wx: Vec<Vec<f64>> = x_t.iter().map(|c| c.iter().zip(&sw).map(|(a, s)| a * s).collect()).collect();
+    // Columns collinear under these weights (relative pivot tolerance) are left out.
+    let xtx = cross(&wx);
+    let scale = (0..xtx.k).map(|j| xtx.get(j, j)).fold(0.0, f64::max).max(f64::MIN_POSITIVE);
+    let dropped = collinear_columns(&xtx, 1e-12 * scale);
+    let cols: Vec<usize> = (0..wx.len()).filter(|j| !dropped.contains(j)).collect();
+    let llt = if cols.is_empty() {
+        None
+    } else {
+        let m = Mat::from_fn(cols.len(), cols.len(), |a, b| xtx.get(cols[a], cols[b]));
+        Some(m.llt(Side::Lower).map_err(|_| EstimateError::NotFullRank)?)
+    };
+    let mut u: Vec<f64> = y.iter().map(|v| f64::from(*v == 0.0)).collect();
+    for _ in 0..RECTIFIER_MAX_ITER {
+        let mut u_t = vec![u.clone()];
+        fe::demean(&mut u_t, &fes, Some(&omega), &demean_opts);
+        let mut resid = u_t.remove(0);
+        if let Some(llt) = &llt {
+            let wu: Vec<f64> = resid.iter().zip(&sw).map(|(a, s)| a * s).collect();
+            let rhs = Mat::from_fn(cols.len(), 1, |a, _| dot(&wx[cols[a]], &wu));
+            let b = llt.solve(&rhs);
+            for (a, &j) in cols.iter().enumerate() {
+                resid.iter_mut().zip(&x_t[j]).for_each(|(r, v)| *r -= b[(a, 0)] * v);
+            }
+        }
+        let mut fitted: Vec<f64> = u.iter().zip(&resid).map(|(a, r)| a - r).collect();
+        for (f, yi) in fitted.iter_mut().zip(&y) {
+            if *yi > 0.0 || (*f > -0.1 * RECTIFIER_TOL && *f < RECTIFIER_TOL) {
+                *f = 0.0;
+            }
+        }
+        if fitted.iter().all(|f| *f >= 0.0) {
+            return Ok(Some(idx.iter().zip(&fitted).filter(|(_, f)| **f > 0.0).map(|(&i, _)| i).collect()));
+        }
+        for ((ui, f), yi) in u.iter_mut().zip(&fitted).zip(&y) {
+            if *yi == 0.0 {
+                *ui = f.max(0.0);
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// The weighted least squares of the last IRLS iteration: what inference reads.
@@ -257,7 +380,26 @@ pub fn fit_poisson(design: &Design, opts: &PoissonOptions) -> Result<PoissonFit,
         )));
     }
     let fe_refs: Vec<&[u32]> = design.fe.iter().map(|f| f.codes.as_slice()).collect();
-    let (excluded, n_singletons, n_separated) = sample(y_all, &fe_refs, opts);
+    let (mut excluded, mut n_singletons, mut n_separated) = sample(y_all, &fe_refs, opts, vec![None; n_input]);
+    let (mut n_separated_ir, mut rectifier_unconverged) = (0, false);
+    if opts.separation_ir {
+        // Rows the rectifier flags leave the sample; the removal can make new
+        // singletons or all-zero levels, so the sample rules run again.
+        let found = rectifier(design, &excluded, opts)?;
+        rectifier_unconverged = found.is_none();
+        let found = found.unwrap_or_default();
+        if !found.is_empty() {
+            n_separated_ir = found.len();
+            for &i in &found {
+                excluded[i] = Some(Excluded::SeparatedByRegressors);
+            }
+            let (again, more_single, more_sep) = sample(y_all, &fe_refs, opts, excluded);
+            excluded = again;
+            n_singletons += more_single;
+            n_separated += more_sep;
+        }
+        n_separated += n_separated_ir;
+    }
     let keep: Vec<bool> = excluded.iter().map(Option::is_none).collect();
     let nobs = keep.iter().filter(|k| **k).count();
     if nobs == 0 {
@@ -431,6 +573,8 @@ pub fn fit_poisson(design: &Design, opts: &PoissonOptions) -> Result<PoissonFit,
         iterations,
         converged,
         criterion,
+        n_separated_ir,
+        rectifier_unconverged,
         n_non_integer,
         excluded,
         mu,

@@ -255,10 +255,7 @@ fn notes(models: &[ModelColumn<'_>]) -> Vec<String> {
             parts.push(format!("{} singleton(s) removed", d.n_singletons));
         }
         if d.n_separated > 0 {
-            parts.push(format!(
-                "{} observation(s) removed by separation (fixed-effect levels whose outcome is always 0)",
-                d.n_separated
-            ));
+            parts.push(format!("{} observation(s) removed by separation", d.n_separated));
         }
         parts.extend(m.fit.notes());
         if !d.collinear.is_empty() {
