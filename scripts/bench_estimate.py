@@ -3,6 +3,7 @@
 
   bench_estimate.py gen DESIGN N FILE          write a design as Parquet
   bench_estimate.py pyfixest FILE [map|within] time pyfixest on FILE; print one JSON line
+  bench_estimate.py args DESIGN                spillnet's model arguments, one per line
 
 Designs (numpy default_rng(2026); every design has y, x1, x2, cl and the
 fixed-effect columns of `FE[design]`):
@@ -13,6 +14,10 @@ fixed-effect columns of `FE[design]`):
 * simple / difficult: fixest's benchmark DGP, N/10 individuals x 10 years,
   ~23 individuals per firm; firm drawn at random (simple) or row mod n_firm
   (difficult); FE indiv + firm + year; cl = indiv mod 50.
+* pois: the fe3 design with a count outcome, y ~ Poisson(exp(0.3 x1 - 0.2 x2
+  + FE/3 + cluster shock)); fitted by fepois / `--model poisson`, same FE.
+* iv: the fe3 design with x2 endogenous (correlated with the error) and two
+  instruments z1, z2: y ~ x1 | f1 + f2 + f3 | x2 ~ z1 + z2.
 * akm0.1 / akm0.5: worker-firm panel, N/10 workers x 10 years over N/100
   firms; each year a worker moves to a random firm with probability 0.1 /
   0.5; FE worker + firm + year; cl = firm mod 50.
@@ -28,8 +33,23 @@ import json
 import sys
 import time
 
-FE = {"fe3": ["f1", "f2", "f3"], "simple": ["indiv", "firm", "year"], "difficult": ["indiv", "firm", "year"],
+FE = {"fe3": ["f1", "f2", "f3"], "pois": ["f1", "f2", "f3"], "iv": ["f1", "f2", "f3"], "simple": ["indiv", "firm", "year"], "difficult": ["indiv", "firm", "year"],
       "akm0.1": ["worker", "firm", "year"], "akm0.5": ["worker", "firm", "year"]}
+
+
+def formula(design):
+    fe = " + ".join(FE[design])
+    if design == "iv":
+        return "y ~ x1 | %s | x2 ~ z1 + z2" % fe
+    return "y ~ x1 + x2 | " + fe
+
+
+def spillnet_args(design):
+    if design == "pois":
+        return ["--formula", formula(design), "--model", "poisson"]
+    if design == "iv":
+        return ["--formula", formula(design)]
+    return ["--y", "y", "--x", "x1,x2", "--fe", ",".join(FE[design])]
 
 
 def make(design, n):
@@ -51,6 +71,25 @@ def make(design, n):
         y = x1 - 0.5 * x2 + a1[f1] + a2[f2] + a3[f3] + shock[cl] + rng.normal(size=n)
         return pd.DataFrame(dict(y=y, x1=x1, x2=x2, f1=f1.astype("int64"), f2=f2.astype("int64"),
                                  f3=f3.astype("int64"), cl=cl.astype("int64")))
+    if design in ("pois", "iv"):
+        f1 = rng.integers(0, max(n // 20, 1), n)
+        f2 = rng.integers(0, max(n // 500, 1), n)
+        f3 = rng.integers(0, 100, n)
+        cl = f3 % 25
+        a = rng.normal(size=f1.max() + 1)[f1] + rng.normal(size=f2.max() + 1)[f2] + rng.normal(size=100)[f3]
+        shock = rng.normal(size=25)[cl]
+        x1 = rng.normal(size=n) + 0.01 * (f2 % 10)
+        cols = dict(f1=f1.astype("int64"), f2=f2.astype("int64"), f3=f3.astype("int64"), cl=cl.astype("int64"))
+        if design == "pois":
+            x2 = rng.normal(size=n)
+            y = rng.poisson(np.exp(0.3 * x1 - 0.2 * x2 + a / 3 + 0.2 * shock)).astype(float)
+            return pd.DataFrame(dict(y=y, x1=x1, x2=x2, **cols))
+        z1 = rng.normal(size=n)
+        z2 = rng.normal(size=n)
+        e = rng.normal(size=n)
+        x2 = 0.7 * z1 + 0.4 * z2 + 0.5 * e + rng.normal(size=n)
+        y = x1 - 0.5 * x2 + a + shock + e
+        return pd.DataFrame(dict(y=y, x1=x1, x2=x2, z1=z1, z2=z2, **cols))
     if design in ("simple", "difficult"):
         n_years = 10
         n_indiv = max(1, round(n / n_years))
@@ -92,18 +131,19 @@ def time_pyfixest(path, demeaner):
     import pyfixest as pf
 
     design = path.rsplit("/", 1)[-1].split("_")[0]
-    fml = "y ~ x1 + x2 | " + " + ".join(FE[design])
+    fml = formula(design)
+    est = pf.fepois if design == "pois" else pf.feols
     kw = dict(vcov={"CRV1": "cl"})
     if demeaner == "within":
         kw["demeaner"] = pf.LsmrDemeaner(fixef_atol=1e-8, fixef_btol=1e-8, fixef_maxiter=100_000)
     else:
         kw["demeaner"] = pf.MapDemeaner(fixef_tol=1e-8, fixef_maxiter=100_000)
     # Warm-up on a small table of the same design so JIT compilation (numba) is not timed.
-    pf.feols(fml, data=make(design, 20000), **kw).se()
+    est(fml, data=make(design, 20000), **kw).se()
     t0 = time.perf_counter()
     df = pd.read_parquet(path)
     t1 = time.perf_counter()
-    fit = pf.feols(fml, data=df, **kw)
+    fit = est(fml, data=df, **kw)
     se = fit.se()
     t2 = time.perf_counter()
     print(json.dumps(dict(read_s=t1 - t0, fit_s=t2 - t1, read_fit_s=t2 - t0, x1=float(fit.coef()["x1"]),
@@ -118,5 +158,7 @@ if __name__ == "__main__":
         time_pyfixest(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "map")
     elif sys.argv[1] == "fe":
         print(",".join(FE[sys.argv[2]]))
+    elif sys.argv[1] == "args":
+        print("\n".join(spillnet_args(sys.argv[2])))
     else:
         sys.exit("usage: bench_estimate.py gen DESIGN N FILE | pyfixest FILE [map|within] | fe DESIGN")

@@ -2,7 +2,9 @@
 # Whole-process benchmark of `spillnet estimate` against pyfixest 0.60.
 #
 # Each CASE is DESIGN:N (designs in scripts/bench_estimate.py: fe3, simple,
-# difficult, akm0.1, akm0.5) or a bare N (= fe3:N, the original benchmark).
+# difficult, akm0.1, akm0.5, and the models pois (Poisson: spillnet
+# --model poisson vs pyfixest fepois) and iv (2SLS, one endogenous regressor,
+# two instruments)) or a bare N (= fe3:N, the original benchmark).
 # Default: simple:1e5 simple:1e6 difficult:1e5 difficult:1e6 akm0.1:1e6 akm0.5:1e6.
 # For each case it writes the design as Parquet, then runs REPS times (default 3):
 #   spillnet:        the whole process (read Parquet -> fit -> CRV1 -> JSON on
@@ -41,7 +43,7 @@ rss_of() { awk -F': ' '/Maximum resident set size/{print $2}' "$1"; }
 
 for case in "${CASES[@]}"; do
   if [[ "$case" == *:* ]]; then design=${case%%:*}; n=${case#*:}; else design=fe3; n=$case; fi
-  fe=$(python3 scripts/bench_estimate.py fe "$design")
+  mapfile -t model_args < <(python3 scripts/bench_estimate.py args "$design")
   f="$TMP/${design}_$n.parquet"
   python3 scripts/bench_estimate.py gen "$design" "$n" "$f"
   for rep in $(seq 1 "$REPS"); do
@@ -49,7 +51,7 @@ for case in "${CASES[@]}"; do
       case $tool in
         spillnet)
           if timeout "$TIMEOUT" /usr/bin/time -v -o "$TMP/time.txt" "$BIN" -q "${threads_flag[@]}" estimate --data "$f" \
-              --y y --x x1,x2 --fe "$fe" --vcov cluster:cl --format json > "$TMP/spillnet.json"; then
+              "${model_args[@]}" --vcov cluster:cl --format json > "$TMP/spillnet.json"; then
             wall=$(wall_of "$TMP/time.txt")
             it=$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["models"][0]; print("/".join("%s:%d" % (c["method"], c["iterations"]) for c in m["demeaning"]))' "$TMP/spillnet.json")
             printf '%s\t%s\tspillnet\t%s\t%s\t%s\t%s\t%s\n' "$design" "$n" "$rep" "$wall" "$wall" "$(rss_of "$TMP/time.txt")" "$it" >> "$TSV"
