@@ -73,6 +73,10 @@ pub struct EstimateConfig {
     pub format: OutputFormat,
     /// Output file (atomic write); stdout when `None`.
     pub out: Option<PathBuf>,
+    /// Coefficient plot (SVG, atomic write), if requested.
+    pub plot: Option<PathBuf>,
+    /// Terms of the plot (coefficient names or `i()` variables); empty: the default choice of [`super::plot`].
+    pub plot_terms: Vec<String>,
 }
 
 /// The error for a dependent variable `y` that is constant on the `n` rows
@@ -303,6 +307,12 @@ pub fn run(cfg: &EstimateConfig, ctx: &mut Ctx<'_>) -> Result<()> {
         boots.push(bootstraps(cfg, fit, &clusters)?);
     }
     let titles: Vec<String> = (1..=fits.len()).map(|j| format!("({j})")).collect();
+    if let Some(path) = &cfg.plot {
+        let fitted: Vec<&dyn Fitted> = fits.iter().map(ModelFit::fitted).collect();
+        let plot = super::plot::coef_plot(&models, &fitted, &inferences, &titles, &cfg.plot_terms)?;
+        crate::atomic::write_atomic(path, crate::report::coefplot::coefplot_svg(&plot).as_bytes())?;
+        ctx.info(format!("wrote {} ({})", path.display(), plot.title))?;
+    }
     let columns: Vec<ModelColumn<'_>> = fits
         .iter()
         .enumerate()

@@ -10,6 +10,7 @@ pub mod exposure;
 pub mod formula;
 pub mod graph;
 pub mod manifest;
+pub mod plot;
 pub mod progress;
 pub mod run;
 pub mod schema;

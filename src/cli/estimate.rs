@@ -164,6 +164,17 @@ pub struct EstimateArgs {
     /// Write the table to FILE (atomically) instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Draw the estimates with 95 % confidence intervals to FILE (SVG):
+    /// fixest's `iplot` for the dummies of an `i()` term (estimates against
+    /// the variable's values, reference level at 0), its `coefplot`
+    /// otherwise; one colour per model.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+    /// Terms of `--plot`: coefficient names, or an `i()` variable for all
+    /// its dummies (`t`, or `t:x` for `i(t, x)`). Default: the formula's
+    /// first `i()`, else every coefficient but the intercept.
+    #[arg(long, value_name = "TERMS", value_delimiter = ',', requires = "plot")]
+    pub plot_terms: Vec<String>,
     /// Estimator: `ols` (least squares; 2SLS with an IV part) or `poisson`
     /// (PPML: outcome ≥ 0; observations in fixed-effect levels whose outcome
     /// is always 0 are removed and counted, as pyfixest and ppmlhdfe do;
@@ -251,6 +262,11 @@ impl EstimateArgs {
         if !(self.collin_tol > 0.0 && self.collin_tol.is_finite()) {
             return Err(usage("--collin-tol must be a positive number"));
         }
+        if let Some(p) = &self.plot
+            && p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() != Some("svg")
+        {
+            return Err(usage(format!("--plot {}: the plot is written as SVG; name the file *.svg", p.display())));
+        }
         if !(self.irls_tol > 0.0 && self.irls_tol < 1.0) {
             return Err(usage("--irls-tol must be a number between 0 and 1"));
         }
@@ -320,6 +336,8 @@ impl EstimateArgs {
             boot,
             format,
             out: self.out,
+            plot: self.plot,
+            plot_terms: self.plot_terms.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
         })
     }
 }

@@ -14,6 +14,7 @@ mod exposure_cli;
 mod graph;
 mod moves_stream;
 mod pairs;
+mod plot;
 mod poisson;
 mod run_config;
 mod schema;

@@ -4,6 +4,7 @@
 //! Receives finished results and computes nothing. Imports `estimate` and
 //! `study` (result types), `network` (graph statistics), `io` (data summary).
 
+pub mod coefplot;
 pub mod data_reference;
 pub mod graph_stats;
 pub mod regression_table;
