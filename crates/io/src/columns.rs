@@ -36,15 +36,21 @@ pub(crate) fn match_columns(
             ),
         });
     }
-    let mut idx = Vec::with_capacity(spec.columns.len());
-    for c in spec.columns {
-        let found = raw.names.iter().position(|n| n == c.name);
-        if found.is_none() && c.presence == Presence::Required {
-            return Err(LoadError::MissingColumn { path: raw.path.clone(), column: c.name.into() });
-        }
-        idx.push(found);
-    }
     let extra: Vec<String> = raw.names.iter().filter(|n| spec.column(n).is_none()).cloned().collect();
+    let missing: Vec<&str> = spec
+        .columns
+        .iter()
+        .filter(|c| c.presence == Presence::Required && !raw.names.iter().any(|n| n == c.name))
+        .map(|c| c.name)
+        .collect();
+    if let Some(&column) = missing.first() {
+        return Err(LoadError::MissingColumn {
+            path: raw.path.clone(),
+            column: column.into(),
+            hint: misspelt_hint(spec, &missing, &extra),
+        });
+    }
+    let idx = spec.columns.iter().map(|c| raw.names.iter().position(|n| n == c.name)).collect();
     if let (Some(column), false) = (extra.first(), allow_extra) {
         return Err(LoadError::ExtraColumn {
             path: raw.path.clone(),
@@ -53,9 +59,31 @@ pub(crate) fn match_columns(
         });
     }
     if spec.name == schema::SUPPLIERS.name && !raw.names.iter().any(|n| n == "model_id" || n == "firm_id") {
-        return Err(LoadError::MissingColumn { path: raw.path.clone(), column: "model_id (or firm_id)".into() });
+        return Err(LoadError::MissingColumn {
+            path: raw.path.clone(),
+            column: "model_id (or firm_id)".into(),
+            hint: misspelt_hint(spec, &["model_id"], &extra),
+        });
     }
     Ok((idx, extra))
+}
+
+/// The end of a missing-column message when the header also has columns the
+/// table does not define (most often the missing one misspelt): with one
+/// missing and one unknown column, `: the header has `segement` instead;
+/// rename it to `segment``; otherwise the unknown columns and the table's
+/// columns. Empty when every header column is known.
+fn misspelt_hint(spec: &TableSpec, missing: &[&str], extra: &[String]) -> String {
+    match (missing, extra) {
+        (_, []) => String::new(),
+        ([column], [found]) => format!(": the header has `{found}` instead; rename it to `{column}`"),
+        _ => format!(
+            ": the header has {} instead, which {} does not define (its columns: {})",
+            extra.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "),
+            spec.name,
+            spec.column_list()
+        ),
+    }
 }
 
 /// The separator a one-column header such as `firm_id;year;units` seems to

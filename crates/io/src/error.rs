@@ -25,12 +25,14 @@ pub enum LoadError {
         message: String,
     },
     /// A required column is absent.
-    #[error("{}: missing column `{column}`", path.display())]
+    #[error("{}: missing column `{column}`{hint}", path.display())]
     MissingColumn {
         /// The file.
         path: PathBuf,
         /// The column.
         column: String,
+        /// Empty, or what the header has instead (`: the header has …`), for a misspelt column.
+        hint: String,
     },
     /// A column that the table does not define is present.
     #[error(

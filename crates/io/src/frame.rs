@@ -81,7 +81,7 @@ fn find<'a>(df: &'a DataFrame, path: &Path, name: &str) -> Result<&'a Column, Lo
                 super::columns::likely_delimiter(only.name().as_str()).unwrap_or_default()
             ),
         },
-        _ => LoadError::MissingColumn { path: path.to_path_buf(), column: name.to_owned() },
+        _ => LoadError::MissingColumn { path: path.to_path_buf(), column: name.to_owned(), hint: String::new() },
     })
 }
 

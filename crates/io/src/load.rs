@@ -464,6 +464,26 @@ mod tests {
     }
 
     #[test]
+    fn a_misspelt_column_is_named_with_the_rename_that_fixes_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("production.csv");
+        let cases = [
+            ("firm_id,yaer,units\n", "missing column `year`: the header has `yaer` instead; rename it to `year`"),
+            (
+                "firm,yaer,units\n",
+                "missing column `firm_id`: the header has `firm`, `yaer` instead, which production does not \
+                 define (its columns: firm_id, year, units)",
+            ),
+        ];
+        for (text, message) in cases {
+            std::fs::write(&p, text).unwrap();
+            let raw = RawTable::read(&p, TableFormat::Csv).unwrap();
+            let err = match_columns(&raw, &schema::PRODUCTION, true).unwrap_err();
+            assert_eq!(err.to_string(), format!("{}: {message}", p.display()));
+        }
+    }
+
+    #[test]
     fn ambiguous_and_missing_tables() {
         let dir = tempfile::tempdir().unwrap();
         let err = locate_table(dir.path(), &schema::FIRMS).unwrap_err();
