@@ -94,7 +94,7 @@ pub enum LoadError {
         key: String,
     },
     /// A reference to another table does not resolve.
-    #[error("{}: row {row}, column `{column}`: `{value}` not found (no such {target})", path.display())]
+    #[error("{}: row {row}, column `{column}`: `{value}` not found (no such {target}){hint}", path.display())]
     DanglingReference {
         /// The file.
         path: PathBuf,
@@ -106,6 +106,8 @@ pub enum LoadError {
         value: String,
         /// What it must refer to (e.g. `firm_id in firms.csv`).
         target: String,
+        /// Empty, or the likely fix (`; it is the name of firm `D1`: use its firm_id`).
+        hint: String,
     },
     /// A reference resolves to a firm of the wrong kind.
     #[error("{}: row {row}, column `{column}`: firm `{value}` has kind `{found}`, expected {expected}", path.display())]

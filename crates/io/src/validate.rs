@@ -55,6 +55,10 @@ fn file_name(path: &Path) -> String {
 /// Firm ids → kinds and positions in `firms`, for reference checks.
 pub(crate) struct FirmIndex {
     kinds: HashMap<String, (FirmKind, usize)>,
+    /// Each firm's id by its name (the first firm of a name), for the hint of a dangling reference.
+    by_name: HashMap<String, String>,
+    /// Each firm's id by its lower-cased id, for the same hint.
+    by_lower: HashMap<String, String>,
     file: String,
 }
 
@@ -63,6 +67,8 @@ impl FirmIndex {
     pub fn new(firms: &[Firm], path: &Path) -> Self {
         FirmIndex {
             kinds: firms.iter().enumerate().map(|(i, f)| (f.firm_id.0.clone(), (f.kind, i))).collect(),
+            by_name: firms.iter().rev().map(|f| (f.name.clone(), f.firm_id.0.clone())).collect(),
+            by_lower: firms.iter().rev().map(|f| (f.firm_id.0.to_lowercase(), f.firm_id.0.clone())).collect(),
             file: file_name(path),
         }
     }
@@ -80,6 +86,11 @@ impl FirmIndex {
             column,
             value: value.into(),
             target: format!("firm_id in {}", self.file),
+            hint: match (self.by_name.get(value), self.by_lower.get(&value.to_lowercase())) {
+                (Some(id), _) => format!("; it is the name of firm `{id}`: use its firm_id"),
+                (None, Some(id)) => format!("; did you mean `{id}`? (ids are case-sensitive)"),
+                (None, None) => String::new(),
+            },
         }
     }
 
@@ -137,6 +148,7 @@ impl ModelIndex {
             column,
             value: value.into(),
             target: format!("model_id in {}", self.file),
+            hint: String::new(),
         })
     }
 }
@@ -337,6 +349,29 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "d/jv_links.csv: row 1, column `jv_id`: `X` not found (no such firm_id in firms.csv)"
+        );
+    }
+
+    #[test]
+    fn a_dangling_firm_that_is_a_name_or_an_id_in_another_case_names_the_id() {
+        let mut firms = [firm("D1", FirmKind::Domestic), firm("D2", FirmKind::Domestic)];
+        firms[0].name = "Huaxin Pharma".into();
+        let idx = FirmIndex::new(&firms, Path::new("d/firms.csv"));
+        let p = Path::new("d/models.csv");
+        let message = |value: &str| idx.dangling(p, 4, "firm_id", value).to_string();
+        assert_eq!(
+            message("Huaxin Pharma"),
+            "d/models.csv: row 4, column `firm_id`: `Huaxin Pharma` not found (no such firm_id in firms.csv); \
+             it is the name of firm `D1`: use its firm_id"
+        );
+        assert_eq!(
+            message("d2"),
+            "d/models.csv: row 4, column `firm_id`: `d2` not found (no such firm_id in firms.csv); \
+             did you mean `D2`? (ids are case-sensitive)"
+        );
+        assert_eq!(
+            message("D3"),
+            "d/models.csv: row 4, column `firm_id`: `D3` not found (no such firm_id in firms.csv)"
         );
     }
 }
