@@ -35,11 +35,55 @@ pub enum StudyError {
     #[error("spillover study: {0}")]
     Data(String),
     /// A specification could not be estimated.
-    #[error("spillover study, specification {spec}: {source}")]
+    #[error("spillover study, specification {spec}: {source}{}", spec_hint(.source))]
     Spec {
         /// Specification id (`baseline.2`).
         spec: String,
         /// The engine's error.
         source: spillnet_estimate::EstimateError,
     },
+}
+
+/// What the data need when a specification fails for a reason the data can
+/// fix: too few clusters means too few rated firms of one side (or surveys).
+fn spec_hint(e: &spillnet_estimate::EstimateError) -> String {
+    match e {
+        spillnet_estimate::EstimateError::TooFewClusters { name, .. } => {
+            let side = match name.as_str() {
+                panel::CLUSTER_FOLLOWER => "domestic firms",
+                panel::CLUSTER_LEADER => "JV firms",
+                _ => return String::new(),
+            };
+            format!(
+                " (the study clusters pairs by domestic firm × survey and by JV firm × survey: \
+                 the quality table needs scores of models of at least 2 {side}, or of 2 surveys)"
+            )
+        }
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use spillnet_estimate::EstimateError;
+
+    use super::*;
+
+    #[test]
+    fn too_few_clusters_says_which_firms_the_data_need() {
+        let spec_error = |name: &str| StudyError::Spec {
+            spec: "baseline.1".into(),
+            source: EstimateError::TooFewClusters { name: name.into(), groups: 1 },
+        };
+        assert_eq!(
+            spec_error(panel::CLUSTER_LEADER).to_string(),
+            "spillover study, specification baseline.1: cluster variable `firm_JV^survey` has 1 cluster(s); at \
+             least 2 are needed (the study clusters pairs by domestic firm × survey and by JV firm × survey: the \
+             quality table needs scores of models of at least 2 JV firms, or of 2 surveys)"
+        );
+        assert!(
+            spec_error(panel::CLUSTER_FOLLOWER).to_string().ends_with("at least 2 domestic firms, or of 2 surveys)")
+        );
+        assert!(spec_error("other").to_string().ends_with("at least 2 are needed"));
+    }
 }
