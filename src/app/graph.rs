@@ -6,12 +6,13 @@
 //! [`load_view`] and [`write_diagram`] are reusable by other subcommands
 //! (e.g. `run`). Imports `io::load`, `graph`, `report`, `export`, `atomic`.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::Ctx;
 use crate::atomic::write_atomic;
 use crate::error::Result;
-use crate::export::{DotOptions, DotWriter, GraphWriter, ImageFormat, Layout};
+use crate::export::{DotOptions, DotWriter, GraphWriter, ImageFormat, Layout, drawn_edge_count};
 use crate::graph::{KnowledgeGraph, View};
 use crate::report::table::OutputFormat;
 
@@ -80,6 +81,24 @@ pub fn write_diagram(
     Ok(Some(image))
 }
 
+/// `whole graph: 36 nodes, 108 edges`, the counts of a diagram's label,
+/// with the graph's own edge count (what `graph stats` counts) when merging
+/// parallel edges drew fewer: `… 108 edges drawn of 110: parallel edges of
+/// one channel (e.g. yearly worker flows) merged, --no-merge draws each`.
+pub fn diagram_counts(g: &KnowledgeGraph, options: &DotOptions) -> String {
+    let drawn = drawn_edge_count(g, options);
+    let mut s = format!("{}: {} nodes, {drawn} edges", g.description(), g.node_count());
+    if drawn != g.edge_count() {
+        // Writing to a String cannot fail.
+        let _ = write!(
+            s,
+            " drawn of {}: parallel edges of one channel (e.g. yearly worker flows) merged, --no-merge draws each",
+            g.edge_count()
+        );
+    }
+    s
+}
+
 /// Run `graph dot`.
 pub fn run_dot(cfg: &DotConfig, ctx: &mut Ctx<'_>) -> Result<()> {
     let g = load_view(&cfg.data, &cfg.view, ctx)?;
@@ -88,13 +107,7 @@ pub fn run_dot(cfg: &DotConfig, ctx: &mut Ctx<'_>) -> Result<()> {
         return ctx.println(String::from_utf8_lossy(&writer.to_bytes(&g)).trim_end());
     };
     let image = write_diagram(&g, &writer, out, cfg.render, cfg.layout)?;
-    ctx.info(format_args!(
-        "wrote {} ({}: {} nodes, {} edges)",
-        out.display(),
-        g.description(),
-        g.node_count(),
-        g.edge_count()
-    ))?;
+    ctx.info(format_args!("wrote {} ({})", out.display(), diagram_counts(&g, &cfg.options)))?;
     if let Some(image) = image {
         ctx.info(format_args!(
             "rendered {} with {}",

@@ -280,13 +280,7 @@ fn diagram_steps(job: &mut Job<'_>, graph: &KnowledgeGraph, ctx: &mut Ctx<'_>) -
         bar.inc(1);
         let shown = image.as_ref().unwrap_or(&dot_path);
         bar.suspend(|| {
-            ctx.detail(format_args!(
-                "diagram  {} ({}: {} nodes, {} edges)",
-                shown.display(),
-                g.description(),
-                g.node_count(),
-                g.edge_count()
-            ))
+            ctx.detail(format_args!("diagram  {} ({})", shown.display(), super::graph::diagram_counts(&g, &d.options)))
         })?;
     }
     bar.finish();

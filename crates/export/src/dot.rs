@@ -218,6 +218,13 @@ fn drawn_edges(g: &KnowledgeGraph, merge: bool) -> Vec<(NodeIx, NodeIx, EdgeData
     merged.into_iter().map(|((s, t, _), d)| (s, t, d)).collect()
 }
 
+/// The number of edges [`to_dot`] draws for `g` with `opts` (the graph's
+/// edge count, less the parallel edges merged when `opts.merge_parallel`);
+/// the count in the diagram's label.
+pub fn drawn_edge_count(g: &KnowledgeGraph, opts: &DotOptions) -> usize {
+    drawn_edges(g, opts.merge_parallel).len()
+}
+
 fn legend_stmt(kinds: &[NodeKind], channels: &[Channel]) -> Stmt {
     let mut html = String::from(r#"<<table border="0" cellborder="1" cellspacing="0" cellpadding="4">"#);
     html.push_str(r#"<tr><td colspan="2"><b>legend</b></td></tr>"#);

@@ -8,7 +8,7 @@ pub mod writer;
 
 use std::path::PathBuf;
 
-pub use dot::{DotOptions, quote_id, to_dot};
+pub use dot::{DotOptions, drawn_edge_count, quote_id, to_dot};
 pub use render::{ImageFormat, Layout};
 pub use writer::{DotWriter, GraphWriter};
 
