@@ -20,3 +20,4 @@ mod run_config;
 mod schema;
 mod spillover;
 mod synth;
+mod walkthrough;
