@@ -881,3 +881,78 @@ fn walkthrough_init_edit_check_graph_exposure_spillover_as_a_new_user() {
          mean `D2`? (ids are case-sensitive)\n"
     );
 }
+
+/// The README's commands as a shell reads them: the lines of its `sh` code
+/// blocks, continuation lines joined, comments dropped.
+fn readme_commands() -> Vec<String> {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let (mut commands, mut in_block, mut current) = (Vec::new(), false, String::new());
+    for line in readme.lines() {
+        if line.starts_with("```") {
+            in_block = line == "```sh";
+            continue;
+        }
+        if !in_block {
+            continue;
+        }
+        let code = line.split(" #").next().unwrap().trim();
+        if code.starts_with('#') || code.is_empty() {
+            continue;
+        }
+        current.push_str(code.trim_end_matches('\\').trim());
+        current.push(' ');
+        if !code.ends_with('\\') {
+            commands.push(current.trim().to_owned());
+            current.clear();
+        }
+    }
+    commands
+}
+
+#[test]
+fn walkthrough_readme_quick_commands_run_as_written_on_the_shipped_data() {
+    // The README's commands that take seconds on the shipped data (the
+    // spillover study with all tables and a placebo, and the Monte Carlo,
+    // take minutes in a debug build; `panel.parquet` in the estimate
+    // examples stands for any table), run from a folder laid out as a checkout.
+    let graphviz = std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("dot").is_file()));
+    let mut quick = vec![
+        "spillnet exposure --data data --weights log1p --out exposure.csv --pairs pairs.parquet",
+        "spillnet estimate --data exposure.csv --y exposure_worker_flow --x exposure_affiliation --fe unit,year --vcov cluster:unit",
+    ];
+    if graphviz {
+        quick.insert(
+            0,
+            "spillnet graph dot --view channel --channel owns --year 2014 --cumulative --clusters --out graphs/jv_network.dot --render svg --layout fdp",
+        );
+    }
+    let commands = readme_commands();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = crate::common::shipped_data_dir();
+    std::fs::create_dir(tmp.path().join("data")).unwrap();
+    for (name, _) in crate::common::files(&data).iter().filter(|(n, _)| !n.contains('/')) {
+        std::fs::copy(data.join(name), tmp.path().join("data").join(name)).unwrap();
+    }
+    std::fs::create_dir(tmp.path().join("graphs")).unwrap();
+    for command in quick {
+        assert!(commands.iter().any(|c| c == command), "the README no longer shows `{command}`:\n{commands:#?}");
+        let args: Vec<&str> = command.split_whitespace().skip(1).collect();
+        let out = Command::cargo_bin("spillnet").unwrap().current_dir(tmp.path()).args(&args).output().unwrap();
+        assert!(out.status.success(), "`{command}` failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    }
+    assert!(tmp.path().join("exposure.csv").is_file() && tmp.path().join("pairs.parquet").is_file());
+    // The inline commands of "Install, and your own data".
+    let readme = squeeze(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap());
+    for command in ["spillnet init mydata", "spillnet check --data mydata", "cargo run -- check --data data"] {
+        assert!(readme.contains(&format!("`{command}`")), "the README no longer shows `{command}`");
+    }
+    for args in [&["init", "mydata"][..], &["check", "--data", "mydata"], &["check", "--data", "data"]] {
+        let out = Command::cargo_bin("spillnet").unwrap().current_dir(tmp.path()).args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "`spillnet {}` failed:\n{}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
