@@ -221,7 +221,14 @@ fn missing_data_folder() {
     let missing = dir.path().join("nope");
     let out = check(&missing).assert().code(1);
     let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
-    assert_eq!(stderr, format!("error: {}: data folder not found\n", missing.display()));
+    assert_eq!(
+        stderr,
+        format!(
+            "error: {}: data folder not found (--data DIR names the folder of tables; `spillnet init DIR` writes a \
+             template)\n",
+            missing.display()
+        )
+    );
 }
 
 #[test]

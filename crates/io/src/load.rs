@@ -84,10 +84,15 @@ pub fn load_dataset_with_sources(dir: &Path) -> Result<(Indexed, LoadReport), Lo
     load_dataset_with(dir, LoadOptions::default())
 }
 
+/// Why a data folder could not be read when it does not exist, with where a
+/// new user goes from there.
+const DATA_FOLDER_NOT_FOUND: &str =
+    "data folder not found (--data DIR names the folder of tables; `spillnet init DIR` writes a template)";
+
 /// [`load_dataset_with_sources`] with [`LoadOptions`].
 pub fn load_dataset_with(dir: &Path, opts: LoadOptions) -> Result<(Indexed, LoadReport), LoadError> {
     if !dir.is_dir() {
-        return Err(LoadError::Read { path: dir.to_path_buf(), message: "data folder not found".into() });
+        return Err(LoadError::Read { path: dir.to_path_buf(), message: DATA_FOLDER_NOT_FOUND.into() });
     }
     let mut report = LoadReport {
         dir: dir.to_path_buf(),
