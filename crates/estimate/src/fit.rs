@@ -212,6 +212,11 @@ pub struct FitCore {
     pub clusters: Vec<ClusterVar>,
     /// Weights on the estimation sample (`n`), if any.
     pub weights: Option<Vec<f64>>,
+    /// Which rows of the design form the estimation sample (`n_input`
+    /// entries, `nobs` of them true); `None` when every row is used (no
+    /// singleton removed). Maps observation-level vectors back to design
+    /// rows (fixed-effect recovery, per-row predictions).
+    pub sample: Option<Vec<bool>>,
     /// $R^2$ (weighted, around the weighted mean of $y$).
     pub r2: f64,
     /// Within $R^2$ (only with fixed effects).
@@ -247,12 +252,13 @@ impl FitCore {
     }
 
     /// Drop the observation-level vectors (`xt`, `resid_t`, fixed-effect and
-    /// cluster codes, weights), keeping estimates, bread, sizes, statistics
+    /// cluster codes, weights, sample mask), keeping estimates, bread, sizes, statistics
     /// and diagnostics: enough for tables, no longer for a new vcov.
     pub fn slim(&mut self) {
         self.xt = Vec::new();
         self.resid_t = Vec::new();
         self.weights = None;
+        self.sample = None;
         for f in &mut self.fe {
             f.codes = Vec::new();
         }
@@ -342,6 +348,7 @@ mod tests {
                 fe: Vec::new(),
                 clusters: vec![ClusterVar { name: "g".into(), codes: vec![0, 0, 1, 1], n_groups: 2 }],
                 weights: None,
+                sample: None,
                 r2: 1.0 - 2.7 / 8.75,
                 r2_within: None,
                 diagnostics: Diagnostics {

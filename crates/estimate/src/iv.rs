@@ -390,6 +390,7 @@ pub fn fit_iv(design: &IvDesign, opts: &FitOptions) -> Result<IvFit, EstimateErr
         .map(|(f, idx)| FixedEffect { name: f.name.clone(), levels: idx.n_levels, codes: idx.codes.clone() })
         .collect();
     let diagnostics = Diagnostics { n_input, n_singletons, n_separated: 0, collinear, demean: demean_info };
+    let sample = (n_singletons > 0).then(|| keep.clone());
     let r2s = |rss: f64, tss: f64, within_tss: f64| (1.0 - rss / tss, (!fe.is_empty()).then(|| 1.0 - rss / within_tss));
 
     // 5. First stages.
@@ -417,6 +418,7 @@ pub fn fit_iv(design: &IvDesign, opts: &FitOptions) -> Result<IvFit, EstimateErr
                 fe: fe.clone(),
                 clusters: clusters.clone(),
                 weights: weights.clone(),
+                sample: sample.clone(),
                 r2,
                 r2_within,
                 diagnostics: diagnostics.clone(),
@@ -448,6 +450,7 @@ pub fn fit_iv(design: &IvDesign, opts: &FitOptions) -> Result<IvFit, EstimateErr
             fe,
             clusters,
             weights,
+            sample,
             r2,
             r2_within,
             diagnostics,
@@ -493,6 +496,7 @@ fn wu_hausman(fit: &IvFit, x: &[Vec<f64>], y: &[f64], collin_tol: f64) -> Result
             fe: core.fe.clone(),
             clusters: Vec::new(),
             weights: None,
+            sample: core.sample.clone(),
             r2: f64::NAN,
             r2_within: None,
             diagnostics: core.diagnostics.clone(),

@@ -25,6 +25,10 @@
 //! so further estimators (2SLS, Poisson) reuse them unchanged ([`fit`]
 //! explains the design).
 //!
+//! After a fit, [`recover_fixef`] gives the value of every fixed-effect
+//! level (fixest's `fixef()` normalisation, connected components) from
+//! $y - X\hat\beta$ ([`structural_residual`]).
+//!
 //! Besides OLS: [`fit_iv`] (2SLS with absorbed fixed effects; its
 //! [`IvFit`] implements [`Fitted`], so steps 2–3 apply unchanged) and
 //! [`formula`] (fixest's formula syntax, parsed into models; the columns
@@ -37,6 +41,7 @@ pub mod bootstrap;
 pub mod design;
 pub mod fe;
 pub mod fit;
+pub mod fixef;
 pub mod formula;
 pub mod iv;
 pub mod lincom;
@@ -49,6 +54,7 @@ pub use bootstrap::{BootResult, BootSpec, BootWeights, wild_bootstrap};
 pub use design::Design;
 pub use fe::{ColumnDemean, DemeanInfo, DemeanOptions, Demeaner};
 pub use fit::{ClusterVar, Diagnostics, FeSize, FitCore, FitStat, Fitted, FixedEffect, SymMatrix};
+pub use fixef::{FeValues, Fixef, FixefOptions, connected_components, recover_fixef, structural_residual};
 pub use formula::{Formula, FormulaError};
 pub use iv::{FirstStage, FirstStageF, IvDesign, IvFit, WuHausman, first_stage_f, fit_iv};
 pub use lincom::{Lincom, LincomResult, lincom};

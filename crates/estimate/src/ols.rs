@@ -275,6 +275,7 @@ pub fn fit_ols_owned(design: Design, opts: &FitOptions) -> Result<OlsFit, Estima
             fe,
             clusters,
             weights,
+            sample: (n_singletons > 0).then_some(keep),
             r2,
             r2_within,
             diagnostics: Diagnostics { n_input, n_singletons, n_separated: 0, collinear, demean: demean_info },
