@@ -4,12 +4,16 @@
 //! fixed effects, computes the requested vcov, linear combinations and wild
 //! bootstraps (OLS), and prints the models side by side in one regression
 //! table ([`crate::report::regression_table`]; with `--first-stage`, the IV
-//! first stages before it) to stdout or atomically to `--out`. Imports
-//! `app::formula`, `io::frame`, `estimate`, `report`, `atomic`, `error`.
+//! first stages before it) to stdout or atomically to `--out`. With
+//! `--fixef-out` / `--predict-out` it also recovers each model's fixed
+//! effects and writes them and the per-row fitted values ([`super::fixef`]).
+//! Imports `app::{formula, fixef}`, `io::frame`, `estimate`, `report`,
+//! `atomic`, `error`.
 
 use std::path::PathBuf;
 
 use super::Ctx;
+use super::fixef::{DesignRows, ModelOutputs, RowStatus, TableOut, model_outputs, write_fixef, write_predictions};
 use super::formula::{Columns, ModelDesign, build, check_columns, columns_needed, uses};
 use crate::error::Result;
 use crate::estimate::formula::{FeTerm, Formula, Model};
@@ -77,6 +81,40 @@ pub struct EstimateConfig {
     pub plot: Option<PathBuf>,
     /// Terms of the plot (coefficient names or `i()` variables); empty: the default choice of [`super::plot`].
     pub plot_terms: Vec<String>,
+    /// `--fixef-out`: the recovered fixed effects of every model.
+    pub fixef_out: Option<TableOut>,
+    /// `--predict-out`: fitted value, residual and status of every input row per model.
+    pub predict_out: Option<TableOut>,
+}
+
+impl EstimateConfig {
+    /// Whether the fixed effects and per-row fits are recovered after fitting.
+    fn wants_rows(&self) -> bool {
+        self.fixef_out.is_some() || self.predict_out.is_some()
+    }
+}
+
+/// The input rows of a read: which data rows were kept, out of how many.
+#[derive(Debug, Clone)]
+struct FileRows {
+    kept: Option<Vec<bool>>,
+    n_rows: usize,
+}
+
+/// Copy what the per-row outputs need from a design before the fit consumes it.
+fn design_rows(design: &ModelDesign, fe_labels: Vec<Vec<String>>, file: &FileRows) -> DesignRows {
+    let (base, endog) = match design {
+        ModelDesign::Ols(d) => (d, &[][..]),
+        ModelDesign::Iv(d) => (&d.base, d.endog.as_slice()),
+    };
+    DesignRows {
+        y: base.y.values.clone(),
+        x: base.x.iter().chain(endog).cloned().collect(),
+        fe_codes: base.fe.iter().map(|f| f.codes.clone()).collect(),
+        fe_labels,
+        kept: file.kept.clone(),
+        n_rows: file.n_rows,
+    }
 }
 
 /// The error for a dependent variable `y` that is constant on the `n` rows
@@ -236,9 +274,10 @@ fn read_columns(
     clusters: &[String],
     model: Option<usize>,
     ctx: &mut Ctx<'_>,
-) -> Result<(Columns, usize)> {
+) -> Result<(Columns, usize, FileRows)> {
     let (numeric, categorical) = columns_needed(models, cfg.weights.as_deref(), clusters);
     let frame = read_frame(&cfg.data, &numeric, &categorical)?;
+    let rows = FileRows { kept: frame.kept, n_rows: frame.n_rows };
     let n_missing = frame.n_missing;
     if frame.n_rows == n_missing {
         let message = if frame.n_rows == 0 {
@@ -258,7 +297,8 @@ fn read_columns(
     }
     // Columns move out of the frame at their last use (clone only a column used twice).
     let uses = uses(models, cfg.weights.as_deref(), clusters);
-    Ok((Columns::new(frame.numeric, frame.categorical, uses), n_missing))
+    let cols = Columns::new(frame.numeric, frame.categorical, uses).with_labels(&categorical, frame.labels);
+    Ok((cols, n_missing, rows))
 }
 
 /// Run the command.
@@ -280,19 +320,33 @@ pub fn run(cfg: &EstimateConfig, ctx: &mut Ctx<'_>) -> Result<()> {
     let shared = models.iter().all(|m| needs(m) == needs(&models[0]));
     let mut fits = Vec::with_capacity(models.len());
     let mut missing = Vec::with_capacity(models.len());
+    let mut per_row = Vec::new();
+    let titles: Vec<String> = (1..=models.len()).map(|j| format!("({j})")).collect();
+    let mut fit_one = |model: &Model, cols: &mut Columns, file: &FileRows, ctx: &mut Ctx<'_>| -> Result<ModelFit> {
+        let (design, fe_labels) = build(model, cols, cfg.weights.as_deref(), &clusters)?;
+        let rows = cfg.wants_rows().then(|| design_rows(&design, fe_labels, file));
+        let fit = fit_model(cfg, model, design, ctx)?;
+        if let Some(rows) = rows {
+            let title = titles[per_row.len()].clone();
+            let poisson = match &fit {
+                ModelFit::Poisson(p) => Some(p),
+                _ => None,
+            };
+            per_row.push(model_outputs(title, fit.fitted().core(), poisson, &rows, &cfg.fit.demean)?);
+        }
+        Ok(fit)
+    };
     if shared {
-        let (mut cols, n_missing) = read_columns(cfg, &models, &clusters, None, ctx)?;
+        let (mut cols, n_missing, file) = read_columns(cfg, &models, &clusters, None, ctx)?;
         for model in &models {
-            let design = build(model, &mut cols, cfg.weights.as_deref(), &clusters)?;
-            fits.push(fit_model(cfg, model, design, ctx)?);
+            fits.push(fit_one(model, &mut cols, &file, ctx)?);
             missing.push(n_missing);
         }
     } else {
         for (j, model) in models.iter().enumerate() {
             let one = std::slice::from_ref(model);
-            let (mut cols, n_missing) = read_columns(cfg, one, &clusters, Some(j + 1), ctx)?;
-            let design = build(model, &mut cols, cfg.weights.as_deref(), &clusters)?;
-            fits.push(fit_model(cfg, model, design, ctx)?);
+            let (mut cols, n_missing, file) = read_columns(cfg, one, &clusters, Some(j + 1), ctx)?;
+            fits.push(fit_one(model, &mut cols, &file, ctx)?);
             missing.push(n_missing);
         }
     }
@@ -306,7 +360,6 @@ pub fn run(cfg: &EstimateConfig, ctx: &mut Ctx<'_>) -> Result<()> {
         inferences.push(inference);
         boots.push(bootstraps(cfg, fit, &clusters)?);
     }
-    let titles: Vec<String> = (1..=fits.len()).map(|j| format!("({j})")).collect();
     if let Some(path) = &cfg.plot {
         let fitted: Vec<&dyn Fitted> = fits.iter().map(ModelFit::fitted).collect();
         let plot = super::plot::coef_plot(&models, &fitted, &inferences, &titles, &cfg.plot_terms)?;
@@ -337,6 +390,53 @@ pub fn run(cfg: &EstimateConfig, ctx: &mut Ctx<'_>) -> Result<()> {
         None => {
             std::io::Write::write_all(ctx.out, text.as_bytes()).map_err(super::stdout_err)?;
         }
+    }
+    write_row_outputs(cfg, &per_row, ctx)
+}
+
+/// Summarise the recovered fixed effects and write `--fixef-out` / `--predict-out`.
+fn write_row_outputs(cfg: &EstimateConfig, per_row: &[ModelOutputs], ctx: &mut Ctx<'_>) -> Result<()> {
+    for m in per_row {
+        let Some(fx) = &m.fixef else { continue };
+        let names: Vec<&str> = fx.fe.iter().map(|f| f.name.as_str()).collect();
+        if fx.fe.len() > 1 {
+            ctx.info(format!(
+                "{}: fixed effects {}: {} connected component(s), {} reference level(s)",
+                m.title,
+                names.join(", "),
+                fx.n_components,
+                fx.n_references()
+            ))?;
+        }
+        if !fx.exact {
+            ctx.warn(format!(
+                "{}: fixest's reference rule does not identify the fixed effects {} (too few references); their \
+                 values come from alternating projections and no level is a reference",
+                m.title,
+                names.join(", ")
+            ))?;
+        }
+        if !fx.demean.converged {
+            ctx.warn(format!(
+                "{}: fixed-effect recovery did not converge after {} iterations (criterion {:e}); values are approximate",
+                m.title, fx.demean.iterations, fx.demean.criterion
+            ))?;
+        }
+    }
+    if let Some(out) = &cfg.fixef_out {
+        write_fixef(out, per_row)?;
+        ctx.info(format!("wrote fixed effects to {}", out.path.display()))?;
+    }
+    if let Some(out) = &cfg.predict_out {
+        write_predictions(out, per_row)?;
+        let count = |s| per_row.iter().map(|m| m.count(s)).sum::<usize>();
+        ctx.info(format!(
+            "wrote predictions to {} ({} used, {} singleton, {} missing row-model(s))",
+            out.path.display(),
+            count(RowStatus::Used),
+            count(RowStatus::Singleton),
+            count(RowStatus::Missing)
+        ))?;
     }
     Ok(())
 }

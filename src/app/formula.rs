@@ -103,6 +103,8 @@ pub fn check_columns(path: &Path, needed: &[String], available: &[String]) -> Re
 pub struct Columns {
     numeric: HashMap<String, Vec<f64>>,
     categorical: HashMap<String, Vec<u32>>,
+    /// Text of each code of a categorical column (never moved out).
+    labels: HashMap<String, Vec<String>>,
     uses: HashMap<String, usize>,
 }
 
@@ -113,7 +115,24 @@ impl Columns {
         for u in uses {
             *count.entry(u).or_default() += 1;
         }
-        Columns { numeric: numeric.into_iter().collect(), categorical: categorical.into_iter().collect(), uses: count }
+        Columns {
+            numeric: numeric.into_iter().collect(),
+            categorical: categorical.into_iter().collect(),
+            labels: HashMap::new(),
+            uses: count,
+        }
+    }
+
+    /// Attach the text of each categorical column's codes (`labels[j]` for
+    /// `names[j]`), which [`build`] turns into the labels of each fixed effect's levels.
+    pub fn with_labels(mut self, names: &[String], labels: Vec<Vec<String>>) -> Self {
+        self.labels = names.iter().cloned().zip(labels).collect();
+        self
+    }
+
+    /// Text of code `c` of categorical column `name` (the code itself when unknown).
+    fn label(&self, name: &str, c: u32) -> String {
+        self.labels.get(name).and_then(|l| l.get(c as usize)).cloned().unwrap_or_else(|| c.to_string())
     }
 
     fn take<T: Clone>(map: &mut HashMap<String, T>, uses: &mut HashMap<String, usize>, name: &str) -> Option<T> {
@@ -229,22 +248,32 @@ fn term_columns(t: &Term, cols: &mut Columns) -> Result<Vec<Column>> {
     Ok(out)
 }
 
-/// A fixed effect: one column's codes, or the combination of several (`f1^f2`).
-fn fe_factor(f: &FeTerm, cols: &mut Columns) -> Factor {
-    let mut codes = cols.cat(&f.0[0]);
+/// A fixed effect: one column's codes, or the combination of several
+/// (`f1^f2`), with the text of each code (a combination's parts joined by
+/// `_`, as fixest names the levels of `f1^f2`).
+fn fe_factor(f: &FeTerm, cols: &mut Columns) -> (Factor, Vec<String>) {
+    let first = &f.0[0];
+    let mut codes = cols.cat(first);
+    let n_levels = codes.iter().copied().max().map_or(0, |m| m as usize + 1);
+    let mut labels: Vec<String> = (0..n_levels as u32).map(|c| cols.label(first, c)).collect();
     for part in &f.0[1..] {
         let other = cols.cat(part);
         let mut map: HashMap<(u32, u32), u32> = HashMap::new();
+        let mut combined = Vec::new();
         codes = codes
             .iter()
             .zip(&other)
             .map(|(a, b)| {
                 let next = map.len() as u32;
-                *map.entry((*a, *b)).or_insert(next)
+                *map.entry((*a, *b)).or_insert_with(|| {
+                    combined.push(format!("{}_{}", labels[*a as usize], cols.label(part, *b)));
+                    next
+                })
             })
             .collect();
+        labels = combined;
     }
-    Factor { name: f.name(), codes }
+    (Factor { name: f.name(), codes }, labels)
 }
 
 /// The estimation input of one model.
@@ -257,11 +286,17 @@ pub enum ModelDesign {
 }
 
 /// Build the design of `model` from the columns (taking each once per use,
-/// in the order of [`uses`]).
+/// in the order of [`uses`]), with the text of each fixed effect's codes
+/// (one vector per fixed effect, indexed by its design codes).
 ///
 /// # Errors
 /// A reference level of `i()` that the variable does not take.
-pub fn build(model: &Model, cols: &mut Columns, weights: Option<&str>, clusters: &[String]) -> Result<ModelDesign> {
+pub fn build(
+    model: &Model,
+    cols: &mut Columns,
+    weights: Option<&str>,
+    clusters: &[String],
+) -> Result<(ModelDesign, Vec<Vec<String>>)> {
     let y = Column { name: model.depvar.clone(), values: cols.num(&model.depvar) };
     let mut x = Vec::new();
     for t in &model.terms {
@@ -284,13 +319,14 @@ pub fn build(model: &Model, cols: &mut Columns, weights: Option<&str>, clusters:
         (get(&iv.endog), get(&iv.instruments))
     });
     let weights = weights.map(|w| cols.num(w));
-    let fe = model.fe.iter().map(|f| fe_factor(f, cols)).collect();
+    let (fe, fe_labels): (Vec<Factor>, Vec<Vec<String>>) = model.fe.iter().map(|f| fe_factor(f, cols)).unzip();
     let clusters = clusters.iter().map(|c| Factor { name: c.clone(), codes: cols.cat(c) }).collect();
     let base = Design { y, x, weights, fe, clusters };
-    Ok(match iv {
+    let design = match iv {
         None => ModelDesign::Ols(base),
         Some((endog, instruments)) => ModelDesign::Iv(IvDesign { base, endog, instruments }),
-    })
+    };
+    Ok((design, fe_labels))
 }
 
 #[cfg(test)]
@@ -319,8 +355,10 @@ mod tests {
             ("w".into(), vec![2.0, 2.0, 1.0, 1.0]),
         ];
         let cat = vec![("a".into(), vec![0, 0, 1, 1]), ("b".into(), vec![0, 1, 0, 1])];
-        let mut cols = Columns::new(num, cat, uses(&[m.clone()], None, &[]));
-        let ModelDesign::Ols(d) = build(&m, &mut cols, None, &[]).unwrap() else { panic!("not OLS") };
+        let mut cols = Columns::new(num, cat, uses(&[m.clone()], None, &[]))
+            .with_labels(&["a".into(), "b".into()], vec![vec!["x".into(), "y".into()], vec!["1".into(), "2".into()]]);
+        let (ModelDesign::Ols(d), labels) = build(&m, &mut cols, None, &[]).unwrap() else { panic!("not OLS") };
+        assert_eq!(labels, [["x_1", "x_2", "y_1", "y_2"]]);
         let names: Vec<&str> = d.x.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["t::-1:x", "t::1:x", "t::0", "x:w"]);
         assert_eq!(d.x[0].values, [0.5, 0.0, 0.0, 0.0]);

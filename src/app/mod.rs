@@ -7,6 +7,7 @@
 pub mod check;
 pub mod estimate;
 pub mod exposure;
+pub mod fixef;
 pub mod formula;
 pub mod graph;
 pub mod manifest;

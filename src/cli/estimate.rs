@@ -1,11 +1,12 @@
 //! Arguments of `spillnet estimate`, validated into
-//! [`EstimateConfig`]. Imports `app::estimate` (config types),
+//! [`EstimateConfig`]. Imports `app::{estimate, fixef}` (config types),
 //! `app::formula` (flags as a formula), `estimate` (domain enums and
 //! parsers) and `report` (output format).
 
 use std::path::PathBuf;
 
 use crate::app::estimate::{BootConfig, EstimateConfig, ModelKind};
+use crate::app::fixef::TableOut;
 use crate::app::formula::from_flags;
 use crate::error::{Error, Result};
 use crate::estimate::{
@@ -190,6 +191,24 @@ pub struct EstimateArgs {
     /// `--allow-nonconverged`.
     #[arg(long, value_name = "N", default_value_t = 25)]
     pub irls_maxiter: usize,
+    /// Also write each model's estimated fixed effects to FILE (`.csv` or
+    /// `.parquet`, by extension; atomic; default: not written): a tidy table
+    /// `model, fe, level, value, component, reference`, one row per level
+    /// (`level` as in the input column; `a^b` levels as `a_b`). Normalised as
+    /// fixest's `fixef()`: one reference level set to 0 per connected
+    /// component of the levels (with two fixed effects, a level of the second;
+    /// `component` numbers them from 1). Recovered from y − Xβ by the same
+    /// demeaner at tolerance 1e-13.
+    #[arg(long, value_name = "FILE")]
+    pub fixef_out: Option<PathBuf>,
+    /// Also write fitted values and residuals to FILE (`.csv` or `.parquet`,
+    /// by extension; atomic; default: not written): `model, row, fitted,
+    /// residual, status`, one row per data row of the input (1-based, header
+    /// not counted) per model; `status` is `used`, `singleton` (dropped as a
+    /// singleton) or `missing` (a used column is missing there), and
+    /// fitted/residual are empty for rows not used. Fitted = Xβ + the fixed effects.
+    #[arg(long, value_name = "FILE")]
+    pub predict_out: Option<PathBuf>,
     /// Demeaning convergence tolerance: for `map`, the largest group mean
     /// removed in a sweep; for `krylov`, the change of the demeaned column in
     /// an iteration relative to the column's norm.
@@ -298,6 +317,8 @@ impl EstimateArgs {
             }
         };
         let format = self.format.into();
+        let fixef_out = self.fixef_out.map(|p| TableOut::from_path("--fixef-out", p)).transpose()?;
+        let predict_out = self.predict_out.map(|p| TableOut::from_path("--predict-out", p)).transpose()?;
         let fit = FitOptions {
             demean: DemeanOptions { tol: self.fixef_tol, max_iter: self.fixef_maxiter, method: self.demeaner.into() },
             drop_singletons: !self.keep_singletons,
@@ -338,6 +359,8 @@ impl EstimateArgs {
             out: self.out,
             plot: self.plot,
             plot_terms: self.plot_terms.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+            fixef_out,
+            predict_out,
         })
     }
 }

@@ -34,6 +34,12 @@ pub struct Frame {
     pub numeric: Vec<(String, Vec<f64>)>,
     /// Categorical columns (name, codes in `0..levels`), in request order.
     pub categorical: Vec<(String, Vec<u32>)>,
+    /// Per categorical column (same order), the value of each code as text
+    /// (`levels` entries): strings trimmed, integers in decimal, other
+    /// numbers in shortest round-trip form.
+    pub labels: Vec<Vec<String>>,
+    /// Which data rows of the file were kept (`n_rows` entries); `None` when all were.
+    pub kept: Option<Vec<bool>>,
 }
 
 fn read_err(path: &Path, e: impl std::fmt::Display) -> LoadError {
@@ -128,17 +134,26 @@ fn numeric_values(col: &Column, path: &Path, name: &str) -> Result<Vec<f64>, Loa
 }
 
 /// Factorize a column of any dtype: codes in order of first appearance,
-/// `u32::MAX` marking a missing cell.
-fn factor_codes(col: &Column, path: &Path) -> Result<Vec<u32>, LoadError> {
-    fn by_key<K: std::hash::Hash + Eq>(it: impl Iterator<Item = Option<K>>) -> Vec<u32> {
+/// `u32::MAX` marking a missing cell, and the text of each code's value.
+fn factor_codes(col: &Column, path: &Path) -> Result<(Vec<u32>, Vec<String>), LoadError> {
+    fn by_key<K: std::hash::Hash + Eq + Clone>(
+        it: impl Iterator<Item = Option<K>>,
+        show: impl Fn(&K) -> String,
+    ) -> (Vec<u32>, Vec<String>) {
         let mut map: HashMap<K, u32> = HashMap::new();
-        it.map(|v| {
-            v.map_or(u32::MAX, |k| {
-                let next = map.len() as u32;
-                *map.entry(k).or_insert(next)
+        let mut labels = Vec::new();
+        let codes = it
+            .map(|v| {
+                v.map_or(u32::MAX, |k| {
+                    let next = map.len() as u32;
+                    *map.entry(k.clone()).or_insert_with(|| {
+                        labels.push(show(&k));
+                        next
+                    })
+                })
             })
-        })
-        .collect()
+            .collect();
+        (codes, labels)
     }
     let dt = col.dtype().clone();
     Ok(if dt.is_integer() {
@@ -150,28 +165,34 @@ fn factor_codes(col: &Column, path: &Path) -> Result<Vec<u32>, LoadError> {
             // Dense integer ids: direct table instead of hashing.
             let mut table = vec![u32::MAX; span as usize + 1];
             let mut next = 0u32;
-            ca.iter()
+            let mut labels = Vec::new();
+            let codes = ca
+                .iter()
                 .map(|v| {
                     v.map_or(u32::MAX, |x| {
                         let slot = &mut table[(x - lo) as usize];
                         if *slot == u32::MAX {
                             *slot = next;
                             next += 1;
+                            labels.push(x.to_string());
                         }
                         *slot
                     })
                 })
-                .collect()
+                .collect();
+            (codes, labels)
         } else {
-            by_key(ca.iter())
+            by_key(ca.iter(), i64::to_string)
         }
     } else if dt.is_float() {
         let c = col.cast(&DataType::Float64).map_err(|e| read_err(path, e))?;
-        by_key(c.f64().map_err(|e| read_err(path, e))?.iter().map(|v| v.map(|x| (x + 0.0).to_bits())))
+        by_key(c.f64().map_err(|e| read_err(path, e))?.iter().map(|v| v.map(|x| (x + 0.0).to_bits())), |b| {
+            f64::from_bits(*b).to_string()
+        })
     } else {
         let c = col.cast(&DataType::String).map_err(|e| read_err(path, e))?;
         let s = c.str().map_err(|e| read_err(path, e))?;
-        by_key(s.iter().map(|v| v.map(str::trim).filter(|t| !t.is_empty() && *t != "NA")))
+        by_key(s.iter().map(|v| v.map(str::trim).filter(|t| !t.is_empty() && *t != "NA")), |t| (*t).to_owned())
     })
 }
 
@@ -203,8 +224,11 @@ pub fn read_frame(path: &Path, numeric: &[String], categorical: &[String]) -> Re
         nums.push(numeric_values(find(&df, path, name)?, path, name)?);
     }
     let mut cats = Vec::with_capacity(categorical.len());
+    let mut labels = Vec::with_capacity(categorical.len());
     for name in categorical {
-        cats.push(factor_codes(find(&df, path, name)?, path)?);
+        let (codes, text) = factor_codes(find(&df, path, name)?, path)?;
+        cats.push(codes);
+        labels.push(text);
     }
     drop(df);
     let keep: Vec<bool> =
@@ -219,17 +243,20 @@ pub fn read_frame(path: &Path, numeric: &[String], categorical: &[String]) -> Re
             (n.clone(), vals)
         })
         .collect();
+    let mut labels_out = Vec::with_capacity(categorical.len());
     let categorical_out = categorical
         .iter()
         .zip(cats)
-        .map(|(n, v)| {
+        .zip(labels)
+        .map(|((n, v), text)| {
             if all {
+                labels_out.push(text);
                 return (n.clone(), v);
             }
             // Renumber on kept rows so codes stay contiguous.
             let max = v.iter().copied().filter(|c| *c != u32::MAX).max().unwrap_or(0) as usize;
             let mut map = vec![u32::MAX; max + 1];
-            let mut next = 0u32;
+            let mut kept_text = Vec::new();
             let codes = v
                 .into_iter()
                 .zip(&keep)
@@ -237,12 +264,13 @@ pub fn read_frame(path: &Path, numeric: &[String], categorical: &[String]) -> Re
                 .map(|(c, _)| {
                     let m = &mut map[c as usize];
                     if *m == u32::MAX {
-                        *m = next;
-                        next += 1;
+                        *m = kept_text.len() as u32;
+                        kept_text.push(text[c as usize].clone());
                     }
                     *m
                 })
                 .collect();
+            labels_out.push(kept_text);
             (n.clone(), codes)
         })
         .collect();
@@ -252,6 +280,8 @@ pub fn read_frame(path: &Path, numeric: &[String], categorical: &[String]) -> Re
         n_missing: n_rows - n_kept,
         numeric: numeric_out,
         categorical: categorical_out,
+        labels: labels_out,
+        kept: (!all).then_some(keep),
     })
 }
 
@@ -275,6 +305,7 @@ mod tests {
         assert_eq!(f.numeric[0], ("y".into(), vec![1.0, 4.0, 6.0]));
         assert_eq!(f.numeric[1], ("x".into(), vec![2.0, 5.0, 7.0]));
         assert_eq!(f.categorical[0], ("g".into(), vec![0, 1, 0]));
+        assert_eq!(f.labels[0], ["a", "c"]);
     }
 
     #[test]
