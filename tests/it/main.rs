@@ -11,6 +11,7 @@ mod estimate;
 mod estimate_props;
 mod exposure;
 mod exposure_cli;
+mod fixef;
 mod graph;
 mod moves_stream;
 mod pairs;

@@ -8,6 +8,12 @@ data) and expected.json (values printed with %.17g):
   pyfixest 0.60 `feols` with a tight fixed-effect tolerance, for several vcov
   types and small-sample corrections;
 * linear combinations R'b with SE sqrt(R' V R) from pyfixest's vcov;
+* fixed-effect recovery (case `fixef`, file fixef.json): pyfixest's
+  `fixef()` (minimum-norm LSQR solution, a normalisation different from
+  fixest's references; the test converts it), its per-row FE sums,
+  `predict()` and `resid()`, for an unweighted and a weighted model on a
+  worker x firm design with two connected components, singletons and a
+  missing cell;
 * wild cluster restricted bootstrap p-values by full enumeration of the
   Rademacher weights, computed here independently with numpy: each draw is an
   explicit OLS on [X, dummies of every fixed effect] (dense), the CRV1 t of
@@ -656,6 +662,80 @@ def pois_main(out_root, only):
             fh.write(json.dumps(expected, indent=1))
             fh.write("\n")
         print("wrote", cdir)
+FIXEF_LSQR_TOL = 1e-14
+
+
+def make_fixef_data(rng):
+    """Worker x firm panel in two blocks that never mix (two connected
+    components), string worker ids, a few singletons and one missing cell."""
+    rows = []
+    for block, (n_workers, firms) in enumerate([(40, range(0, 8)), (25, range(8, 13))]):
+        for i in range(n_workers):
+            wid = "w%d_%d" % (block, i)
+            firm = int(rng.choice(list(firms)))
+            for t in range(int(rng.integers(2, 6))):
+                if rng.uniform() < 0.3:
+                    firm = int(rng.choice(list(firms)))
+                rows.append((wid, firm, t))
+    rows.append(("w_solo", 3, 0))  # a worker seen once: singleton
+    rows.append(("w0_0", 99, 1))  # a firm seen once: singleton
+    df = pd.DataFrame(rows, columns=["worker", "firm", "year"])
+    n = len(df)
+    theta = {w: rng.normal() for w in df["worker"].unique()}
+    psi = {f: rng.normal() for f in df["firm"].unique()}
+    x1 = rng.normal(size=n)
+    x2 = rng.normal(size=n) + 0.5 * df["firm"].map(psi).to_numpy()
+    w = rng.uniform(0.5, 2.0, n)
+    y = 0.7 * x1 - 0.3 * x2 + df["worker"].map(theta).to_numpy() + df["firm"].map(psi).to_numpy() + rng.normal(size=n)
+    df = df.assign(y=y, x1=x1, x2=x2, w=w)[["y", "x1", "x2", "worker", "firm", "w"]]
+    df.loc[5, "x2"] = np.nan
+    return df
+
+
+def fixef_main(out_root, only):
+    case = "fixef"
+    if only and case not in only:
+        return
+    cdir = os.path.join(out_root, case)
+    os.makedirs(cdir, exist_ok=True)
+    make_fixef_data(np.random.default_rng(31)).to_csv(os.path.join(cdir, "data.csv"), index=False,
+                                                      float_format="%.17g")
+    df = pd.read_csv(os.path.join(cdir, "data.csv"))
+    fml = "y ~ x1 + x2 | worker + firm"
+    models = []
+    for weights in [None, "w"]:
+        kw = dict(fixef_tol=FIXEF_TOL, fixef_maxiter=100000, fixef_rm="singleton")
+        if weights:
+            kw["weights"] = weights
+        fit = pf.feols(fml, data=df, **kw)
+        fe = fit.fixef(atol=FIXEF_LSQR_TOL, btol=FIXEF_LSQR_TOL)
+        idx = fit._data.index.to_numpy()
+        pred = np.asarray(fit.predict(atol=FIXEF_LSQR_TOL, btol=FIXEF_LSQR_TOL)).flatten()
+        resid = np.asarray(fit.resid()).flatten()
+        sum_fe = np.asarray(fit._sumFE).flatten()
+        if weights:
+            sum_fe = sum_fe / np.sqrt(df.loc[idx, weights].to_numpy())
+        y = df.loc[idx, "y"].to_numpy()
+        # The FE sums reproduce the model: y - X b - sumFE = resid (LSQR converged).
+        xb = df.loc[idx, list(fit._coefnames)].to_numpy() @ fit._beta_hat
+        gap = np.max(np.abs(y - xb - sum_fe - resid))
+        print(case, weights, "max |y - Xb - sumFE - resid| = %.2e" % gap)
+        assert gap < 1e-10
+        models.append(dict(
+            weights=weights, nobs=int(fit._N),
+            coefs={nm: g17(b) for nm, b in zip(fit._coefnames, fit._beta_hat)},
+            fixef={var: {str(k): g17(v) for k, v in levels.items()} for var, levels in fe.items()},
+            rows=[int(i) + 1 for i in idx],
+            sum_fe=[g17(v) for v in sum_fe], fitted=[g17(v) for v in pred], resid=[g17(v) for v in resid],
+        ))
+    out = dict(case=case, formula=fml, n_rows=int(len(df)), models=models,
+               generator=dict(python=sys.version.split()[0], pyfixest=pf.__version__, numpy=np.__version__,
+                              pandas=pd.__version__, fixef_tol=FIXEF_TOL, lsqr_atol=FIXEF_LSQR_TOL,
+                              lsqr_btol=FIXEF_LSQR_TOL))
+    with open(os.path.join(cdir, "fixef.json"), "w") as fh:
+        fh.write(json.dumps(out, indent=1))
+        fh.write("\n")
+    print("wrote", cdir)
 
 
 def main():
@@ -663,6 +743,7 @@ def main():
     only = set(sys.argv[1:])
     iv_main(out_root, only)
     pois_main(out_root, only)
+    fixef_main(out_root, only)
     for case, spec in CASES.items():
         if only and case not in only:
             continue
