@@ -169,8 +169,8 @@ pub fn connected_components(fes: &[&[u32]], levels: &[usize]) -> (Vec<Vec<u32>>,
     }
     let mut id = vec![u32::MAX; total];
     let mut next = 0u32;
-    for i in 0..n {
-        let root = uf.find(offsets[0] as u32 + fes[0][i]) as usize;
+    for &c in fes.first().copied().unwrap_or_default() {
+        let root = uf.find(offsets[0] as u32 + c) as usize;
         if id[root] == u32::MAX {
             id[root] = next;
             next += 1;
@@ -596,9 +596,9 @@ mod tests {
         let mut slot: Vec<Vec<Option<usize>>> = Vec::new();
         for (q, f) in core.fe.iter().enumerate() {
             let mut s = vec![None; f.levels];
-            for l in 0..f.levels {
+            for (l, slot) in s.iter_mut().enumerate() {
                 if !fx.fe[q].reference[l] {
-                    s[l] = Some(cols.len());
+                    *slot = Some(cols.len());
                     cols.push(f.codes.iter().map(|&c| f64::from(c as usize == l)).collect());
                 }
             }
