@@ -410,10 +410,12 @@ fn write_row_outputs(cfg: &EstimateConfig, per_row: &[ModelOutputs], ctx: &mut C
         }
         if !fx.exact {
             ctx.warn(format!(
-                "{}: fixest's reference rule does not identify the fixed effects {} (too few references); their \
-                 values come from alternating projections and no level is a reference",
+                "{}: fixest's reference rule does not identify the fixed effects {} (too few references: the \
+                 values it gives miss the fitted sums by up to {:e}); their values come from conjugate gradient \
+                 and no level is a reference",
                 m.title,
-                names.join(", ")
+                names.join(", "),
+                fx.rule_gap
             ))?;
         }
         if !fx.demean.converged {

@@ -40,8 +40,8 @@
 //! the rule is fixest's heuristic: it is exact (reproduces $S$) on regular
 //! designs; when it is not (too few references were set; fixest then falls
 //! back to its demeaning's coefficients and calls the references
-//! "approximate"), the values come from alternating projections on $S$
-//! (Gauss–Seidel over the levels) with no reference and
+//! "approximate"), the values come from conjugate gradient on the normal
+//! equations of $D\alpha = S$ (Jacobi-preconditioned, from zero) with no reference and
 //! [`Fixef::exact`] is `false`. With **one** fixed effect the values are the
 //! group means of $r$ and nothing is a reference.
 //!
@@ -99,8 +99,11 @@ pub struct Fixef {
     /// $\sum_q \alpha_q$ of each observation of the estimation sample (`n`), from the values.
     pub sum: Vec<f64>,
     /// Whether fixest's reference rule reproduced the projection (always with
-    /// one or two fixed effects); `false`: values from alternating projections, no reference.
+    /// one or two fixed effects); `false`: values from conjugate gradient, no reference.
     pub exact: bool,
+    /// Largest $|\sum_q\alpha_q - S_i|$ of fixest's rule before any fallback
+    /// (rounding when `exact`; the misfit of too few references otherwise).
+    pub rule_gap: f64,
     /// How $r$ was demeaned.
     pub demean: ColumnDemean,
 }
@@ -338,43 +341,74 @@ fn fixest_references(fes: &[FixedEffect], s: &[f64]) -> (Vec<Vec<f64>>, Vec<Vec<
     (p.values, p.reference)
 }
 
-/// Alternating projections on the coefficients (Gauss–Seidel over the
-/// fixed effects) solving $D\alpha = S$ in least squares, for the designs
-/// where fixest's rule fails.
-fn gauss_seidel(fes: &[FixedEffect], weights: Option<&[f64]>, s: &[f64], opts: &DemeanOptions) -> Vec<Vec<f64>> {
-    let mut values: Vec<Vec<f64>> = fes.iter().map(|f| vec![0.0; f.levels]).collect();
-    let mut sum = vec![0.0; s.len()];
-    let size: Vec<Vec<f64>> = fes
-        .iter()
-        .map(|f| {
-            let mut w = vec![0.0; f.levels];
-            for (i, &c) in f.codes.iter().enumerate() {
-                w[c as usize] += weights.map_or(1.0, |w| w[i]);
-            }
-            w
-        })
-        .collect();
-    for _ in 0..opts.max_iter {
-        let mut change: f64 = 0.0;
-        for (q, f) in fes.iter().enumerate() {
-            let mut acc = vec![0.0; f.levels];
-            for (i, &c) in f.codes.iter().enumerate() {
-                acc[c as usize] += weights.map_or(1.0, |w| w[i]) * (s[i] - sum[i]);
-            }
-            let delta: Vec<f64> = acc.iter().zip(&size[q]).map(|(a, w)| a / w).collect();
-            for (v, d) in values[q].iter_mut().zip(&delta) {
-                *v += d;
-                change = change.max(d.abs());
-            }
-            for (i, &c) in f.codes.iter().enumerate() {
-                sum[i] += delta[c as usize];
-            }
-        }
-        if change < opts.tol {
+/// Jacobi-preconditioned conjugate gradient on the normal equations
+/// $D'WD\,\alpha = D'W S$ (consistent, singular: from $\alpha = 0$ it
+/// converges to a solution whose sum is $S$), for the designs where
+/// fixest's rule fails. Stops when the weighted misfit $\lVert D\alpha - S\rVert_W$
+/// falls below `opts.tol` times $\lVert S\rVert_W$ (at least $10^{-11}$),
+/// when it has not halved in 100 iterations, or after `opts.max_iter`.
+fn conjugate_gradient(fes: &[FixedEffect], weights: Option<&[f64]>, s: &[f64], opts: &DemeanOptions) -> Vec<Vec<f64>> {
+    let wt = |i: usize| weights.map_or(1.0, |w| w[i]);
+    // D α (per observation) and D'W v (per level).
+    let apply = |a: &[Vec<f64>]| -> Vec<f64> {
+        (0..s.len()).map(|i| fes.iter().zip(a).map(|(f, v)| v[f.codes[i] as usize]).sum()).collect()
+    };
+    let adjoint = |v: &[f64]| -> Vec<Vec<f64>> {
+        fes.iter()
+            .map(|f| {
+                let mut out = vec![0.0; f.levels];
+                for (i, &c) in f.codes.iter().enumerate() {
+                    out[c as usize] += wt(i) * v[i];
+                }
+                out
+            })
+            .collect()
+    };
+    let dot = |a: &[Vec<f64>], b: &[Vec<f64>]| -> f64 {
+        a.iter().zip(b).map(|(x, y)| x.iter().zip(y).map(|(p, q)| p * q).sum::<f64>()).sum()
+    };
+    let wnorm = |v: &[f64]| -> f64 { v.iter().enumerate().map(|(i, x)| wt(i) * x * x).sum::<f64>().sqrt() };
+    let diag = adjoint(&vec![1.0; s.len()]);
+    let precond = |r: &[Vec<f64>]| -> Vec<Vec<f64>> {
+        r.iter()
+            .zip(&diag)
+            .map(|(r, d)| r.iter().zip(d).map(|(a, b)| if *b > 0.0 { a / b } else { 0.0 }).collect())
+            .collect()
+    };
+    let target = opts.tol.max(1e-11) * wnorm(s).max(f64::MIN_POSITIVE);
+    let mut history: Vec<f64> = Vec::new();
+    let mut alpha: Vec<Vec<f64>> = fes.iter().map(|f| vec![0.0; f.levels]).collect();
+    let mut misfit = s.to_vec(); // S − Dα
+    let mut r = adjoint(&misfit);
+    let mut z = precond(&r);
+    let mut p = z.clone();
+    let mut rz = dot(&r, &z);
+    for it in 0..opts.max_iter {
+        let m = wnorm(&misfit);
+        if m <= target || rz <= 0.0 || (it >= 100 && m > 0.5 * history[it - 100]) {
             break;
         }
+        history.push(m);
+        let dp = apply(&p);
+        let pap: f64 = dp.iter().enumerate().map(|(i, x)| wt(i) * x * x).sum();
+        if pap <= 0.0 {
+            break;
+        }
+        let step = rz / pap;
+        for (a, d) in alpha.iter_mut().zip(&p) {
+            a.iter_mut().zip(d).for_each(|(x, y)| *x += step * y);
+        }
+        misfit.iter_mut().zip(&dp).for_each(|(m, d)| *m -= step * d);
+        r = adjoint(&misfit);
+        z = precond(&r);
+        let rz_new = dot(&r, &z);
+        let beta = rz_new / rz;
+        rz = rz_new;
+        for (pv, zv) in p.iter_mut().zip(&z) {
+            pv.iter_mut().zip(zv).for_each(|(x, y)| *x = y + beta * *x);
+        }
     }
-    values
+    alpha
 }
 
 /// Recover the fixed effects whose sum is the least-squares projection of
@@ -467,7 +501,7 @@ pub fn recover_fixef(
     let gap = sum.iter().zip(&s).fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
     let exact = gap <= 1e-8 * scale;
     if !exact {
-        values = gauss_seidel(fes, weights, &s, &opts.demean);
+        values = conjugate_gradient(fes, weights, &s, &opts.demean);
         reference = fes.iter().map(|f| vec![false; f.levels]).collect();
         sum = sum_of(&values);
     }
@@ -478,7 +512,7 @@ pub fn recover_fixef(
         .zip(component)
         .map(|(((f, values), reference), component)| FeValues { name: f.name.clone(), values, component, reference })
         .collect();
-    Ok(Fixef { fe, n_components, sum, exact, demean })
+    Ok(Fixef { fe, n_components, sum, exact, rule_gap: gap, demean })
 }
 
 /// $r = y - X\hat\beta$ on the estimation sample of `core`, from the raw
@@ -750,6 +784,55 @@ mod tests {
                 s[c as usize] += r[i] - fx.sum[i];
             }
             assert!(s.iter().all(|v| v.abs() < 1e-9), "{:?}", s.iter().fold(0.0f64, |m, v| m.max(v.abs())));
+        }
+    }
+
+    #[test]
+    fn where_fixests_rule_fails_the_sum_is_still_the_projection() {
+        // fixest's "difficult" design, small: individuals × years, firm = row mod 7.
+        let (n_ind, years, n_firm) = (60usize, 6usize, 7usize);
+        let n = n_ind * years;
+        let ind: Vec<u32> = (0..n).map(|i| (i / years) as u32).collect();
+        let year: Vec<u32> = (0..n).map(|i| (i % years) as u32).collect();
+        let firm: Vec<u32> = (0..n).map(|i| (i % n_firm) as u32).collect();
+        let r: Vec<f64> = (0..n).map(|i| noise(i, 4) + f64::from(firm[i]).sin() + 0.1 * f64::from(year[i])).collect();
+        let fes: Vec<FixedEffect> = [("ind", ind, n_ind), ("firm", firm, n_firm), ("year", year, years)]
+            .into_iter()
+            .map(|(name, codes, levels)| FixedEffect { name: name.into(), codes, levels })
+            .collect();
+        let fx = recover_fixef(&fes, None, &r, &FixefOptions::default()).unwrap();
+        assert!(!fx.exact && fx.rule_gap > 1e-3 && fx.n_references() == 0);
+        // r − Σα is orthogonal to every dummy, and Σα is a sum of level values by construction.
+        for fe in &fes {
+            let mut s = vec![0.0; fe.levels];
+            for (i, &c) in fe.codes.iter().enumerate() {
+                s[c as usize] += r[i] - fx.sum[i];
+            }
+            assert!(s.iter().all(|v| v.abs() < 1e-8), "{s:?}");
+        }
+        // And it equals the dense regression's fitted values: r projected on an
+        // orthonormal basis of the dummies' span (Gram–Schmidt, dependent columns dropped).
+        let mut cols: Vec<Vec<f64>> = Vec::new();
+        for fe in &fes {
+            for l in 0..fe.levels {
+                cols.push(fe.codes.iter().map(|&c| f64::from(c as usize == l)).collect());
+            }
+        }
+        let mut basis: Vec<Vec<f64>> = Vec::new();
+        for c in cols {
+            let mut v = c.clone();
+            for b in &basis {
+                let proj: f64 = v.iter().zip(b).map(|(x, y)| x * y).sum();
+                v.iter_mut().zip(b).for_each(|(x, y)| *x -= proj * y);
+            }
+            let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+            if norm > 1e-8 {
+                basis.push(v.into_iter().map(|x| x / norm).collect());
+            }
+        }
+        for i in 0..n {
+            let fitted: f64 = basis.iter().map(|b| b[i] * b.iter().zip(&r).map(|(x, y)| x * y).sum::<f64>()).sum();
+            close(fx.sum[i], fitted, "fallback fitted");
         }
     }
 
