@@ -588,7 +588,8 @@ mod tests {
 
     /// A deterministic pseudo-random number in [-1, 1).
     fn noise(i: usize, salt: usize) -> f64 {
-        let mut h = (i as u64).wrapping_mul(6364136223846793005).wrapping_add(salt as u64 * 1442695040888963407);
+        let mut h =
+            (i as u64).wrapping_mul(6364136223846793005).wrapping_add((salt as u64).wrapping_mul(1442695040888963407));
         h ^= h >> 33;
         h = h.wrapping_mul(0xff51afd7ed558ccd);
         h ^= h >> 33;
@@ -833,6 +834,49 @@ mod tests {
         for i in 0..n {
             let fitted: f64 = basis.iter().map(|b| b[i] * b.iter().zip(&r).map(|(x, y)| x * y).sum::<f64>()).sum();
             close(fx.sum[i], fitted, "fallback fitted");
+        }
+    }
+
+    #[test]
+    fn iv_fixed_effects_are_the_projection_of_the_structural_residual() {
+        let n = 100;
+        let a: Vec<u32> = (0..n).map(|i| (i * 7 % 9) as u32).collect();
+        let g: Vec<u32> = (0..n).map(|i| (i * 3 % 5) as u32).collect();
+        let z: Vec<f64> = (0..n).map(|i| noise(i, 11)).collect();
+        let x1: Vec<f64> = (0..n).map(|i| noise(i, 12)).collect();
+        let d: Vec<f64> = (0..n).map(|i| z[i] + 0.5 * noise(i, 13) + 0.1 * f64::from(a[i])).collect();
+        let y: Vec<f64> =
+            (0..n).map(|i| 2.0 * d[i] - x1[i] + f64::from(a[i]).cos() + f64::from(g[i]) + noise(i, 14)).collect();
+        let col = |name: &str, v: &[f64]| Column { name: name.into(), values: v.to_vec() };
+        let mut base = Design::new(col("y", &y), vec![col("x1", &x1)]);
+        base.fe = vec![Factor { name: "a".into(), codes: a }, Factor { name: "g".into(), codes: g }];
+        let iv = crate::IvDesign { base, endog: vec![col("d", &d)], instruments: vec![col("z", &z)] };
+        let fit = crate::fit_iv(&iv, &FitOptions::default()).unwrap();
+        let core = &fit.core;
+        let r = structural_residual(core, &y, &[col("x1", &x1), col("d", &d)]).unwrap();
+        // Independently: y − x1·b1 − d·b2 with the second-stage coefficients.
+        for i in 0..n {
+            close(r[i], y[i] - core.beta[0] * x1[i] - core.beta[1] * d[i], "structural residual");
+        }
+        let fx = recover_fixef(&core.fe, None, &r, &FixefOptions::default()).unwrap();
+        // Dense regression of r on the dummies minus the references.
+        let mut cols = Vec::new();
+        let mut slot = Vec::new();
+        for (q, f) in core.fe.iter().enumerate() {
+            for l in 0..f.levels {
+                if !fx.fe[q].reference[l] {
+                    slot.push((q, l));
+                    cols.push(f.codes.iter().map(|&c| f64::from(c as usize == l)).collect::<Vec<f64>>());
+                }
+            }
+        }
+        let (beta, _) = dense_ls(&cols, &r, None);
+        for ((q, l), b) in slot.into_iter().zip(beta) {
+            close(fx.fe[q].values[l], b, "iv fe");
+        }
+        // The fit's residual is r minus the fixed effects.
+        for i in 0..n {
+            close(core.resid_t[i], r[i] - fx.sum[i], "iv residual");
         }
     }
 
