@@ -906,5 +906,18 @@ mod tests {
             fx.exact
         );
         assert_eq!(fx.n_references(), fx.n_components);
+        // With a year fixed effect (fixest's greedy rule for three).
+        let year: Vec<u32> = (0..r.len()).map(|i| (i % 8) as u32).collect();
+        let fes3 = [fes[0].clone(), fes[1].clone(), FixedEffect { name: "year".into(), codes: year, levels: 8 }];
+        let t = std::time::Instant::now();
+        let fx = recover_fixef(&fes3, None, &r, &FixefOptions::default()).unwrap();
+        eprintln!(
+            "worker + firm + year: recovery {:?} ({} iterations, {}, exact {}, {} references)",
+            t.elapsed(),
+            fx.demean.iterations,
+            fx.demean.method,
+            fx.exact,
+            fx.n_references()
+        );
     }
 }
