@@ -355,7 +355,7 @@ mod tests {
             ("w".into(), vec![2.0, 2.0, 1.0, 1.0]),
         ];
         let cat = vec![("a".into(), vec![0, 0, 1, 1]), ("b".into(), vec![0, 1, 0, 1])];
-        let mut cols = Columns::new(num, cat, uses(&[m.clone()], None, &[]))
+        let mut cols = Columns::new(num, cat, uses(std::slice::from_ref(&m), None, &[]))
             .with_labels(&["a".into(), "b".into()], vec![vec!["x".into(), "y".into()], vec!["1".into(), "2".into()]]);
         let (ModelDesign::Ols(d), labels) = build(&m, &mut cols, None, &[]).unwrap() else { panic!("not OLS") };
         assert_eq!(labels, [["x_1", "x_2", "y_1", "y_2"]]);
@@ -371,7 +371,7 @@ mod tests {
         let mut cols = Columns::new(
             vec![("y".into(), vec![1.0]), ("t".into(), vec![0.0])],
             vec![],
-            uses(&[bad.clone()], None, &[]),
+            uses(std::slice::from_ref(&bad), None, &[]),
         );
         let e = build(&bad, &mut cols, None, &[]).unwrap_err().to_string();
         assert!(e.contains("`t` has no value 7 (values: 0)"), "{e}");

@@ -875,8 +875,8 @@ mod tests {
             close(fx.fe[q].values[l], b, "iv fe");
         }
         // The fit's residual is r minus the fixed effects.
-        for i in 0..n {
-            close(core.resid_t[i], r[i] - fx.sum[i], "iv residual");
+        for ((u, ri), si) in core.resid_t.iter().zip(&r).zip(&fx.sum) {
+            close(*u, ri - si, "iv residual");
         }
     }
 
