@@ -309,3 +309,64 @@ mod cli {
         assert_eq!(out.status.code(), Some(2));
     }
 }
+
+/// `--fixef-out` and `--predict-out` of a Poisson fit: fitted means equal
+/// those of the same model with `f2` as dummy regressors (fitted by the
+/// library, independently of the recovery), differences of `f2` values
+/// equal differences of the dummies' coefficients, and the 94 rows in
+/// all-zero `f1` levels are marked `separated`.
+#[test]
+fn poisson_fixed_effects_and_predictions_out() {
+    let exp = expected("pois_fe2");
+    let mut dummies = design_of("pois_fe2", &exp);
+    let f2 = dummies.fe.pop().unwrap();
+    for l in 1..=f2.codes.iter().max().copied().unwrap() {
+        let values = f2.codes.iter().map(|&c| f64::from(c == l)).collect();
+        dummies.x.push(Column { name: format!("f2_{l}"), values });
+    }
+    let dense = fit_poisson(&dummies, &tight()).unwrap();
+    let coef =
+        |l: &str| if l == "0" { 0.0 } else { dense.core.beta[dense.core.coef_index(&format!("f2_{l}")).unwrap()] };
+
+    let dir = tempfile::tempdir().unwrap();
+    let (fx, pr) = (dir.path().join("fe.csv"), dir.path().join("pred.csv"));
+    let out = Command::cargo_bin("spillnet")
+        .unwrap()
+        .args([
+            "-q",
+            "estimate",
+            "--model",
+            "poisson",
+            "--data",
+            case_dir("pois_fe2").join("data.csv").to_str().unwrap(),
+        ])
+        .args(["--formula", "y ~ x1 + x2 | f1 + f2", "--fixef-tol", "1e-13", "--irls-tol", "1e-13"])
+        .args(["--irls-maxiter", "100", "--allow-nonconverged"])
+        .args(["--fixef-out", fx.to_str().unwrap(), "--predict-out", pr.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows = |p: &std::path::Path| -> Vec<Vec<String>> {
+        std::fs::read_to_string(p).unwrap().lines().skip(1).map(|l| l.split(',').map(str::to_owned).collect()).collect()
+    };
+    // Predictions: one row per data row; the fitted μ of used rows, in order, equal the dummy fit's.
+    let pred = rows(&pr);
+    assert_eq!(pred.len(), 2000);
+    assert_eq!(pred.iter().filter(|r| r[4] == "separated").count(), 94);
+    assert_eq!(pred.iter().filter(|r| r[4] == "used").count(), 1906);
+    let used: Vec<f64> = pred.iter().filter(|r| r[4] == "used").map(|r| r[2].parse().unwrap()).collect();
+    for (got, want) in used.iter().zip(&dense.mu) {
+        assert_rel(*got, *want, 1e-8, "fitted mu");
+    }
+    assert!(pred.iter().filter(|r| r[4] == "separated").all(|r| r[2].is_empty() && r[3].is_empty()));
+    // Fixed effects: f2 relative to its reference equals the dummies relative to theirs.
+    let fe = rows(&fx);
+    let f2_rows: Vec<&Vec<String>> = fe.iter().filter(|r| r[1] == "f2").collect();
+    assert_eq!(f2_rows.len(), 15);
+    let reference = f2_rows.iter().find(|r| r[5] == "true").unwrap();
+    assert_eq!(reference[3].parse::<f64>().unwrap(), 0.0);
+    for r in &f2_rows {
+        let got: f64 = r[3].parse().unwrap();
+        assert!((got - (coef(&r[2]) - coef(&reference[2]))).abs() < 1e-8, "f2 level {}: {got}", r[2]);
+    }
+}
