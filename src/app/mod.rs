@@ -111,7 +111,8 @@ impl Ctx<'_> {
 }
 
 /// Load and validate a data folder with the run's [`LoadOptions`], warning
-/// about each table's ignored columns (never silent).
+/// about each table's ignored columns and integers written as decimals
+/// (`2011.0`; never silent).
 pub fn load_data(dir: &std::path::Path, ctx: &mut Ctx<'_>) -> Result<(Indexed, LoadReport)> {
     let opts = LoadOptions { allow_extra_columns: ctx.allow_extra_columns };
     let (data, report) = load_dataset_with(dir, opts)?;
@@ -122,6 +123,19 @@ pub fn load_data(dir: &std::path::Path, ctx: &mut Ctx<'_>) -> Result<(Indexed, L
                 path.display(),
                 t.ignored_columns.join(", ")
             ))?;
+        }
+        if let Some(path) = &t.path {
+            for d in &t.decimal_integers {
+                ctx.warn(format!(
+                    "{}: column `{}`: {} value(s) written with a decimal point (first: row {}, `{}`) read as \
+                     whole numbers",
+                    path.display(),
+                    d.column,
+                    d.count,
+                    d.first_row,
+                    d.example
+                ))?;
+            }
         }
     }
     Ok((data, report))

@@ -854,3 +854,31 @@ fn allow_extra_columns_ignores_unknown_columns_with_a_warning_naming_them() {
     let strip = |o: &[u8], d: &Path| String::from_utf8(o.to_vec()).unwrap().replace(&d.display().to_string(), "DIR");
     assert_eq!(strip(&out.get_output().stdout, dir.path()), strip(&expected.get_output().stdout, clean.path()));
 }
+
+/// Integers written as integral decimals (`2008.0`, as pandas writes a
+/// column with missing values) are read as the integers in every table,
+/// streamed `worker_moves` included, with one warning per column naming the
+/// file, the count and the first row; the summary equals the untouched one.
+#[test]
+fn integral_decimals_are_read_as_integers_with_a_warning() {
+    let dir = fixture();
+    let before = stdout_of(dir.path(), &[]);
+    edit(dir.path(), "worker_moves.csv", "FAWVW,FAW,2008,3,", "FAWVW,FAW,2008.0,3.0,");
+    edit(dir.path(), "models.csv", "BORA,FAWVW,compact_sedan,2001,2014", "BORA,FAWVW,compact_sedan,2001.00,2014.0");
+    edit(dir.path(), "models.csv", "JETTA,FAWVW,compact_sedan,1991,2013", "JETTA,FAWVW,compact_sedan,1991,2013.0");
+    let out = check(dir.path()).assert().code(0);
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    let d = dir.path().display();
+    let want = format!(
+        "warning: {d}/models.csv: column `first_year`: 1 value(s) written with a decimal point (first: row 2, \
+         `2001.00`) read as whole numbers\n\
+         warning: {d}/models.csv: column `last_year`: 2 value(s) written with a decimal point (first: row 1, \
+         `2013.0`) read as whole numbers\n\
+         warning: {d}/worker_moves.csv: column `year`: 1 value(s) written with a decimal point (first: row 1, \
+         `2008.0`) read as whole numbers\n\
+         warning: {d}/worker_moves.csv: column `count`: 1 value(s) written with a decimal point (first: row 1, \
+         `3.0`) read as whole numbers\n"
+    );
+    assert_eq!(stderr, want);
+    assert_eq!(String::from_utf8(out.get_output().stdout.clone()).unwrap(), before);
+}

@@ -737,13 +737,20 @@ fn walkthrough_init_edit_check_graph_exposure_spillover_as_a_new_user() {
     );
     p.write(&dir);
     // (d) Not a mistake: years written as `2015.0` by a tool that stores
-    // integers as floats read as 2015 (docs/data.md).
+    // integers as floats read as 2015 (docs/data.md), with a warning.
     edit_line(&dir, "production", 1, |l| l.replace(",2015,", ",2015.0,"));
     assert!(std::fs::read_to_string(dir.join("production.csv")).unwrap().contains(",2015.0,"));
 
     // 5. check passes, with the summary of the rows written.
     let o = run(&dir, &["check", "--data", "{dir}"]);
-    assert_eq!((o.code, o.stderr.as_str()), (0, ""));
+    assert_eq!(
+        (o.code, o.stderr.as_str()),
+        (
+            0,
+            "warning: {dir}/production.csv: column `year`: 1 value(s) written with a decimal point (first: row 1, \
+             `2015.0`) read as whole numbers\n"
+        )
+    );
     assert_lines("check on the pharmaceutical data", &o.stdout, &expected_check(&p));
     p.write(&dir);
 

@@ -26,7 +26,8 @@ use super::columns::match_columns;
 use super::error::LoadError;
 use super::index::{Indexed, Positions};
 pub use super::moves::MovesInput;
-use super::raw::{Cell, RawTable, parse_finite, parse_text, parse_year};
+pub use super::raw::DecimalIntegers;
+use super::raw::{Cell, RawTable, parse_finite, parse_text, parse_year, scan_decimal_integers};
 use super::schema::{self, ColumnType, TableSpec};
 use super::tables::{
     Dataset, Firm, FirmKind, JvLink, Model, Ownership, Production, QualityScore, SupplierLink, SupplierTarget,
@@ -49,6 +50,10 @@ pub struct TableSource {
     /// Columns the table does not define, ignored under
     /// [`LoadOptions::allow_extra_columns`] (in file order).
     pub ignored_columns: Vec<String>,
+    /// Integer columns (years, counts) with cells written as integral
+    /// decimals such as `2011.0`: read as the integer, reported.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub decimal_integers: Vec<DecimalIntegers>,
 }
 
 /// How a data folder is read.
@@ -141,6 +146,7 @@ pub fn load_dataset_with(dir: &Path, opts: LoadOptions) -> Result<(Indexed, Load
             format: None,
             rows: 0,
             ignored_columns: Vec::new(),
+            decimal_integers: Vec::new(),
         }),
         Some((path, format)) => {
             let moves = moves::load_worker_moves(&path, format, &ds.firms, &firm_index, opts.allow_extra_columns)?;
@@ -150,6 +156,7 @@ pub fn load_dataset_with(dir: &Path, opts: LoadOptions) -> Result<(Indexed, Load
                 format: Some(format),
                 rows: moves.input.rows,
                 ignored_columns: moves.ignored_columns,
+                decimal_integers: moves.decimal_integers,
             });
             report.worker_moves = Some(moves.input);
             ds.worker_moves = moves.moves;
@@ -222,17 +229,28 @@ fn open(
             format: None,
             rows: 0,
             ignored_columns: Vec::new(),
+            decimal_integers: Vec::new(),
         });
         return Ok(None);
     };
     let raw = RawTable::read(&path, format)?;
     let (idx, ignored_columns) = match_columns(&raw, spec, opts.allow_extra_columns)?;
+    let integer_cols: Vec<(&str, usize)> = spec
+        .columns
+        .iter()
+        .zip(&idx)
+        .filter(|(c, _)| matches!(c.ty, ColumnType::Year | ColumnType::Count))
+        .filter_map(|(c, j)| j.map(|j| (c.name, j)))
+        .collect();
+    let mut decimal_integers = Vec::new();
+    scan_decimal_integers(&raw, &integer_cols, 0, &mut decimal_integers);
     report.tables.push(TableSource {
         table: spec.name,
         path: Some(path),
         format: Some(format),
         rows: raw.height,
         ignored_columns,
+        decimal_integers,
     });
     Ok(Some(Rows { raw, spec, idx }))
 }

@@ -20,7 +20,9 @@ use std::path::Path;
 
 use super::columns::match_columns;
 use super::error::LoadError;
-use super::raw::{Cell, RawTable, parse_count, parse_text_ref, parse_year, stream_table};
+use super::raw::{
+    Cell, DecimalIntegers, RawTable, parse_count, parse_text_ref, parse_year, scan_decimal_integers, stream_table,
+};
 use super::schema;
 use super::tables::{Firm, WorkerMove};
 use super::validate::FirmIndex;
@@ -53,6 +55,8 @@ pub(crate) struct Aggregated {
     pub positions: Vec<[usize; 2]>,
     /// Columns the table does not define, ignored (only when allowed).
     pub ignored_columns: Vec<String>,
+    /// `year`/`count` cells written as integral decimals (`2011.0`).
+    pub decimal_integers: Vec<DecimalIntegers>,
     /// What the file held before aggregation.
     pub input: MovesInput,
 }
@@ -82,6 +86,7 @@ fn load_with(
     let mut agg = Aggregator::new(path, index);
     let mut cols: Option<Cols> = None;
     let mut ignored = Vec::new();
+    let mut decimals = Vec::new();
     let rows = stream_table(path, format, chunk_bytes, batch_rows, &mut |t, first_row| {
         let c = match cols {
             Some(c) => c,
@@ -91,10 +96,14 @@ fn load_with(
                 *cols.insert(c)
             }
         };
+        let integer_cols: Vec<(&str, usize)> =
+            [("year", c.year), ("count", c.count)].into_iter().filter_map(|(n, j)| j.map(|j| (n, j))).collect();
+        scan_decimal_integers(t, &integer_cols, first_row, &mut decimals);
         (0..t.height).try_for_each(|i| agg.add(t, c, i, first_row + i))
     })?;
     let mut out = agg.finish(rows, firms)?;
     out.ignored_columns = ignored;
+    out.decimal_integers = decimals;
     Ok(out)
 }
 
@@ -264,7 +273,7 @@ impl<'a> Aggregator<'a> {
                 person_id: g.person.map(String::from),
             })
             .collect();
-        Ok(Aggregated { moves, positions, input, ignored_columns: Vec::new() })
+        Ok(Aggregated { moves, positions, input, ignored_columns: Vec::new(), decimal_integers: Vec::new() })
     }
 }
 

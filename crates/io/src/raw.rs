@@ -545,6 +545,53 @@ fn missing_hint(s: &str) -> &'static str {
     }
 }
 
+/// Integer cells written as integral decimals (`2011.0`) in one column of a
+/// table: accepted as integers, counted so the loader can say so.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DecimalIntegers {
+    /// Column.
+    pub column: String,
+    /// Cells written with a decimal point.
+    pub count: usize,
+    /// 1-based data row of the first one.
+    pub first_row: usize,
+    /// Its text.
+    pub example: String,
+}
+
+/// Whether `cell` is text holding an integral decimal number (`2011.0`),
+/// which [`parse_int`] reads as the integer.
+fn is_integral_decimal(cell: Cell<'_>) -> bool {
+    matches!(cell, Cell::Text(s) if s.parse::<i64>().is_err() && parse_int(cell).is_ok())
+}
+
+/// Count the integral-decimal cells of the integer columns `cols` (name,
+/// index) of `t`, whose first row is data row `first_row` (0-based), into `acc`.
+pub(crate) fn scan_decimal_integers(
+    t: &RawTable,
+    cols: &[(&str, usize)],
+    first_row: usize,
+    acc: &mut Vec<DecimalIntegers>,
+) {
+    for &(name, j) in cols {
+        for i in 0..t.height {
+            let Some(cell) = t.cell(j, i) else { continue };
+            if !is_integral_decimal(cell) {
+                continue;
+            }
+            match acc.iter_mut().find(|d| d.column == name) {
+                Some(d) => d.count += 1,
+                None => acc.push(DecimalIntegers {
+                    column: name.to_owned(),
+                    count: 1,
+                    first_row: first_row + i + 1,
+                    example: cell.to_string(),
+                }),
+            }
+        }
+    }
+}
+
 /// Parse a cell as an integer. Text must be a decimal integer (`2005`, `+3`,
 /// `-1`) or an integral decimal number (`2005.0`, as written by tools that
 /// store nullable integers as floats).
@@ -713,6 +760,9 @@ mod tests {
         assert_eq!(parse_int(Cell::Text("+3")), Ok(3));
         assert_eq!(parse_int(Cell::Text("-1")), Ok(-1));
         assert_eq!(parse_int(Cell::Text("2005.0")), Ok(2005));
+        assert!(is_integral_decimal(Cell::Text("2005.0")) && is_integral_decimal(Cell::Text("7.00")));
+        assert!(!is_integral_decimal(Cell::Text("2005")) && !is_integral_decimal(Cell::Float(2005.0)));
+        assert!(!is_integral_decimal(Cell::Text("2005.5")) && !is_integral_decimal(Cell::Text("x.0")));
         assert_eq!(parse_int(Cell::Float(2005.0)), Ok(2005));
         assert_eq!(parse_int(Cell::Int(7)), Ok(7));
         assert_eq!(parse_int(Cell::Text("2005.5")).unwrap_err(), "expected an integer, found `2005.5`");

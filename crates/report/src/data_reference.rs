@@ -24,8 +24,8 @@ fn general_rules() -> Vec<String> {
             .into(),
         format!(
             "Years and counts are integers (years in [{YEAR_MIN}, {YEAR_MAX}]); an integral decimal such as \
-             `2011.0`, as tools that store integers as floats write them, reads as `2011` in every table; \
-             numbers are finite."
+             `2011.0`, as tools that store integers as floats write them, reads as `2011` in every table, \
+             with a warning naming the file, column and first row; numbers are finite."
         ),
         "Columns marked optional may be left out of the file; a column not listed here is an error \
          (`--allow-extra-columns` ignores it with a warning)."
