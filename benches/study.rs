@@ -18,7 +18,7 @@ fn bench_study(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function("build_panel_paper", |b| b.iter(|| build_panel(&ds, &opts.pairs).unwrap()));
     let panel = build_panel(&ds, &opts.pairs).unwrap();
-    let spec = specs_for(SpecGroup::Baseline, true).into_iter().find(|s| s.id == "baseline.2").unwrap();
+    let spec = specs_for(SpecGroup::Baseline).into_iter().find(|s| s.id == "baseline.2").unwrap();
     g.bench_function("fit_baseline2_twoway_paper", |b| b.iter(|| fit_spec(&panel, &spec, &opts).unwrap()));
     let p = PlaceboOptions { draws: 1000, level: PlaceboLevel::Firm, seed: 1 };
     g.bench_function("placebo_1000_draws_paper", |b| b.iter(|| run_placebo(&panel, &p, &|_| {}).unwrap()));

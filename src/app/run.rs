@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use super::Ctx;
 use super::manifest::{MANIFEST_FILE, ManifestBuilder, Step};
 use super::progress::Progress;
-use super::spillover::{study_with_progress, write_study};
+use super::spillover::{study_with_progress, warn_study, write_study};
 use crate::atomic::write_atomic;
 use crate::error::{Error, Result};
 use crate::export::{DotOptions, DotWriter, ImageFormat, Layout};
@@ -399,15 +399,18 @@ pub fn run_spillover_step(
         step.output(&path);
     }
     job.manifest.end_step(step)?;
+    warn_study(&result, ctx)?;
     let h = &result.headline;
     ctx.detail("")?;
+    let skipped = result.skipped.iter().filter(|s| s.group.is_some()).count();
     ctx.println(format_args!(
-        "spillover  headline {:.4} (SE {:.4}{}), N = {}; {} specifications; reports in {}",
+        "spillover  headline {:.4} (SE {:.4}{}), N = {}; {} specifications{}; reports in {}",
         h.estimate,
         h.se,
         h.p_boot.map(|p| format!(", wild-bootstrap p = {p:.4}")).unwrap_or_default(),
         h.nobs,
         result.models.len(),
+        if skipped > 0 { format!(" ({skipped} skipped, see the report)") } else { String::new() },
         dir.display()
     ))
 }

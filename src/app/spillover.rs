@@ -59,7 +59,7 @@ pub fn study_with_progress(
     let spinner = progress.spinner("building the pair panel and relative strengths");
     let panel = build_panel(ds, &opts.pairs)?;
     spinner.finish();
-    let n_models = crate::study::specs::count_specs(&opts.groups, panel.pairs.log_cum_prod_jv.is_some());
+    let n_models = crate::study::specs::count_specs(&opts.groups);
     let models_bar = progress.bar(n_models as u64, "estimating specifications");
     let placebo_bar = progress.bar(opts.placebo.map_or(0, |p| p.draws as u64), "placebo draws");
     let result = run_study(ds, &panel, opts, &|step, n| match step {
@@ -109,7 +109,7 @@ pub fn panel_table(panel: &StudyPanel) -> TableData {
         t = t.with(&a.name(), attr(a));
     }
     // The interactions of baseline (2): every row is in its sample, in panel order.
-    let spec = specs_for(SpecGroup::Baseline, false).into_iter().find(|s| s.id == "baseline.2").expect("defined");
+    let spec = specs_for(SpecGroup::Baseline).into_iter().find(|s| s.id == "baseline.2").expect("defined");
     let (design, _) = build_design(panel, &spec);
     for c in design.x.iter().skip(1) {
         t = t.with(&c.name, float(&c.values));
@@ -178,6 +178,16 @@ pub fn run(cfg: &SpilloverConfig, ctx: &mut Ctx<'_>) -> Result<()> {
         }
         (Some(_), None) => ctx.info("placebo draws not saved: pass --placebo-out FILE.csv (or --out) to keep them")?,
         _ => {}
+    }
+    warn_study(&result, ctx)
+}
+
+/// Warnings on stderr about the study: every skipped part with its reason,
+/// demeaning that did not converge, collinear regressors dropped.
+pub fn warn_study(result: &StudyResult, ctx: &mut Ctx<'_>) -> Result<()> {
+    for s in &result.skipped {
+        let what = if s.group.is_some() { format!("specification {} ({})", s.id, s.label) } else { s.label.clone() };
+        ctx.warn(format_args!("{what} skipped: {}", s.reason))?;
     }
     for m in &result.models {
         if !m.fit.core.diagnostics.demean.converged {

@@ -302,6 +302,58 @@ fn cli_writes_report_json_placebo_csv_and_svg() {
     assert!(String::from_utf8(tex.stdout).unwrap().contains("\\begin{tabular}"));
 }
 
+/// Data without worker moves, without a production table and without the
+/// `iqs` survey: the specifications that need them (counted by hand: the
+/// worker-flow and both-channel mechanism columns, the cumulative-production
+/// heterogeneity column), the mediation shares (they need the both-channel
+/// column) and the quantification are skipped with their reasons in the
+/// report, the JSON and on stderr; every other table is still estimated.
+#[test]
+fn parts_the_data_cannot_support_are_skipped_with_the_reason_and_the_rest_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    spillnet().args(["synth", "--quiet", "--scale", "small", "--seed", "2", "--out"]).arg(&data).assert().success();
+    std::fs::remove_file(data.join("worker_moves.csv")).unwrap();
+    std::fs::remove_file(data.join("production.csv")).unwrap();
+    let quality = std::fs::read_to_string(data.join("quality.csv")).unwrap();
+    assert!(quality.contains(",iqs,"));
+    std::fs::write(data.join("quality.csv"), quality.replace(",iqs,", ",initial,")).unwrap();
+    let out = dir.path().join("study.json");
+    let run = spillnet()
+        .args(["spillover", "--quiet", "--spec", "all", "--boot", "0", "--format", "json", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let v = json(&out);
+    let skipped: Vec<&str> = v["skipped"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert_eq!(skipped, ["mechanisms.1", "mechanisms.3", "heterogeneity.4", "mediation", "quantification"]);
+    let reason = |id: &str| v["skipped"].as_array().unwrap().iter().find(|s| s["id"] == id).unwrap()["reason"].clone();
+    assert!(reason("mechanisms.1").as_str().unwrap().contains("no worker moves"));
+    assert!(reason("heterogeneity.4").as_str().unwrap().contains("no production table"));
+    assert!(reason("quantification").as_str().unwrap().contains("`iqs` survey"));
+    // 2 baseline + 5 fixed-effect variants + 1 same-segment + 1 mechanism + 4 heterogeneity columns.
+    let ids: Vec<&str> = v["models"].as_array().unwrap().iter().map(|m| m["spec"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 13, "{ids:?}");
+    assert!(ids.contains(&"mechanisms.2") && ids.contains(&"heterogeneity.5"), "{ids:?}");
+    assert!(v["quantification"].is_null() && v["mediation"].as_array().unwrap().is_empty());
+    let stderr = String::from_utf8(run.stderr).unwrap();
+    for id in ["mechanisms.1", "mechanisms.3", "heterogeneity.4"] {
+        assert!(stderr.contains(&format!("warning: specification {id} ")), "{stderr}");
+    }
+    // The text report says it under the table and in the summary.
+    let text = spillnet()
+        .args(["spillover", "--quiet", "--spec", "all", "--boot", "0", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("(1) worker flow: SKIPPED, WorkerFlow: no worker moves"), "{text}");
+    assert!(text.contains("Skipped 3 specification(s)") && text.contains("Not computed: quantification"), "{text}");
+}
+
 #[test]
 fn bad_arguments_are_usage_errors() {
     spillnet().args(["spillover", "--spec", "table3"]).assert().code(2);

@@ -118,7 +118,7 @@ fn one(seed: u64, opts: &McOptions) -> Result<McDraw, McError> {
     let (ds, _truth) = generate(&params)?;
     let study = StudyOptions::default();
     let panel = build_panel(&ds, &study.pairs)?;
-    let spec = specs_for(SpecGroup::Baseline, false).into_iter().find(|s| s.id == "baseline.2").expect("defined");
+    let spec = specs_for(SpecGroup::Baseline).into_iter().find(|s| s.id == "baseline.2").expect("defined");
     let m = fit_spec(&panel, &spec, &study)?;
     let row = &m.lincoms[0].row;
     let p_placebo = match opts.placebo {

@@ -15,7 +15,7 @@ use serde_json::json;
 
 use crate::regression_table::{ModelColumn, full, model_json, render};
 use crate::table::{Cell, Column, OutputFormat, Table, to_csv};
-use spillnet_study::{FittedSpec, PlaceboResult, SpecGroup, StudyResult};
+use spillnet_study::{FittedSpec, PlaceboResult, Skipped, SpecGroup, StudyResult};
 
 fn columns<'a>(models: &[&'a FittedSpec]) -> Vec<ModelColumn<'a>> {
     models
@@ -31,12 +31,30 @@ fn columns<'a>(models: &[&'a FittedSpec]) -> Vec<ModelColumn<'a>> {
         .collect()
 }
 
+/// The tables with at least one fitted model.
 fn groups(r: &StudyResult) -> Vec<(SpecGroup, Vec<&FittedSpec>)> {
     SpecGroup::ALL
         .into_iter()
         .map(|g| (g, r.models.iter().filter(|m| m.spec.group == g).collect::<Vec<_>>()))
         .filter(|(_, v)| !v.is_empty())
         .collect()
+}
+
+/// The requested tables: fitted models and skipped specifications of each.
+fn sections(r: &StudyResult) -> Vec<(SpecGroup, Vec<&FittedSpec>, Vec<&Skipped>)> {
+    SpecGroup::ALL
+        .into_iter()
+        .map(|g| {
+            let models = r.models.iter().filter(|m| m.spec.group == g).collect::<Vec<_>>();
+            (g, models, r.skipped.iter().filter(|s| s.group == Some(g)).collect::<Vec<_>>())
+        })
+        .filter(|(_, m, s)| !m.is_empty() || !s.is_empty())
+        .collect()
+}
+
+/// One line per skipped specification of a table.
+fn skipped_lines(skipped: &[&Skipped]) -> Vec<String> {
+    skipped.iter().map(|s| format!("{} {}: SKIPPED, {}.", s.title, s.label, s.reason)).collect()
 }
 
 fn f4(x: f64) -> String {
@@ -113,6 +131,17 @@ fn summary_lines(r: &StudyResult) -> Vec<String> {
     if let Some(pl) = &r.placebo {
         out.push(placebo_line(pl));
     }
+    let specs: Vec<&str> = r.skipped.iter().filter(|s| s.group.is_some()).map(|s| s.id.as_str()).collect();
+    if !specs.is_empty() {
+        out.push(format!(
+            "Skipped {} specification(s) these data cannot support: {} (the reason is under each table).",
+            specs.len(),
+            specs.join(", ")
+        ));
+    }
+    for s in r.skipped.iter().filter(|s| s.group.is_none()) {
+        out.push(format!("Not computed: {}: {}.", s.label, s.reason));
+    }
     out.push(format!(
         "Inference: CRV1 two-way clustered by follower firm × survey and leader firm × survey (fixest's small-sample correction; t with min(G) − 1 df). Step 1 residualised {} JV and {} domestic quality rows.",
         r.strengths.jv_rows, r.strengths.domestic_rows
@@ -166,11 +195,13 @@ fn text_or_md(r: &StudyResult, md: bool) -> String {
         out.push_str(&if md { format!("- {l}\n") } else { format!("{l}\n") });
     }
     out.push('\n');
-    for (g, models) in groups(r) {
+    for (g, models, skipped) in sections(r) {
         out.push_str(&head(&format!("{} ({})", g.caption(), g.as_str()), 2));
         let fmt = if md { OutputFormat::Markdown } else { OutputFormat::Text };
-        out.push_str(&render(&columns(&models), fmt));
-        for l in sample_lines(&models) {
+        if !models.is_empty() {
+            out.push_str(&render(&columns(&models), fmt));
+        }
+        for l in sample_lines(&models).into_iter().chain(skipped_lines(&skipped)) {
             out.push_str(&if md { format!("- {l}\n") } else { format!("{l}\n") });
         }
         out.push('\n');
@@ -197,11 +228,16 @@ fn latex(r: &StudyResult) -> String {
         let _ = writeln!(out, "\\item {}", latex_text(&l));
     }
     out.push_str("\\end{itemize}\n\n");
-    for (g, models) in groups(r) {
-        let _ = writeln!(out, "\\begin{{table}}[htbp]\n\\centering\n\\caption{{{}}}", latex_text(g.caption()));
-        out.push_str(&render(&columns(&models), OutputFormat::Latex));
-        out.push_str("\\end{table}\n");
+    for (g, models, skipped) in sections(r) {
+        if !models.is_empty() {
+            let _ = writeln!(out, "\\begin{{table}}[htbp]\n\\centering\n\\caption{{{}}}", latex_text(g.caption()));
+            out.push_str(&render(&columns(&models), OutputFormat::Latex));
+            out.push_str("\\end{table}\n");
+        }
         for l in sample_lines(&models) {
+            let _ = writeln!(out, "% {l}");
+        }
+        for l in skipped_lines(&skipped) {
             let _ = writeln!(out, "% {l}");
         }
         out.push('\n');
@@ -258,7 +294,7 @@ fn json_doc(r: &StudyResult) -> String {
         })
         .collect();
     let h = &r.headline;
-    let doc = json!({
+    let mut doc = json!({
         "headline": {
             "estimate": h.estimate,
             "se": h.se,
@@ -290,6 +326,10 @@ fn json_doc(r: &StudyResult) -> String {
             "panel": r.panel,
         },
     });
+    // Present when a part was skipped (the recorded main job skips nothing).
+    if let Some(o) = doc.as_object_mut().filter(|_| !r.skipped.is_empty()) {
+        o.insert("skipped".into(), json!(r.skipped));
+    }
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s

@@ -20,7 +20,9 @@ pub mod specs;
 pub mod strengths;
 
 pub use panel::{StudyPanel, build_panel};
-pub use pipeline::{BootOptions, FittedSpec, Headline, Mediation, StudyOptions, StudyResult, build_and_run, run_study};
+pub use pipeline::{
+    BootOptions, FittedSpec, Headline, Mediation, Skipped, StudyOptions, StudyResult, build_and_run, run_study,
+};
 pub use placebo::{PlaceboLevel, PlaceboOptions, PlaceboResult};
 pub use specs::{Spec, SpecGroup};
 

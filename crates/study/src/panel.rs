@@ -83,6 +83,25 @@ impl Attr {
         }
     }
 
+    /// Why the attribute is undefined on every pair-year row of `p` (the
+    /// data lack what it is built from), or `None` when it is defined somewhere.
+    pub fn unavailable(self, p: &PairPanel) -> Option<String> {
+        match self {
+            Attr::WorkerFlow if p.worker_flow_z.is_none() => Some(if p.worker_flow_raw.iter().all(|&w| w == 0.0) {
+                "no worker moves from a JV to a domestic firm in the data (worker_moves table absent, empty or without such moves)".into()
+            } else {
+                "worker flow has no variation across pair-years (z-score undefined)".into()
+            }),
+            Attr::SupplierOverlap if (0..p.len()).all(|r| Attr::SupplierOverlap.value(p, r).is_none()) => Some(
+                "supplier overlap undefined for every pair (suppliers table absent, or too few known suppliers per model)".into(),
+            ),
+            Attr::LogCumProdJv | Attr::LogCumProdDom if p.log_cum_prod_jv.is_none() => {
+                Some("no production table in the data".into())
+            }
+            _ => None,
+        }
+    }
+
     /// Value of the attribute on pair-year row `r`, `None` when undefined.
     pub fn value(self, p: &PairPanel, r: usize) -> Option<f64> {
         let b = |x: bool| if x { 1.0 } else { 0.0 };

@@ -3,15 +3,21 @@
 //! inference → headline spillover (delta-method SE, wild-bootstrap p-value)
 //! → mediation shares → quantification in defects → permutation placebo.
 //!
+//! A part the data cannot support (a specification whose attribute has no
+//! source in the data, or that cannot be estimated; mediation without its
+//! mechanisms column; quantification without the defect survey) is
+//! skipped and listed with the reason ([`Skipped`]); the baseline, which
+//! defines the headline, is the one part whose failure is an error.
+//!
 //! Owns [`StudyOptions`], [`FittedSpec`], [`Headline`], [`Mediation`],
-//! [`StudyResult`] and [`run_study`] / [`estimate_specs`]. Imports
+//! [`Skipped`], [`StudyResult`] and [`run_study`] / [`estimate_specs`]. Imports
 //! `estimate` (the engine), `exposure::pairs` (options) and its siblings.
 
 use super::StudyError;
 use super::panel::{Attr, CLUSTER_FOLLOWER, CLUSTER_LEADER, PanelDiagnostics, StudyPanel, build_panel};
 use super::placebo::{PlaceboOptions, PlaceboResult, run_placebo};
 use super::quantify::{Quantification, quantify};
-use super::specs::{SampleReport, Spec, SpecGroup, build_design, specs_for};
+use super::specs::{SampleReport, Spec, SpecGroup, build_design, specs_for, unavailable};
 use super::strengths::StrengthDiagnostics;
 use spillnet_estimate::{
     BootResult, BootSpec, BootWeights, FitOptions, Inference, Lincom, LincomResult, OlsFit, Ssc, VcovSpec,
@@ -118,6 +124,21 @@ pub struct Mediation {
     pub share_main_only: f64,
 }
 
+/// A part of the study that did not run on these data, and why.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Skipped {
+    /// Specification id (`mechanisms.1`), or `mediation` / `quantification`.
+    pub id: String,
+    /// The table of a specification; `None` for mediation and quantification.
+    pub group: Option<SpecGroup>,
+    /// Column title of a specification (`(1)`); empty otherwise.
+    pub title: String,
+    /// What it is (the specification's label).
+    pub label: String,
+    /// Why it was skipped.
+    pub reason: String,
+}
+
 /// Everything the study produced.
 #[derive(Debug, Clone)]
 pub struct StudyResult {
@@ -137,6 +158,9 @@ pub struct StudyResult {
     pub quantification: Option<Quantification>,
     /// Placebo distribution (when requested).
     pub placebo: Option<PlaceboResult>,
+    /// Parts that did not run on these data, with the reason, in table order
+    /// (specifications), then mediation and quantification.
+    pub skipped: Vec<Skipped>,
 }
 
 /// Fit one specification with two-way clustered inference and its headline lincom.
@@ -159,22 +183,42 @@ pub fn fit_spec(panel: &StudyPanel, spec: &Spec, opts: &StudyOptions) -> Result<
 
 /// Estimate the specifications of `groups` (the baseline first, always) on
 /// a built panel, with the headline bootstrap on baseline (2) if requested.
-/// `progress` is called with the number of finished models.
+/// A specification other than the baseline that the data cannot support
+/// ([`unavailable`]) or that fails to estimate is skipped and returned with
+/// its reason; a baseline failure is an error. `progress` is called with the
+/// number of finished (or skipped) models.
 pub fn estimate_specs(
     panel: &StudyPanel,
     opts: &StudyOptions,
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<(Vec<FittedSpec>, Headline), StudyError> {
-    let has_prod = panel.pairs.log_cum_prod_jv.is_some();
+) -> Result<(Vec<FittedSpec>, Headline, Vec<Skipped>), StudyError> {
     let mut groups = opts.groups.clone();
     groups.push(SpecGroup::Baseline);
     groups.sort();
     groups.dedup();
     let mut models = Vec::new();
+    let mut skipped = Vec::new();
     let mut headline = None;
     for g in groups {
-        for spec in specs_for(g, has_prod) {
-            let mut m = fit_spec(panel, &spec, opts)?;
+        for spec in specs_for(g) {
+            let fitted = match unavailable(panel, &spec) {
+                Some(why) if g != SpecGroup::Baseline => Err(why),
+                _ => match fit_spec(panel, &spec, opts) {
+                    Ok(m) => Ok(m),
+                    Err(e) if g == SpecGroup::Baseline => return Err(e),
+                    Err(StudyError::Spec { source, .. }) => Err(source.to_string()),
+                    Err(e) => Err(e.to_string()),
+                },
+            };
+            progress(1);
+            let mut m = match fitted {
+                Ok(m) => m,
+                Err(reason) => {
+                    let (id, title, label) = (spec.id, spec.title, spec.label);
+                    skipped.push(Skipped { id, group: Some(g), title, label, reason });
+                    continue;
+                }
+            };
             if spec.id == "baseline.2" {
                 let lc = &m.lincoms[0];
                 let mut p_boot = None;
@@ -198,11 +242,10 @@ pub fn estimate_specs(
             // Drop the observation-level vectors (kept: coefficients, bread, sizes, diagnostics).
             m.fit.core.slim();
             models.push(m);
-            progress(1);
         }
     }
     let headline = headline.expect("the baseline group is always estimated");
-    Ok((models, headline))
+    Ok((models, headline, skipped))
 }
 
 /// The mechanisms column with both channels, whose coefficients give the mediation shares.
@@ -275,9 +318,25 @@ pub fn run_study(
             "the pair panel is empty: no year has both a domestic and a JV model with quality scores".into(),
         ));
     }
-    let (models, headline) = estimate_specs(panel, opts, &|n| progress("models", n))?;
+    let (models, headline, mut skipped) = estimate_specs(panel, opts, &|n| progress("models", n))?;
     let mediation = mediation(panel, &models, headline.estimate);
-    let quantification = quantify(ds, &panel.pairs, &opts.defects_survey, headline.estimate);
+    if opts.groups.contains(&SpecGroup::Mechanisms) && !models.iter().any(|m| m.spec.id == MEDIATION_SPEC) {
+        skipped.push(Skipped {
+            id: "mediation".into(),
+            group: None,
+            title: String::new(),
+            label: "mediation shares".into(),
+            reason: format!("they need the mechanisms column with both channels ({MEDIATION_SPEC}), which was skipped"),
+        });
+    }
+    let quantification = match quantify(ds, &panel.pairs, &opts.defects_survey, headline.estimate) {
+        Ok(q) => Some(q),
+        Err(reason) => {
+            let label = format!("quantification in defects per 100 vehicles ({} survey)", opts.defects_survey);
+            skipped.push(Skipped { id: "quantification".into(), group: None, title: String::new(), label, reason });
+            None
+        }
+    };
     let placebo = match &opts.placebo {
         Some(p) if p.draws > 0 => Some(run_placebo(panel, p, &|n| progress("placebo", n))?),
         _ => None,
@@ -291,6 +350,7 @@ pub fn run_study(
         mediation,
         quantification,
         placebo,
+        skipped,
     })
 }
 

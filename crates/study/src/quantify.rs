@@ -52,13 +52,14 @@ pub struct Quantification {
     pub model_years: [usize; 2],
 }
 
-/// Compute the quantification; `None` when the survey has no dimension, or
-/// there are no complete JV or affiliated domestic model-years.
-pub fn quantify(ds: &Indexed, pairs: &PairPanel, survey: &str, rho: f64) -> Option<Quantification> {
+/// Compute the quantification; `Err(reason)` when the survey has no
+/// dimension in the quality table, or there are no complete JV or affiliated
+/// domestic model-years.
+pub fn quantify(ds: &Indexed, pairs: &PairPanel, survey: &str, rho: f64) -> Result<Quantification, String> {
     let dims: BTreeSet<&str> =
         ds.quality.iter().filter(|q| q.survey.as_deref() == Some(survey)).map(|q| q.dimension.as_str()).collect();
     if dims.is_empty() {
-        return None;
+        return Err(format!("the quality table has no dimension of the `{survey}` survey (--defects-survey)"));
     }
     let ix = ds.index();
     // The pair panel numbers firms as the dataset's index does.
@@ -102,17 +103,19 @@ pub fn quantify(ds: &Indexed, pairs: &PairPanel, survey: &str, rho: f64) -> Opti
             e.1 += 1;
         }
     }
-    let (&start_year, start) = aff.first_key_value()?;
-    let (&end_year, end) = aff.last_key_value()?;
+    let complete = format!("with every dimension of the `{survey}` survey");
+    let (Some((&start_year, start)), Some((&end_year, end))) = (aff.first_key_value(), aff.last_key_value()) else {
+        return Err(format!("no affiliated domestic model-year {complete}"));
+    };
     if jv_n == 0 {
-        return None;
+        return Err(format!("no JV model-year {complete}"));
     }
     let jv_mean = jv_sum / jv_n as f64;
     let d0 = start.0 / start.1 as f64;
     let d1 = end.0 / end.1 as f64;
     let spill = (jv_mean - d0).abs() * rho;
     let improvement = d0 - d1;
-    Some(Quantification {
+    Ok(Quantification {
         survey: survey.to_owned(),
         dimensions: dims.len(),
         jv_mean_defects: jv_mean,

@@ -162,11 +162,12 @@ fn spec(group: SpecGroup, n: usize, label: &str, sample: Sample, terms: Vec<Vec<
     }
 }
 
-/// The specifications of one table.
-///
-/// `has_production`: whether the dataset has a production table (the
-/// cumulative-production column of the heterogeneity table needs it).
-pub fn specs_for(group: SpecGroup, has_production: bool) -> Vec<Spec> {
+/// The specifications of one table. Every column is listed whatever the
+/// data; a column the data cannot support (no production table for the
+/// cumulative-production column, no worker moves for the worker-flow
+/// mechanism) is skipped, with the reason, when the study runs
+/// ([`unavailable`]).
+pub fn specs_for(group: SpecGroup) -> Vec<Spec> {
     use FeKind::*;
     use Sample::{All, SameSegment};
     let main_terms = || vec![vec![], vec![SG], vec![SS], vec![SG, SS]];
@@ -227,7 +228,7 @@ pub fn specs_for(group: SpecGroup, has_production: bool) -> Vec<Spec> {
                 .collect()
         }
         SpecGroup::Heterogeneity => {
-            let mut cols: Vec<(&str, Vec<Vec<Attr>>)> = vec![
+            let cols: Vec<(&str, Vec<Vec<Attr>>)> = vec![
                 ("formation period", vec![vec![], vec![SG], vec![FormedBefore2000], vec![SG, FormedBefore2000]]),
                 (
                     "JV age bins",
@@ -241,9 +242,7 @@ pub fn specs_for(group: SpecGroup, has_production: bool) -> Vec<Spec> {
                     ],
                 ),
                 ("JV age slope", vec![vec![], vec![SG], vec![JvAge], vec![SG, JvAge]]),
-            ];
-            if has_production {
-                cols.push((
+                (
                     "cumulative production",
                     vec![
                         vec![],
@@ -253,9 +252,9 @@ pub fn specs_for(group: SpecGroup, has_production: bool) -> Vec<Spec> {
                         vec![LogCumProdDom],
                         vec![SG, LogCumProdDom],
                     ],
-                ));
-            }
-            cols.push(("province", vec![vec![], vec![SameProv], vec![SG, SameProv], vec![SG, DiffProv]]));
+                ),
+                ("province", vec![vec![], vec![SameProv], vec![SG, SameProv], vec![SG, DiffProv]]),
+            ];
             cols.into_iter()
                 .enumerate()
                 .map(|(i, (label, terms))| spec(group, i + 1, label, SameSegment, terms, vec![]))
@@ -264,13 +263,13 @@ pub fn specs_for(group: SpecGroup, has_production: bool) -> Vec<Spec> {
     }
 }
 
-/// Number of specifications estimated for `groups` (the baseline is always added).
-pub fn count_specs(groups: &[SpecGroup], has_production: bool) -> usize {
+/// Number of specifications listed for `groups` (the baseline is always added).
+pub fn count_specs(groups: &[SpecGroup]) -> usize {
     let mut g = groups.to_vec();
     g.push(SpecGroup::Baseline);
     g.sort();
     g.dedup();
-    g.into_iter().map(|g| specs_for(g, has_production).len()).sum()
+    g.into_iter().map(|g| specs_for(g).len()).sum()
 }
 
 /// Rows a specification dropped, by reason.
@@ -298,6 +297,23 @@ fn required_attrs(spec: &Spec) -> Vec<Attr> {
         }
     }
     out
+}
+
+/// Why `spec` cannot run on `panel` before any fitting, or `None`: an
+/// attribute it needs is undefined on every row because the data lack its
+/// source (see [`Attr::unavailable`]).
+pub fn unavailable(panel: &StudyPanel, spec: &Spec) -> Option<String> {
+    // (reason, attributes it concerns), one entry per distinct reason.
+    let mut reasons: Vec<(String, Vec<String>)> = Vec::new();
+    for a in required_attrs(spec) {
+        let Some(why) = a.unavailable(&panel.pairs) else { continue };
+        match reasons.iter_mut().find(|(w, _)| *w == why) {
+            Some((_, names)) => names.push(a.name()),
+            None => reasons.push((why, vec![a.name()])),
+        }
+    }
+    let parts: Vec<String> = reasons.into_iter().map(|(why, names)| format!("{}: {why}", names.join(", "))).collect();
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 /// Build the estimation design of `spec` on `panel`.
@@ -378,7 +394,7 @@ mod tests {
 
     #[test]
     fn names_follow_fixest_interaction_notation() {
-        let s = &specs_for(SpecGroup::Baseline, true)[1];
+        let s = &specs_for(SpecGroup::Baseline)[1];
         let names: Vec<String> = (0..s.terms.len()).map(|t| s.term_name(t)).collect();
         assert_eq!(names, ["e_JV", "e_JV:SameGroup", "e_JV:SameSeg", "e_JV:SameGroup:SameSeg"]);
         assert_eq!(s.headline_terms().unwrap(), ["e_JV:SameGroup", "e_JV:SameSeg", "e_JV:SameGroup:SameSeg"]);
@@ -389,12 +405,10 @@ mod tests {
     fn groups_parse_and_have_columns() {
         for g in SpecGroup::ALL {
             assert_eq!(g.as_str().parse::<SpecGroup>().unwrap(), g);
-            assert!(!specs_for(g, true).is_empty());
+            assert!(!specs_for(g).is_empty());
         }
         assert!("table3".parse::<SpecGroup>().is_err());
-        assert_eq!(
-            specs_for(SpecGroup::Heterogeneity, false).len() + 1,
-            specs_for(SpecGroup::Heterogeneity, true).len()
-        );
+        // Five heterogeneity columns, whatever the data: formation, age bins, age slope, production, province.
+        assert_eq!(specs_for(SpecGroup::Heterogeneity).len(), 5);
     }
 }
