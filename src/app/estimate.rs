@@ -22,7 +22,7 @@ use crate::estimate::{
     PoissonOptions, Ssc, VcovSpec, first_stage_f, fit_iv, fit_ols_owned, fit_poisson, lincom, vcov, wild_bootstrap,
 };
 use crate::io::frame::{column_names, read_frame};
-use crate::report::regression_table::{ModelColumn, render};
+use crate::report::regression_table::{ModelColumn, few_clusters_warning, render};
 use crate::report::table::OutputFormat;
 
 /// Wild bootstrap request of the command (the cluster is the first `--vcov` cluster variable).
@@ -353,8 +353,13 @@ pub fn run(cfg: &EstimateConfig, ctx: &mut Ctx<'_>) -> Result<()> {
     let mut inferences = Vec::with_capacity(fits.len());
     let mut lincom_results = Vec::with_capacity(fits.len());
     let mut boots = Vec::with_capacity(fits.len());
+    let mut few_warned: Vec<String> = Vec::new();
     for fit in &fits {
         let inference = vcov(fit.fitted(), &cfg.vcov, &cfg.ssc)?;
+        if let Some(w) = few_clusters_warning(&inference).filter(|w| !few_warned.contains(w)) {
+            ctx.warn(&w)?;
+            few_warned.push(w);
+        }
         lincom_results
             .push(cfg.lincoms.iter().map(|l| lincom(fit.fitted(), &inference, l)).collect::<Result<Vec<_>, _>>()?);
         inferences.push(inference);

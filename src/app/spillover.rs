@@ -15,6 +15,7 @@ use crate::error::Result;
 use crate::io::Indexed;
 use crate::io::write::{ColumnData, TableData, TableFormat, write_table};
 use crate::montecarlo::{McOptions, McSummary, run_montecarlo};
+use crate::report::regression_table::few_clusters_warning;
 use crate::report::spillover::{placebo_csv, placebo_svg, render_study};
 use crate::report::table::{Cell, Column, OutputFormat, Table, TextLayout, Width, render};
 use crate::study::panel::{Attr, StudyPanel};
@@ -183,11 +184,23 @@ pub fn run(cfg: &SpilloverConfig, ctx: &mut Ctx<'_>) -> Result<()> {
 }
 
 /// Warnings on stderr about the study: every skipped part with its reason,
+/// too few clusters (once per distinct caveat, naming the specifications),
 /// demeaning that did not converge, collinear regressors dropped.
 pub fn warn_study(result: &StudyResult, ctx: &mut Ctx<'_>) -> Result<()> {
     for s in &result.skipped {
         let what = if s.group.is_some() { format!("specification {} ({})", s.id, s.label) } else { s.label.clone() };
         ctx.warn(format_args!("{what} skipped: {}", s.reason))?;
+    }
+    let mut few: Vec<(String, Vec<&str>)> = Vec::new();
+    for m in &result.models {
+        let Some(w) = few_clusters_warning(&m.inference) else { continue };
+        match few.iter_mut().find(|(x, _)| *x == w) {
+            Some((_, ids)) => ids.push(&m.spec.id),
+            None => few.push((w, vec![&m.spec.id])),
+        }
+    }
+    for (w, ids) in few {
+        ctx.warn(format_args!("{}: {w}", ids.join(", ")))?;
     }
     for m in &result.models {
         if !m.fit.core.diagnostics.demean.converged {

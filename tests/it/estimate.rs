@@ -577,6 +577,45 @@ mod cli {
         assert_eq!(boot["p"].as_f64().unwrap(), exp["bootstrap"][1]["p"].as_f64().unwrap());
     }
 
+    /// A `G` row per clustering variable, and a warning in the table and on
+    /// stderr for a dimension with fewer than 30 clusters: 60 rows, `g` =
+    /// row mod 29 (29 groups: warned), `h` = row mod 30 (30 groups: not).
+    #[test]
+    fn cluster_counts_are_rows_and_fewer_than_30_clusters_are_warned_about() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("d.csv");
+        let mut csv = String::from("y,x,g,h\n");
+        for i in 0..60u32 {
+            let x = f64::from((i * 7) % 13);
+            csv.push_str(&format!("{},{x},g{},h{}\n", 0.5 * x + f64::from((i * 31) % 7), i % 29, i % 30));
+        }
+        std::fs::write(&data, csv).unwrap();
+        let out = spillnet()
+            .args(["estimate", "--y", "y", "--x", "x", "--vcov", "cluster:g+h", "--data"])
+            .arg(&data)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        let row = |label: &str| {
+            text.lines().find(|l| l.starts_with(label)).unwrap_or_default().split_whitespace().collect::<Vec<_>>()
+        };
+        assert_eq!(row("G: g"), ["G:", "g", "29"], "{text}");
+        assert_eq!(row("G: h"), ["G:", "h", "30"], "{text}");
+        assert!(text.contains("WARNING: fewer than 30 clusters (g has 29)"), "{text}");
+        assert!(!text.contains("h has"), "{text}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(stderr.matches("warning: fewer than 30 clusters (g has 29)").count(), 1, "{stderr}");
+        // Clustered by h alone: no warning anywhere.
+        let out = spillnet()
+            .args(["estimate", "--y", "y", "--x", "x", "--vcov", "cluster:h", "--data"])
+            .arg(&data)
+            .output()
+            .unwrap();
+        assert!(!String::from_utf8(out.stdout).unwrap().contains("fewer than"));
+        assert!(!String::from_utf8(out.stderr).unwrap().contains("fewer than"));
+    }
+
     fn difficult_args() -> Vec<String> {
         let data = case_dir("difficult").join("data.csv");
         [

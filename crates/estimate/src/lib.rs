@@ -61,7 +61,7 @@ pub use lincom::{Lincom, LincomResult, lincom};
 pub use ols::{FitOptions, OlsFit, fit_ols, fit_ols_owned};
 pub use poisson::{PoissonFit, PoissonOptions, fit_poisson};
 pub use ssc::{GDf, KFixef, Ssc};
-pub use vcov::{CoefRow, Inference, VcovSpec, vcov};
+pub use vcov::{CoefRow, FEW_CLUSTERS, Inference, VcovSpec, vcov};
 
 /// Why an estimation could not be carried out.
 #[derive(Debug, thiserror::Error)]

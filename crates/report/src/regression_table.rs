@@ -16,7 +16,8 @@
 use serde::Serialize;
 
 use spillnet_estimate::{
-    BootResult, CoefRow, ColumnDemean, DemeanInfo, Demeaner, FeSize, FitCore, FitStat, Fitted, Inference, LincomResult,
+    BootResult, CoefRow, ColumnDemean, DemeanInfo, Demeaner, FEW_CLUSTERS, FeSize, FitCore, FitStat, Fitted, Inference,
+    LincomResult,
 };
 
 use crate::table::{self, Cell, Column, LatexNotes, LatexStyle, OutputFormat, Row, Table, TextLayout};
@@ -194,6 +195,18 @@ pub fn regression_table(models: &[ModelColumn<'_>]) -> Table {
     };
     line("Observations", &|m| Cell::count(m.fit.core().nobs));
     line("S.E. type", &|m| Cell::text(m.inference.vcov_type.to_string()));
+    // One `G` row per clustering variable: the number of clusters behind the SEs.
+    let mut cluster_names: Vec<&str> = Vec::new();
+    for (name, _) in models.iter().flat_map(|m| &m.inference.n_clusters) {
+        if !cluster_names.contains(&name.as_str()) {
+            cluster_names.push(name);
+        }
+    }
+    for name in cluster_names {
+        line(&format!("G: {name}"), &|m| {
+            m.inference.n_clusters.iter().find(|(n, _)| n == name).map_or(Cell::Empty, |(_, g)| Cell::count(*g))
+        });
+    }
     // R² as text with five decimals: the CSV grid shows what the table shows.
     if models.iter().any(|m| m.fit.core().r2.is_finite()) {
         let r2 = m_r2;
@@ -267,6 +280,9 @@ fn notes(models: &[ModelColumn<'_>]) -> Vec<String> {
         if m.inference.eigen_fixed {
             parts.push("multiway vcov was not PSD; negative eigenvalues set to 0".into());
         }
+        if let Some(w) = few_clusters_warning(m.inference) {
+            parts.push(format!("WARNING: {w}"));
+        }
         for b in m.boots {
             parts.push(format!(
                 "wild cluster bootstrap (WCR, {:?}, {} draws{}, cluster {}): {}: t = {:.4}, p = {:.4}",
@@ -283,6 +299,21 @@ fn notes(models: &[ModelColumn<'_>]) -> Vec<String> {
         out.push(format!("{}: {}.", m.title, parts.join("; ")));
     }
     out
+}
+
+/// The caveat for clustering dimensions with fewer than [`FEW_CLUSTERS`]
+/// groups (`None` when there is none): the same words in the table's note
+/// and on stderr.
+pub fn few_clusters_warning(inference: &Inference) -> Option<String> {
+    let few = inference.few_clusters();
+    if few.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = few.iter().map(|(n, g)| format!("{n} has {g}")).collect();
+    Some(format!(
+        "fewer than {FEW_CLUSTERS} clusters ({}): clustered SEs and t-tests may over-reject; prefer a wild cluster bootstrap p-value (--boot)",
+        list.join(", ")
+    ))
 }
 
 fn json_model<'a>(m: &ModelColumn<'a>) -> JsonModel<'a> {

@@ -128,6 +128,20 @@ pub struct Inference {
     pub coefs: Vec<CoefRow>,
 }
 
+/// Fewer clusters than this in a clustering dimension make cluster-robust
+/// standard errors and t-tests unreliable (they over-reject; Cameron and
+/// Miller 2015, and the caveat in fixest's and boottest's documentation):
+/// reports warn below it and point to the wild cluster bootstrap.
+pub const FEW_CLUSTERS: usize = 30;
+
+impl Inference {
+    /// The clustering variables with fewer than [`FEW_CLUSTERS`] groups,
+    /// with their group counts, in clustering order.
+    pub fn few_clusters(&self) -> Vec<(&str, usize)> {
+        self.n_clusters.iter().filter(|(_, g)| *g < FEW_CLUSTERS).map(|(n, g)| (n.as_str(), *g)).collect()
+    }
+}
+
 /// Build a coefficient row (95 % interval, t with `df` degrees of freedom).
 /// A t statistic that is not a number (0/0: a zero estimate with a zero
 /// standard error, or a NaN standard error) gives a NaN p-value.
