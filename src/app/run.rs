@@ -407,7 +407,10 @@ pub fn run_spillover_step(
         "spillover  headline {:.4} (SE {:.4}{}), N = {}; {} specifications{}; reports in {}",
         h.estimate,
         h.se,
-        h.p_boot.map(|p| format!(", wild-bootstrap p = {p:.4}")).unwrap_or_default(),
+        match (h.p_boot, h.boot_draws) {
+            (Some(p), Some(b)) => format!(", wild-bootstrap p {}", crate::report::regression_table::boot_p(p, b)),
+            _ => String::new(),
+        },
         h.nobs,
         result.models.len(),
         if skipped > 0 { format!(" ({skipped} skipped, see the report)") } else { String::new() },

@@ -141,6 +141,18 @@ fn run_default_config_writes_every_output_and_a_manifest_with_input_hashes() {
     let report: serde_json::Value = serde_json::from_slice(&written["spillover/spillover.json"]).unwrap();
     assert!((report["headline"]["estimate"].as_f64().unwrap() - 0.098).abs() < 0.01, "{}", report["headline"]);
     assert!(report["headline"]["p_boot"].is_number());
+    // Resampling p-values are never shown as 0: the bootstrap's raw p = k / 999 stays in the
+    // JSON with its rule, the text says `p < 0.001` when k = 0; the placebo's is (1 + k) / (300 + 1).
+    let text = std::str::from_utf8(&written["spillover/spillover.txt"]).unwrap();
+    assert!(!text.contains("wild-bootstrap p = 0.0000") && !text.contains("p (one-sided) = 0.0000"), "{text}");
+    assert_eq!(report["headline"]["boot_draws"], 999);
+    if report["headline"]["p_boot"] == 0.0 {
+        assert!(text.contains("wild-bootstrap p < 0.001;"), "{text}");
+    }
+    let pl = &report["placebo"];
+    let k = pl["extreme_one_sided"].as_u64().unwrap() as f64;
+    assert_eq!(pl["p_one_sided"].as_f64().unwrap(), (1.0 + k) / 301.0);
+    assert!(pl["p_rule"].as_str().unwrap().starts_with("p = (1 + k) / (N + 1)"));
     for f in ["spillover/spillover.txt", "spillover/spillover.md", "spillover/placebo.csv", "spillover/placebo.svg"] {
         assert!(written.contains_key(f), "{f} missing");
     }

@@ -163,7 +163,15 @@ fn placebo_fast_path_equals_the_engine_and_is_reproducible() {
         assert_relative_eq!(pl.real, r.headline.estimate, max_relative = 1e-9);
         assert_eq!(pl.values.len(), 50);
         assert!(pl.affiliated_units > 0 && pl.affiliated_units < pl.units);
-        assert!((0.0..=1.0).contains(&pl.p_one_sided) && (0.0..=1.0).contains(&pl.p_two_sided));
+        // p = (1 + k) / (N + 1) over the defined draws, k counted here from the draws themselves.
+        let defined: Vec<f64> = pl.values.iter().copied().filter(|v| v.is_finite()).collect();
+        let n = defined.len() as f64;
+        let k1 = defined.iter().filter(|&&v| v >= pl.real).count();
+        let k2 = defined.iter().filter(|&&v| v.abs() >= pl.real.abs()).count();
+        assert_eq!((pl.extreme_one_sided, pl.extreme_two_sided), (k1, k2), "{level}");
+        assert_eq!(pl.p_one_sided, (1.0 + k1 as f64) / (n + 1.0), "{level}");
+        assert_eq!(pl.p_two_sided, (1.0 + k2 as f64) / (n + 1.0), "{level}");
+        assert!(pl.p_one_sided >= 1.0 / 51.0, "{level}: never 0");
         let again = run_study(&ds, &panel, &with, &|_, _| {}).unwrap();
         assert_eq!(again.placebo.unwrap().values, pl.values, "{level}: same seed, same draws");
         if level == PlaceboLevel::ModelYear {

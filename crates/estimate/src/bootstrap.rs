@@ -88,6 +88,11 @@ pub struct BootSpec {
     pub cluster: String,
 }
 
+/// How [`BootResult::p`] is computed (boottest's symmetric p-value), and
+/// how reports show it when no draw is as extreme.
+pub const BOOT_P_RULE: &str =
+    "p = k / B, k = draws with |t*| >= |t| among B (boottest, symmetric); k = 0 is reported as p < 1/B";
+
 /// Result of a wild cluster restricted bootstrap.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct BootResult {
@@ -95,8 +100,12 @@ pub struct BootResult {
     pub hypothesis: String,
     /// Sample t statistic (CRV1, one-way by `cluster`, with the given ssc).
     pub t: f64,
-    /// Symmetric bootstrap p-value.
+    /// Symmetric bootstrap p-value, `extreme / draws` ([`BOOT_P_RULE`]).
     pub p: f64,
+    /// k: draws with |t*| ≥ |t| (up to a relative tie tolerance).
+    pub extreme: usize,
+    /// [`BOOT_P_RULE`].
+    pub p_rule: &'static str,
     /// Number of draws used.
     pub draws: usize,
     /// Whether every weight vector was enumerated.
@@ -298,6 +307,8 @@ pub fn wild_bootstrap(fit: &OlsFit, lc: &Lincom, spec: &BootSpec, ssc: &Ssc) -> 
         hypothesis,
         t,
         p: extreme as f64 / draws as f64,
+        extreme,
+        p_rule: BOOT_P_RULE,
         draws,
         enumerated,
         clusters: g,

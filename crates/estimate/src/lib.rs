@@ -50,7 +50,7 @@ pub mod poisson;
 pub mod ssc;
 pub mod vcov;
 
-pub use bootstrap::{BootResult, BootSpec, BootWeights, wild_bootstrap};
+pub use bootstrap::{BOOT_P_RULE, BootResult, BootSpec, BootWeights, wild_bootstrap};
 pub use design::Design;
 pub use fe::{ColumnDemean, DemeanInfo, DemeanOptions, Demeaner};
 pub use fit::{ClusterVar, Diagnostics, FeSize, FitCore, FitStat, Fitted, FixedEffect, SymMatrix};

@@ -285,20 +285,32 @@ fn notes(models: &[ModelColumn<'_>]) -> Vec<String> {
         }
         for b in m.boots {
             parts.push(format!(
-                "wild cluster bootstrap (WCR, {:?}, {} draws{}, cluster {}): {}: t = {:.4}, p = {:.4}",
+                "wild cluster bootstrap (WCR, {:?}, {} draws{}, cluster {}): {}: t = {:.4}, p {}",
                 b.spec.weights,
                 b.draws,
                 if b.enumerated { ", full enumeration" } else { "" },
                 b.spec.cluster,
                 b.hypothesis,
                 b.t,
-                b.p
+                boot_p(b.p, b.draws)
             ));
         }
         parts.push(format!("ssc: {}", m.inference.ssc));
         out.push(format!("{}: {}.", m.title, parts.join("; ")));
     }
     out
+}
+
+/// A bootstrap p-value for display, with its relation: `= 0.0123` (four
+/// decimals), or `< 1/B` at the precision of B when no draw was as extreme
+/// (`< 0.001` for B = 999, as boottest reports it), never `= 0.0000`.
+pub fn boot_p(p: f64, draws: usize) -> String {
+    if p == 0.0 && draws > 0 {
+        let decimals = (draws as f64).log10().ceil().max(1.0) as usize;
+        format!("< {:.decimals$}", 1.0 / draws as f64)
+    } else {
+        format!("= {p:.4}")
+    }
 }
 
 /// The caveat for clustering dimensions with fewer than [`FEW_CLUSTERS`]
@@ -651,6 +663,19 @@ model,depvar,term,kind,estimate,se,t,p,ci_low,ci_high,nobs,vcov
         assert!(j["models"][0].get("model").is_none() && j["models"][0].get("fit_stats").is_none());
         assert_eq!(j["models"][1]["model"], "IV");
         assert_eq!(j["models"][1]["fit_stats"][0]["key"], "ivf1::x2");
+    }
+
+    #[test]
+    fn bootstrap_p_values_are_never_shown_as_zero() {
+        // No extreme draw among B: p < 1/B at B's precision (1/999 = 0.001001…, 1/99 = 0.0101…).
+        assert_eq!(boot_p(0.0, 999), "< 0.001");
+        assert_eq!(boot_p(0.0, 99), "< 0.01");
+        assert_eq!(boot_p(0.0, 9999), "< 0.0001");
+        // Full enumeration of 2^8 = 256 sign vectors: 1/256 = 0.0039…
+        assert_eq!(boot_p(0.0, 256), "< 0.004");
+        // One extreme draw of 999: 1/999 = 0.0010 at four decimals.
+        assert_eq!(boot_p(1.0 / 999.0, 999), "= 0.0010");
+        assert_eq!(boot_p(0.5, 999), "= 0.5000");
     }
 
     #[test]

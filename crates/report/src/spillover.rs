@@ -13,9 +13,10 @@ use std::fmt::Write as _;
 
 use serde_json::json;
 
-use crate::regression_table::{ModelColumn, full, model_json, render};
+use crate::regression_table::{ModelColumn, boot_p, full, model_json, render};
 use crate::table::{Cell, Column, OutputFormat, Table, to_csv};
-use spillnet_study::{FittedSpec, PlaceboResult, Skipped, SpecGroup, StudyResult};
+use spillnet_estimate::BOOT_P_RULE;
+use spillnet_study::{FittedSpec, PLACEBO_P_RULE, PlaceboResult, Skipped, SpecGroup, StudyResult};
 
 fn columns<'a>(models: &[&'a FittedSpec]) -> Vec<ModelColumn<'a>> {
     models
@@ -83,7 +84,10 @@ fn summary_lines(r: &StudyResult) -> Vec<String> {
             o.rows, o.distinct_pairs, o.min_suppliers, o.rows_domestic_short, o.rows_jv_short, o.rows_both_short
         ));
     }
-    let boot = h.p_boot.map(|p| format!(", wild-bootstrap p = {p:.4}")).unwrap_or_default();
+    let boot = match (h.p_boot, h.boot_draws) {
+        (Some(p), Some(b)) => format!(", wild-bootstrap p {}", boot_p(p, b)),
+        _ => String::new(),
+    };
     out.push(format!(
         "Headline spillover to affiliated same-segment pairs (β_SameGroup + β_SameSeg + β_SameGroup×SameSeg, baseline (2)): {} (SE {}, p = {:.4}{boot}; 95% CI [{}, {}]; N = {}).",
         f4(h.estimate),
@@ -149,10 +153,16 @@ fn summary_lines(r: &StudyResult) -> Vec<String> {
     out
 }
 
+/// A placebo p-value ((1 + k) / (N + 1), never 0): four decimals, or two
+/// significant digits below 0.0001 so that it never reads as 0.
+fn placebo_p(p: f64) -> String {
+    if p >= 1e-4 { format!("{p:.4}") } else { format!("{p:.1e}") }
+}
+
 fn placebo_line(pl: &PlaceboResult) -> String {
     let q = |p: f64| pl.quantiles.iter().find(|x| (x.0 - p).abs() < 1e-12).map_or(f64::NAN, |x| x.1);
     format!(
-        "Placebo ({} draws at the {} level, seed {}; {} of {} units affiliated): real {} vs placebo median {}, 5–95% [{}, {}]; p (one-sided) = {:.4}, p (two-sided) = {:.4}{}.",
+        "Placebo ({} draws at the {} level, seed {}; {} of {} units affiliated): real {} vs placebo median {}, 5–95% [{}, {}]; p (one-sided) = {} (k = {} of N = {} draws at least as large), p (two-sided) = {} (k = {} at least as large in absolute value), p = (1 + k) / (N + 1){}.",
         pl.options.draws,
         pl.options.level,
         pl.options.seed,
@@ -162,8 +172,11 @@ fn placebo_line(pl: &PlaceboResult) -> String {
         f4(q(0.5)),
         f4(q(0.05)),
         f4(q(0.95)),
-        pl.p_one_sided,
-        pl.p_two_sided,
+        placebo_p(pl.p_one_sided),
+        pl.extreme_one_sided,
+        pl.values.len() - pl.undefined,
+        placebo_p(pl.p_two_sided),
+        pl.extreme_two_sided,
         if pl.undefined > 0 { format!(" ({} singular draws excluded)", pl.undefined) } else { String::new() }
     )
 }
@@ -301,6 +314,8 @@ fn json_doc(r: &StudyResult) -> String {
             "p": h.p,
             "ci": h.ci,
             "p_boot": h.p_boot,
+            "boot_draws": h.boot_draws,
+            "p_boot_rule": h.p_boot.map(|_| BOOT_P_RULE),
             "nobs": h.nobs,
             "definition": "baseline (2): e_JV:SameGroup + e_JV:SameSeg + e_JV:SameGroup:SameSeg, CRV1 two-way clustered (firm_D^survey, firm_JV^survey), delta-method SE",
         },
@@ -316,8 +331,11 @@ fn json_doc(r: &StudyResult) -> String {
             "affiliated_row_share": p.affiliated_row_share,
             "mean_placebo_row_share": p.mean_placebo_row_share,
             "undefined": p.undefined,
+            "extreme_one_sided": p.extreme_one_sided,
+            "extreme_two_sided": p.extreme_two_sided,
             "p_one_sided": p.p_one_sided,
             "p_two_sided": p.p_two_sided,
+            "p_rule": PLACEBO_P_RULE,
             "quantiles": p.quantiles,
         })),
         "diagnostics": {
@@ -418,8 +436,11 @@ pub fn placebo_svg(p: &PlaceboResult) -> String {
         s,
         "<text x=\"{ml}\" y=\"18\">{}</text>",
         xml_escape(&format!(
-            "Placebo: {} draws at the {} level; real = {:.4}, p (one-sided) = {:.3}",
-            p.options.draws, p.options.level, p.real, p.p_one_sided
+            "Placebo: {} draws at the {} level; real = {:.4}, p (one-sided) = {}",
+            p.options.draws,
+            p.options.level,
+            p.real,
+            placebo_p(p.p_one_sided)
         ))
     );
     let bw = pw / bins as f64;

@@ -23,7 +23,7 @@ pub use panel::{StudyPanel, build_panel};
 pub use pipeline::{
     BootOptions, FittedSpec, Headline, Mediation, Skipped, StudyOptions, StudyResult, build_and_run, run_study,
 };
-pub use placebo::{PlaceboLevel, PlaceboOptions, PlaceboResult};
+pub use placebo::{PLACEBO_P_RULE, PlaceboLevel, PlaceboOptions, PlaceboResult};
 pub use specs::{Spec, SpecGroup};
 
 /// Why the study could not be carried out.

@@ -101,6 +101,8 @@ pub struct Headline {
     pub ci: [f64; 2],
     /// Wild cluster restricted bootstrap p-value (clustered by follower firm × survey), if run.
     pub p_boot: Option<f64>,
+    /// Draws behind `p_boot` (B; 2^G under full enumeration), if run.
+    pub boot_draws: Option<usize>,
     /// Observations.
     pub nobs: usize,
 }
@@ -221,13 +223,13 @@ pub fn estimate_specs(
             };
             if spec.id == "baseline.2" {
                 let lc = &m.lincoms[0];
-                let mut p_boot = None;
+                let (mut p_boot, mut boot_draws) = (None, None);
                 if let Some(b) = &opts.boot {
                     let bs =
                         BootSpec { reps: b.reps, seed: b.seed, weights: b.weights, cluster: CLUSTER_FOLLOWER.into() };
                     let r = wild_bootstrap(&m.fit, &lc.lincom, &bs, &opts.ssc)
                         .map_err(|e| StudyError::Spec { spec: spec.id.clone(), source: e })?;
-                    p_boot = Some(r.p);
+                    (p_boot, boot_draws) = (Some(r.p), Some(r.draws));
                     m.boots.push(r);
                 }
                 headline = Some(Headline {
@@ -236,6 +238,7 @@ pub fn estimate_specs(
                     p: lc.row.p,
                     ci: [lc.row.ci_low, lc.row.ci_high],
                     p_boot,
+                    boot_draws,
                     nobs: m.fit.core.nobs,
                 });
             }

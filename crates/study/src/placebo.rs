@@ -21,9 +21,11 @@
 //! Draw b uses `ChaCha8Rng::seed_from_u64(seed)` on stream b, and draws run
 //! in parallel with rayon: results do not depend on the thread count.
 //!
-//! p-values: one-sided, the share of draws at least as large as the real
-//! statistic (the study's definition); two-sided, the share at least as
-//! large in absolute value.
+//! p-values ([`PLACEBO_P_RULE`]): (1 + k) / (N + 1) over the N defined
+//! draws, k the draws at least as large as the real statistic (one-sided,
+//! the study's direction) or at least as large in absolute value
+//! (two-sided); the real assignment counts as one of the N + 1, so p is
+//! never 0 (as `ritest`). The counts k are kept beside the p-values.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -112,13 +114,23 @@ pub struct PlaceboResult {
     pub values: Vec<f64>,
     /// Draws whose statistic is undefined (singular design), excluded from the p-values.
     pub undefined: usize,
-    /// Share of draws ≥ the real statistic.
+    /// k one-sided: defined draws ≥ the real statistic.
+    pub extreme_one_sided: usize,
+    /// k two-sided: defined draws with |value| ≥ |real|.
+    pub extreme_two_sided: usize,
+    /// (1 + k one-sided) / (N + 1), N the defined draws ([`PLACEBO_P_RULE`]).
     pub p_one_sided: f64,
-    /// Share of draws with |value| ≥ |real|.
+    /// (1 + k two-sided) / (N + 1).
     pub p_two_sided: f64,
     /// (probability, quantile) of the placebo distribution (type 7, as R's default).
     pub quantiles: Vec<(f64, f64)>,
 }
+
+/// How the placebo p-values are computed: the real assignment counts as one
+/// of the N + 1 equally likely assignments, so p is never 0 (as Stata's
+/// `ritest` and Young's randomisation-t; Phipson and Smyth 2010).
+pub const PLACEBO_P_RULE: &str =
+    "p = (1 + k) / (N + 1), k = defined draws at least as extreme as the real statistic, N = defined draws";
 
 /// Per (unit, SameSeg) sufficient statistics: n, Σe, Σe², Σy, Σey.
 type Sums = [f64; 5];
@@ -293,10 +305,12 @@ pub fn run_placebo(
         .collect();
     let values: Vec<f64> = draws.iter().map(|d| d.0.unwrap_or(f64::NAN)).collect();
     let defined: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-    let nd = defined.len().max(1) as f64;
+    let nd = defined.len() as f64;
     let tol = 1e-12 * real.abs().max(1e-300);
-    let p_one_sided = defined.iter().filter(|&&v| v >= real - tol).count() as f64 / nd;
-    let p_two_sided = defined.iter().filter(|&&v| v.abs() >= real.abs() - tol).count() as f64 / nd;
+    let extreme_one_sided = defined.iter().filter(|&&v| v >= real - tol).count();
+    let extreme_two_sided = defined.iter().filter(|&&v| v.abs() >= real.abs() - tol).count();
+    let p_one_sided = (1.0 + extreme_one_sided as f64) / (nd + 1.0);
+    let p_two_sided = (1.0 + extreme_two_sided as f64) / (nd + 1.0);
     let mut sorted = defined.clone();
     sorted.sort_by(f64::total_cmp);
     let quantiles =
@@ -312,6 +326,8 @@ pub fn run_placebo(
         mean_placebo_row_share: mean_share,
         undefined: values.len() - defined.len(),
         values,
+        extreme_one_sided,
+        extreme_two_sided,
         p_one_sided,
         p_two_sided,
         quantiles,
