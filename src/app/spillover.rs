@@ -185,6 +185,7 @@ pub fn run(cfg: &SpilloverConfig, ctx: &mut Ctx<'_>) -> Result<()> {
 
 /// Warnings on stderr about the study: every skipped part with its reason,
 /// too few clusters (once per distinct caveat, naming the specifications),
+/// mediation shares of an insignificant headline,
 /// demeaning that did not converge, collinear regressors dropped.
 pub fn warn_study(result: &StudyResult, ctx: &mut Ctx<'_>) -> Result<()> {
     for s in &result.skipped {
@@ -201,6 +202,9 @@ pub fn warn_study(result: &StudyResult, ctx: &mut Ctx<'_>) -> Result<()> {
     }
     for (w, ids) in few {
         ctx.warn(format_args!("{}: {w}", ids.join(", ")))?;
+    }
+    if let Some(c) = result.mediation.iter().find_map(|m| m.caveat.as_ref()) {
+        ctx.warn(format_args!("mediation shares: {c}"))?;
     }
     for m in &result.models {
         if !m.fit.core.diagnostics.demean.converged {

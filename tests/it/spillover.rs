@@ -362,6 +362,49 @@ fn parts_the_data_cannot_support_are_skipped_with_the_reason_and_the_rest_is_wri
     assert!(text.contains("Skipped 3 specification(s)") && text.contains("Not computed: quantification"), "{text}");
 }
 
+/// Mediation shares divide by the headline; with no planted spillover
+/// (ρ = 0) the headline of seed 1 is far from significant and every share
+/// carries the caveat (JSON, report, stderr), while seed 2's headline is
+/// significant at 10 % and its shares carry none. The 10 % rule is applied
+/// here to the headline p-value of each run.
+#[test]
+fn mediation_shares_of_an_insignificant_headline_carry_a_caveat() {
+    let dir = tempfile::tempdir().unwrap();
+    for seed in ["1", "2"] {
+        let data = dir.path().join(format!("data{seed}"));
+        spillnet()
+            .args(["synth", "--quiet", "--scale", "small", "--rho", "0", "--seed", seed, "--out"])
+            .arg(&data)
+            .assert()
+            .success();
+        let out = dir.path().join(format!("study{seed}.json"));
+        let args = ["spillover", "--quiet", "--spec", "mechanisms", "--boot", "0", "--data"];
+        let run = spillnet().args(args).arg(&data).args(["--format", "json", "--out"]).arg(&out).output().unwrap();
+        assert!(run.status.success());
+        let stderr = String::from_utf8(run.stderr).unwrap();
+        let v = json(&out);
+        let p = v["headline"]["p"].as_f64().unwrap();
+        let med = v["mediation"].as_array().unwrap();
+        assert_eq!(med.len(), 2, "both channels");
+        let text = String::from_utf8(spillnet().args(args).arg(&data).output().unwrap().stdout).unwrap();
+        let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("Mediation, ")).collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        if seed == "1" {
+            assert!(p >= 0.10, "seed 1 was chosen for an insignificant headline: p = {p}");
+            let expected = format!("the headline is not significant at 10 % (p = {p:.4})");
+            for m in med {
+                assert!(m["caveat"].as_str().unwrap().starts_with(&expected), "{m}");
+            }
+            assert!(lines.iter().all(|l| l.contains("CAVEAT: the headline is not significant at 10 %")), "{text}");
+            assert!(stderr.contains("warning: mediation shares: the headline is not significant"), "{stderr}");
+        } else {
+            assert!(p < 0.10, "seed 2 was chosen for a significant headline: p = {p}");
+            assert!(med.iter().all(|m| m.get("caveat").is_none()), "{med:?}");
+            assert!(!text.contains("CAVEAT") && !stderr.contains("mediation shares"), "{text}{stderr}");
+        }
+    }
+}
+
 #[test]
 fn bad_arguments_are_usage_errors() {
     spillnet().args(["spillover", "--spec", "table3"]).assert().code(2);

@@ -108,6 +108,9 @@ fn summary_lines(r: &StudyResult) -> Vec<String> {
             100.0 * m.share,
             100.0 * m.share_main_only
         ));
+        if let Some(c) = &m.caveat {
+            out.last_mut().expect("pushed above").push_str(&format!(" CAVEAT: {c}."));
+        }
     }
     if let Some(q) = &r.quantification {
         out.push(format!(

@@ -124,6 +124,23 @@ pub struct Mediation {
     pub share: f64,
     /// gap × coef / total (the study's supplier computation, which drops an insignificant interaction).
     pub share_main_only: f64,
+    /// Why the shares should not be read as shares, when they should not:
+    /// the headline they divide by is not significant at 10 %
+    /// ([`MEDIATION_HEADLINE_ALPHA`]); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caveat: Option<String>,
+}
+
+/// Mediation shares divide by the headline: when its p-value is at least
+/// this, the headline is indistinguishable from 0 and the shares (which can
+/// then be any size, e.g. 5,386 % on p = 0.94) carry a caveat.
+pub const MEDIATION_HEADLINE_ALPHA: f64 = 0.10;
+
+/// The caveat of mediation shares whose headline has p-value `p`, if any.
+pub fn mediation_caveat(p: f64) -> Option<String> {
+    (p.is_nan() || p >= MEDIATION_HEADLINE_ALPHA).then(|| {
+        format!("the headline is not significant at 10 % (p = {p:.4}): it may be 0, so a share of it is not meaningful")
+    })
 }
 
 /// A part of the study that did not run on these data, and why.
@@ -254,8 +271,11 @@ pub fn estimate_specs(
 /// The mechanisms column with both channels, whose coefficients give the mediation shares.
 pub const MEDIATION_SPEC: &str = "mechanisms.3";
 
-/// Mediation shares from the mechanisms column with both channels ([`MEDIATION_SPEC`]).
-pub fn mediation(panel: &StudyPanel, models: &[FittedSpec], total: f64) -> Vec<Mediation> {
+/// Mediation shares from the mechanisms column with both channels
+/// ([`MEDIATION_SPEC`]), as shares of the `headline`, with
+/// [`mediation_caveat`] when it is not significant.
+pub fn mediation(panel: &StudyPanel, models: &[FittedSpec], headline: &Headline) -> Vec<Mediation> {
+    let total = headline.estimate;
     let Some(m) = models.iter().find(|m| m.spec.id == MEDIATION_SPEC) else {
         return Vec::new();
     };
@@ -291,6 +311,7 @@ pub fn mediation(panel: &StudyPanel, models: &[FittedSpec], total: f64) -> Vec<M
             total,
             share: gap_z * (c + cs) / total,
             share_main_only: gap_z * c / total,
+            caveat: mediation_caveat(headline.p),
         });
     }
     out
@@ -322,7 +343,7 @@ pub fn run_study(
         ));
     }
     let (models, headline, mut skipped) = estimate_specs(panel, opts, &|n| progress("models", n))?;
-    let mediation = mediation(panel, &models, headline.estimate);
+    let mediation = mediation(panel, &models, &headline);
     if opts.groups.contains(&SpecGroup::Mechanisms) && !models.iter().any(|m| m.spec.id == MEDIATION_SPEC) {
         skipped.push(Skipped {
             id: "mediation".into(),
