@@ -117,6 +117,24 @@ fn stars(p: f64) -> u8 {
     }
 }
 
+/// Whether a linear combination is one of the model's coefficients itself
+/// (one term, weight 1, null 0): the table shows it once, as the
+/// coefficient (JSON and the tidy CSV keep both).
+fn repeats_a_coefficient(m: &ModelColumn<'_>, l: &LincomResult) -> bool {
+    let lc = &l.lincom;
+    matches!(lc.terms.as_slice(), [(w, name)] if *w == 1.0 && lc.null == 0.0 && m.inference.coefs.iter().any(|c| &c.name == name))
+}
+
+/// An estimate as the table shows it: 0 when it is floating-point noise,
+/// i.e. below [`NOISE`] times its standard error (an intercept of relative
+/// strengths, 0 by construction, comes out as ±1e-20); itself otherwise.
+fn shown_estimate(c: &CoefRow) -> f64 {
+    if c.estimate.abs() <= NOISE * c.se.abs() { 0.0 } else { c.estimate }
+}
+
+/// Relative size below which an estimate is noise around 0 (see [`shown_estimate`]).
+const NOISE: f64 = 1e-10;
+
 /// Decimals of estimates and standard errors.
 const DECIMALS: usize = 4;
 
@@ -136,7 +154,7 @@ fn coef_rows<'a>(models: &[ModelColumn<'a>], get: impl Fn(&ModelColumn<'a>) -> V
         for coefs in &per_model {
             match coefs.iter().find(|c| c.name == name) {
                 Some(c) => {
-                    est.push(Cell::estimate(c.estimate, DECIMALS, stars(c.p)));
+                    est.push(Cell::estimate(shown_estimate(c), DECIMALS, stars(c.p)));
                     se.push(Cell::std_err(c.se, DECIMALS));
                 }
                 None => {
@@ -154,7 +172,7 @@ fn coef_rows<'a>(models: &[ModelColumn<'a>], get: impl Fn(&ModelColumn<'a>) -> V
 /// dependent variables as a head row, coefficients, linear combinations,
 /// then fixed effects, N, S.E. type, R² and within R², and the notes
 /// (LaTeX: `%` comments after the `tabular`, centred model columns).
-pub fn regression_table(models: &[ModelColumn<'_>]) -> Table {
+pub fn regression_table<'a>(models: &[ModelColumn<'a>]) -> Table {
     let mut columns = vec![Column::new("")];
     columns.extend(models.iter().map(|m| Column::new(m.title).right().centred_in_latex()));
     let mut t = Table::new(columns).with_layout(TextLayout { rules: true, ..TextLayout::default() });
@@ -168,9 +186,11 @@ pub fn regression_table(models: &[ModelColumn<'_>]) -> Table {
         t.head.push(model);
     }
     coef_rows(models, |m| m.inference.coefs.iter().collect(), &mut t.rows);
-    if models.iter().any(|m| !m.lincoms.is_empty()) {
+    if models.iter().any(|m| m.lincoms.iter().any(|l| !repeats_a_coefficient(m, l))) {
         t.rows.push(Row::Separator);
-        coef_rows(models, |m| m.lincoms.iter().map(|l| &l.row).collect(), &mut t.rows);
+        let shown =
+            |m: &ModelColumn<'a>| m.lincoms.iter().filter(|l| !repeats_a_coefficient(m, l)).map(|l| &l.row).collect();
+        coef_rows(models, shown, &mut t.rows);
     }
     t.rows.push(Row::Separator);
     let mut fe_names: Vec<&str> = Vec::new();
@@ -256,49 +276,70 @@ fn demeaning_note(info: &DemeanInfo) -> Option<String> {
     Some(format!("{head} ({}): {}", info.methods(), cols.join(", ")))
 }
 
+/// The table's notes: the legend, then one line per column with its notes;
+/// with several columns, the notes every column shares are printed once
+/// (`All columns: …`) and each column's line keeps only its own.
 fn notes(models: &[ModelColumn<'_>]) -> Vec<String> {
     let mut out = vec!["Standard errors in parentheses; *** p<0.01, ** p<0.05, * p<0.1.".to_owned()];
-    for m in models {
-        let d = &m.fit.core().diagnostics;
-        let mut parts = Vec::new();
-        if m.n_missing > 0 {
-            parts.push(format!("{} row(s) dropped for missing values", m.n_missing));
+    let per_model: Vec<Vec<String>> = models.iter().map(column_notes).collect();
+    let common: Vec<&String> = match per_model.split_first() {
+        Some((first, rest)) if !rest.is_empty() => {
+            first.iter().filter(|n| rest.iter().all(|r| r.contains(n))).collect()
         }
-        if d.n_singletons > 0 {
-            parts.push(format!("{} singleton(s) removed", d.n_singletons));
+        _ => Vec::new(),
+    };
+    if !common.is_empty() {
+        out.push(format!("All columns: {}.", common.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("; ")));
+    }
+    for (m, parts) in models.iter().zip(&per_model) {
+        let own: Vec<&str> = parts.iter().filter(|p| !common.contains(p)).map(String::as_str).collect();
+        if !own.is_empty() {
+            out.push(format!("{}: {}.", m.title, own.join("; ")));
         }
-        if d.n_separated > 0 {
-            parts.push(format!("{} observation(s) removed by separation", d.n_separated));
-        }
-        parts.extend(m.fit.notes());
-        if !d.collinear.is_empty() {
-            parts.push(format!("collinear regressor(s) dropped: {}", d.collinear.join(", ")));
-        }
-        if let Some(note) = demeaning_note(&d.demean) {
-            parts.push(note);
-        }
-        if m.inference.eigen_fixed {
-            parts.push("multiway vcov was not PSD; negative eigenvalues set to 0".into());
-        }
-        if let Some(w) = few_clusters_warning(m.inference) {
-            parts.push(format!("WARNING: {w}"));
-        }
-        for b in m.boots {
-            parts.push(format!(
-                "wild cluster bootstrap (WCR, {:?}, {} draws{}, cluster {}): {}: t = {:.4}, p {}",
-                b.spec.weights,
-                b.draws,
-                if b.enumerated { ", full enumeration" } else { "" },
-                b.spec.cluster,
-                b.hypothesis,
-                b.t,
-                boot_p(b.p, b.draws)
-            ));
-        }
-        parts.push(format!("ssc: {}", m.inference.ssc));
-        out.push(format!("{}: {}.", m.title, parts.join("; ")));
     }
     out
+}
+
+/// One column's notes, in a fixed order (sample, estimator, solver, vcov, bootstrap, ssc).
+fn column_notes(m: &ModelColumn<'_>) -> Vec<String> {
+    let d = &m.fit.core().diagnostics;
+    let mut parts = Vec::new();
+    if m.n_missing > 0 {
+        parts.push(format!("{} row(s) dropped for missing values", m.n_missing));
+    }
+    if d.n_singletons > 0 {
+        parts.push(format!("{} singleton(s) removed", d.n_singletons));
+    }
+    if d.n_separated > 0 {
+        parts.push(format!("{} observation(s) removed by separation", d.n_separated));
+    }
+    parts.extend(m.fit.notes());
+    if !d.collinear.is_empty() {
+        parts.push(format!("collinear regressor(s) dropped: {}", d.collinear.join(", ")));
+    }
+    if let Some(note) = demeaning_note(&d.demean) {
+        parts.push(note);
+    }
+    if m.inference.eigen_fixed {
+        parts.push("multiway vcov was not PSD; negative eigenvalues set to 0".into());
+    }
+    if let Some(w) = few_clusters_warning(m.inference) {
+        parts.push(format!("WARNING: {w}"));
+    }
+    for b in m.boots {
+        parts.push(format!(
+            "wild cluster bootstrap (WCR, {:?}, {} draws{}, cluster {}): {}: t = {:.4}, p {}",
+            b.spec.weights,
+            b.draws,
+            if b.enumerated { ", full enumeration" } else { "" },
+            b.spec.cluster,
+            b.hypothesis,
+            b.t,
+            boot_p(b.p, b.draws)
+        ));
+    }
+    parts.push(format!("ssc: {}", m.inference.ssc));
+    parts
 }
 
 /// A bootstrap p-value for display, with its relation: `= 0.0123` (four
@@ -507,8 +548,8 @@ R2                0.50000     0.60000
 Within R2                     0.25000
 -------------------------------------
 Standard errors in parentheses; *** p<0.01, ** p<0.05, * p<0.1.
-(1): ssc: K.adj=true,K.fixef=nonnested,G.adj=true,G.df=min.
-(2): 2 row(s) dropped for missing values; ssc: K.adj=true,K.fixef=nonnested,G.adj=true,G.df=min.
+All columns: ssc: K.adj=true,K.fixef=nonnested,G.adj=true,G.df=min.
+(2): 2 row(s) dropped for missing values.
 ";
         assert_eq!(render(&hand_set_columns(&m), OutputFormat::Text), expected);
     }
@@ -559,8 +600,8 @@ Within R2 &  & 0.25000 \\\\
 \\hline
 \\end{tabular}
 % Standard errors in parentheses; *** p<0.01, ** p<0.05, * p<0.1.
-% (1): ssc: K.adj=true,K.fixef=nonnested,G.adj=true,G.df=min.
-% (2): 2 row(s) dropped for missing values; ssc: K.adj=true,K.fixef=nonnested,G.adj=true,G.df=min.
+% All columns: ssc: K.adj=true,K.fixef=nonnested,G.adj=true,G.df=min.
+% (2): 2 row(s) dropped for missing values.
 ";
         assert_eq!(render(&cols, OutputFormat::Latex), tex_expected);
         let csv_expected = "\
@@ -663,6 +704,49 @@ model,depvar,term,kind,estimate,se,t,p,ci_low,ci_high,nobs,vcov
         assert!(j["models"][0].get("model").is_none() && j["models"][0].get("fit_stats").is_none());
         assert_eq!(j["models"][1]["model"], "IV");
         assert_eq!(j["models"][1]["fit_stats"][0]["key"], "ivf1::x2");
+    }
+
+    /// Noise-sized estimates show as 0.0000 (never -0.0000 or 2.4e-20), a
+    /// genuinely small one keeps its scientific form, a one-term linear
+    /// combination is not repeated, and a single column keeps its own note line.
+    #[test]
+    fn zero_intercepts_single_term_lincoms_and_single_column_notes() {
+        let fit = fit_ols(&design(false, true), &FitOptions::default()).unwrap();
+        let mut inf = vcov(&fit, &VcovSpec::Iid, &Ssc::default()).unwrap();
+        let coef = |name: &str, estimate: f64, se: f64| CoefRow {
+            name: name.into(),
+            estimate,
+            se,
+            t: estimate / se,
+            p: 0.5,
+            ci_low: f64::NAN,
+            ci_high: f64::NAN,
+        };
+        // 2.4e-20 and -3e-19 are < 1e-10 × 0.0085; 5e-5 is 50 SEs of 1e-6.
+        inf.coefs = vec![coef("Intercept", -3e-19, 0.0085), coef("x1", 5e-5, 1e-6), coef("x2", 2.4e-20, 0.0085)];
+        let one = |name: &str, null: f64, estimate: f64| LincomResult {
+            lincom: spillnet_estimate::Lincom { label: name.into(), terms: vec![(1.0, name.into())], null },
+            row: coef(name, estimate, 0.25),
+        };
+        let repeated = [one("x1", 0.0, 5e-5)];
+        let col =
+            ModelColumn { title: "(1)", fit: &fit, inference: &inf, lincoms: &repeated, boots: &[], n_missing: 0 };
+        let text = render(&[col], OutputFormat::Text);
+        let row = |name: &str| {
+            text.lines()
+                .filter(|l| l.starts_with(&format!("{name} ")))
+                .map(|l| l.split_whitespace().collect::<Vec<_>>())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(row("Intercept"), [["Intercept", "0.0000"]], "{text}");
+        assert_eq!(row("x2"), [["x2", "0.0000"]], "{text}");
+        assert_eq!(row("x1"), [["x1", "5.000e-5"]], "{text}: x1 once, as a coefficient only");
+        assert!(!text.contains("-0.0000") && !text.contains("All columns"), "{text}");
+        assert!(text.contains("\n(1): ssc: "), "{text}");
+        // A one-term combination with another null is a different test: it stays.
+        let shifted = [one("x1", 1.0, 5e-5)];
+        let col = ModelColumn { lincoms: &shifted, ..col };
+        assert_eq!(render(&[col], OutputFormat::Text).lines().filter(|l| l.starts_with("x1 ")).count(), 2);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 use serde_json::json;
 
 use crate::regression_table::{ModelColumn, boot_p, full, model_json, render};
-use crate::table::{Cell, Column, OutputFormat, Table, to_csv};
+use crate::table::{Cell, Column, OutputFormat, Table, fixed, to_csv};
 use spillnet_estimate::BOOT_P_RULE;
 use spillnet_study::{FittedSpec, PLACEBO_P_RULE, PlaceboResult, Skipped, SpecGroup, StudyResult};
 
@@ -59,7 +59,7 @@ fn skipped_lines(skipped: &[&Skipped]) -> Vec<String> {
 }
 
 fn f4(x: f64) -> String {
-    format!("{x:.4}")
+    fixed(x, 4)
 }
 
 /// Plain-language lines (shared by the text, Markdown and LaTeX reports).

@@ -193,7 +193,17 @@ fn compact(value: f64, decimals: usize) -> String {
     if value != 0.0 && value.abs() < small {
         format!("{value:.prec$e}", prec = decimals.saturating_sub(1))
     } else {
-        format!("{value:.decimals$}")
+        fixed(value, decimals)
+    }
+}
+
+/// `value` with `decimals` decimals, without the sign of a value that shows
+/// as zero (`0.0000`, never `-0.0000`).
+pub fn fixed(value: f64, decimals: usize) -> String {
+    let s = format!("{value:.decimals$}");
+    match s.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_owned(),
+        _ => s,
     }
 }
 
@@ -229,7 +239,7 @@ impl Cell {
             Cell::Empty => String::new(),
             Cell::Text(s) | Cell::Span(s) => s.clone(),
             Cell::Int(i) => i.to_string(),
-            Cell::Float { value, decimals } => format!("{value:.decimals$}"),
+            Cell::Float { value, decimals } => fixed(*value, *decimals),
             Cell::Estimate { value, decimals, stars } => compact(*value, *decimals) + &"*".repeat(usize::from(*stars)),
             Cell::StdErr { value, decimals } => format!("({})", compact(*value, *decimals)),
         }
@@ -783,6 +793,16 @@ pub fn to_json(t: &Table) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fixed_never_shows_a_negative_zero() {
+        assert_eq!(fixed(-0.0, 4), "0.0000");
+        assert_eq!(fixed(-0.00004, 4), "0.0000");
+        assert_eq!(fixed(-0.00005001, 4), "-0.0001");
+        assert_eq!(fixed(-1.5, 1), "-1.5");
+        assert_eq!(Cell::estimate(-0.0, 4, 0).shown(), "0.0000");
+        assert_eq!(Cell::float(-0.01, 1).shown(), "0.0");
+    }
 
     /// Two columns, a negative number, a missing cell, a comma, a quote and LaTeX specials.
     fn sample() -> Table {
