@@ -38,6 +38,9 @@ pub fn run(cfg: &CheckConfig, ctx: &mut Ctx<'_>) -> Result<()> {
     for w in empty_tables(&report) {
         ctx.warn(w)?;
     }
+    for w in after_dissolution(&ds) {
+        ctx.warn(w)?;
+    }
     if !report.unrecognized.is_empty() {
         ctx.warn(format!(
             "{}: not a table name, ignored: {} (tables: {})",
@@ -54,6 +57,59 @@ pub fn run(cfg: &CheckConfig, ctx: &mut Ctx<'_>) -> Result<()> {
         }
         format => ctx.println(render_summary(&summary, format).trim_end()),
     }
+}
+
+/// Warnings for production rows and worker moves recorded for a JV in a
+/// year after its dissolution (the latest `jv_links.dissolved` of its links,
+/// when every link has one): one per table, with the count and examples.
+fn after_dissolution(ds: &Indexed) -> Vec<String> {
+    // JV → dissolution year, for JVs all of whose links are dissolved.
+    let mut ends: BTreeMap<&str, Option<i32>> = BTreeMap::new();
+    for l in &ds.jv_links {
+        let e = ends.entry(l.jv_id.as_str()).or_insert(l.dissolved);
+        *e = match (*e, l.dissolved) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            _ => None,
+        };
+    }
+    let after = |firm: &str, year: i32| ends.get(firm).copied().flatten().filter(|&d| year > d);
+    let describe = |what: &str, hits: &[String]| {
+        let shown: Vec<&str> = hits.iter().take(3).map(String::as_str).collect();
+        format!(
+            "{what} recorded for a JV after its dissolution (jv_links.dissolved), e.g. {}{}; check the years or \
+             the dissolution (the study's default `--affiliation ever` ignores it, `--affiliation active` applies it)",
+            shown.join(", "),
+            if hits.len() > shown.len() { ", …" } else { "" }
+        )
+    };
+    let mut out = Vec::new();
+    let prod: Vec<String> = ds
+        .production
+        .iter()
+        .flatten()
+        .filter_map(|p| {
+            after(p.firm_id.as_str(), p.year).map(|d| format!("{} in {} (dissolved {d})", p.firm_id, p.year))
+        })
+        .collect();
+    if !prod.is_empty() {
+        out.push(describe(&format!("production: {} row(s)", prod.len()), &prod));
+    }
+    let mut workers = 0u64;
+    let moves: Vec<String> = ds
+        .worker_moves
+        .iter()
+        .filter_map(|m| {
+            let (jv, d) = [m.from_firm.as_str(), m.to_firm.as_str()]
+                .into_iter()
+                .find_map(|f| after(f, m.year).map(|d| (f, d)))?;
+            workers += m.count;
+            Some(format!("{} → {} in {} ({jv} dissolved {d})", m.from_firm, m.to_firm, m.year))
+        })
+        .collect();
+    if !moves.is_empty() {
+        out.push(describe(&format!("worker_moves: {workers} worker move(s) in {} flow(s)", moves.len()), &moves));
+    }
+    out
 }
 
 /// What needs each table, for the warning about a table with a header and no rows.

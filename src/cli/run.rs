@@ -570,6 +570,7 @@ mod tests {
                 overlap: Overlap::SzymkiewiczSimpson,
                 min_suppliers: 5,
                 standardisation: Standardisation::Sample,
+                affiliation: crate::channels::affiliation::AffiliationMode::Ever,
             },
             groups: vec![SpecGroup::Baseline],
             fit: FitOptions::default(),
@@ -753,7 +754,8 @@ mod tests {
         let (_dir, run) = run_config(
             "[spillover]\nspec = [\"mechanisms\", \"heterogeneity\"]\nplacebo = 20\nplacebo_level = \"model-year\"\n\
              seed = 7\nboot = 49\nboot_weights = \"webb\"\nflow = \"cumulative\"\noverlap = \"jaccard\"\n\
-             min_suppliers = 3\ndefects_survey = \"apeal\"\nformats = [\"md\", \"csv\", \"latex\"]\n",
+             min_suppliers = 3\ndefects_survey = \"apeal\"\naffiliation = \"active\"\n\
+             formats = [\"md\", \"csv\", \"latex\"]\n",
         );
         let cli = spillover_cli(&[
             "--spec",
@@ -776,6 +778,8 @@ mod tests {
             "3",
             "--defects-survey",
             "apeal",
+            "--affiliation",
+            "active",
         ]);
         let section = run.spillover.unwrap();
         assert_eq!(section.study, cli.study);
@@ -786,6 +790,7 @@ mod tests {
         assert_eq!(s.placebo, Some(PlaceboOptions { draws: 20, level: PlaceboLevel::ModelYear, seed: 7 }));
         assert_eq!((s.pairs.flow, s.pairs.overlap, s.pairs.min_suppliers), (FlowMode::Cumulative, Overlap::Jaccard, 3));
         assert_eq!(s.defects_survey, "apeal");
+        assert_eq!(s.pairs.affiliation, crate::channels::affiliation::AffiliationMode::Active);
         // `spec = "all"` as a single name, like `--spec all`.
         let (_dir, run) = run_config("[spillover]\nspec = \"all\"\nboot = 0\n");
         let study = run.spillover.unwrap().study;
@@ -811,6 +816,7 @@ mod tests {
         assert_eq!(r["spillover"]["spec"], serde_json::json!(["all"]));
         assert_eq!(r["spillover"]["seed"], 1);
         assert_eq!(r["spillover"]["boot"], 999);
+        assert_eq!(r["spillover"]["affiliation"], "ever");
         assert_eq!(r["spillover"]["formats"], serde_json::json!(["text", "json"]));
         assert!(r["diagram"][0].get("data").is_none() && r["spillover"].get("format").is_none());
     }

@@ -9,6 +9,7 @@ use super::estimate::{BootWeightsArg, FormatArg};
 use super::exposure::format_of;
 use super::synth::ScaleArg;
 use crate::app::spillover::{MonteCarloConfig, SpilloverConfig};
+use crate::channels::affiliation::AffiliationMode;
 use crate::error::{Error, Result};
 use crate::exposure::pairs::{FlowMode, Overlap, PairOptions};
 use crate::montecarlo::McOptions;
@@ -66,6 +67,15 @@ pub enum PairFlowArg {
     Cumulative,
 }
 
+/// Which JV links make a pair affiliated (command-line spelling).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AffiliationArg {
+    /// Every domestic-parent link, whatever its years (the study's: SameGroup by ownership ties).
+    Ever,
+    /// A link only while active in the pair's year: founded ≤ t < dissolved (`jv_links.dissolved`).
+    Active,
+}
+
 /// Supplier-overlap measure (command-line spelling).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OverlapArg {
@@ -104,7 +114,8 @@ Examples:
 /// - `placebo = 0` (its level `firm` matters only with draws): 300 firm-level
 ///   draws take minutes, so the placebo is opt-in;
 /// - the pair options (`flow = pooled`, `overlap = szymkiewicz`,
-///   `min_suppliers = 5`) and `defects_survey = iqs` are the study's definitions.
+///   `min_suppliers = 5`, `affiliation = ever`) and `defects_survey = iqs`
+///   are the study's definitions.
 #[derive(Debug, clap::Args)]
 #[command(after_help = SPILLOVER_AFTER_HELP)]
 pub struct SpilloverArgs {
@@ -153,6 +164,10 @@ pub struct SpilloverArgs {
     /// Pairs where a model has fewer known suppliers get no overlap (excluded from the mechanisms, counted).
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub min_suppliers: usize,
+    /// Which JV links make a domestic–JV pair affiliated (SameGroup) in year t: every link
+    /// whatever its years (`ever`, the study's), or only links active in t, founded ≤ t < dissolved (`active`).
+    #[arg(long, value_enum, value_name = "MODE", default_value = "ever")]
+    pub affiliation: AffiliationArg,
     /// Survey whose dimensions are defects per 100 vehicles (score = −defects), for the quantification.
     #[arg(long, value_name = "SURVEY", default_value = "iqs")]
     pub defects_survey: String,
@@ -197,6 +212,10 @@ impl SpilloverArgs {
                 OverlapArg::Cosine => Overlap::Cosine,
             },
             min_suppliers: self.min_suppliers,
+            affiliation: match self.affiliation {
+                AffiliationArg::Ever => AffiliationMode::Ever,
+                AffiliationArg::Active => AffiliationMode::Active,
+            },
             ..PairOptions::default()
         };
         let boot = (self.boot > 0).then_some(BootOptions {

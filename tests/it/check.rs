@@ -882,3 +882,38 @@ fn integral_decimals_are_read_as_integers_with_a_warning() {
     assert_eq!(stderr, want);
     assert_eq!(String::from_utf8(out.get_output().stdout.clone()).unwrap(), before);
 }
+
+/// `spillnet init`'s template with its JV J1 dissolved in 2010 and one more
+/// production row in 2012: J1's production in 2012 and its 3 workers who
+/// moved to D1 in 2011 come after the dissolution (the 2010 rows do not:
+/// "after" is a later year), so check warns once per table, and still passes.
+#[test]
+fn records_of_a_jv_after_its_dissolution_are_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    Command::cargo_bin("spillnet").unwrap().arg("init").arg(&data).assert().success();
+    edit(&data, "jv_links.csv", "J1,D1,F1,1995,,0.5", "J1,D1,F1,1995,2010,0.5");
+    append(&data, "production.csv", "J1,2012,500");
+    let out = check(&data).output().unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.contains("after its dissolution")).collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert!(
+        lines[0].starts_with(
+            "warning: production: 1 row(s) recorded for a JV after its dissolution (jv_links.dissolved), e.g. J1 in 2012 (dissolved 2010);"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        lines[1].starts_with(
+            "warning: worker_moves: 3 worker move(s) in 1 flow(s) recorded for a JV after its dissolution (jv_links.dissolved), e.g. J1 → D1 in 2011 (J1 dissolved 2010);"
+        ),
+        "{stderr}"
+    );
+    // Undissolved (the template as written): no such warning.
+    let clean = dir.path().join("clean");
+    Command::cargo_bin("spillnet").unwrap().arg("init").arg(&clean).assert().success();
+    let out = check(&clean).output().unwrap();
+    assert!(!String::from_utf8(out.stderr).unwrap().contains("dissolution"));
+}

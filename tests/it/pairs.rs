@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use crate::common::{firm, indexed, shipped_dataset, sup_firm, worker_move};
 use approx::assert_relative_eq;
+use spillnet::channels::affiliation::AffiliationMode;
 use spillnet::exposure::pairs::{FlowMode, Overlap, PairOptions, PairPanel, Standardisation, build_pairs};
 use spillnet::ids::ModelId;
 use spillnet::io::Indexed;
@@ -381,4 +382,29 @@ fn timing_build_pairs_on_shipped_data() {
         let p = build_pairs(&indexed(&ds), &PairOptions::default()).unwrap();
         println!("build_pairs: {} rows in {:?}", p.len(), start.elapsed());
     }
+}
+
+/// `--affiliation active` honours `jv_links.dissolved`: FAWVW's only link
+/// dissolved in 2006 affiliates XIALI with J1 in 2005 but not in 2006
+/// (active while founded ≤ t < dissolved); FAWTOY keeps XIALI's own
+/// undissolved link when FAW's is dissolved, so D1–J2 stays affiliated.
+/// `ever` (the default) ignores the dissolution.
+#[test]
+fn tiny_active_affiliation_ends_with_the_dissolution() {
+    let mut ds = tiny();
+    for l in &mut ds.jv_links {
+        if l.jv_id.as_str() == "FAWVW" || (l.jv_id.as_str() == "FAWTOY" && l.domestic_parent.as_str() == "FAW") {
+            l.dissolved = Some(2006);
+        }
+    }
+    let ds = indexed(&ds);
+    let ever = build_pairs(&ds, &PairOptions::default()).unwrap();
+    assert_eq!(ever.same_group, [true, true, true, false, false]);
+    assert_eq!(ever.diagnostics.affiliation, AffiliationMode::Ever);
+    let opts = PairOptions { affiliation: AffiliationMode::Active, ..Default::default() };
+    let active = build_pairs(&ds, &opts).unwrap();
+    // rows: (2005 D1–J1), (2006 D1–J1), (2006 D1–J2), (2006 D2–J1), (2006 D2–J2)
+    assert_eq!(active.same_group, [true, false, true, false, false]);
+    assert_eq!(active.diagnostics.affiliated_pair_years, 2);
+    assert_eq!(active.diagnostics.affiliation, AffiliationMode::Active);
 }

@@ -16,6 +16,7 @@ use serde_json::json;
 use crate::regression_table::{ModelColumn, boot_p, full, model_json, render};
 use crate::table::{Cell, Column, OutputFormat, Table, fixed, to_csv};
 use spillnet_estimate::BOOT_P_RULE;
+use spillnet_network::channels::affiliation::AffiliationMode;
 use spillnet_study::{FittedSpec, PLACEBO_P_RULE, PlaceboResult, Skipped, SpecGroup, StudyResult};
 
 fn columns<'a>(models: &[&'a FittedSpec]) -> Vec<ModelColumn<'a>> {
@@ -71,6 +72,10 @@ fn summary_lines(r: &StudyResult) -> Vec<String> {
         "Panel: {} same-year domestic–JV pair-years ({} distinct pairs, {} affiliated), {} dimensions, {} pair × dimension rows.",
         p.pair_years, p.distinct_pairs, p.affiliated_distinct_pairs, r.panel.dimensions, r.panel.rows
     ));
+    out.push(match p.affiliation {
+        AffiliationMode::Ever => "Affiliation (SameGroup): `ever`, every domestic-parent link of a JV whatever its founding and dissolution years (the study's; `--affiliation active` applies jv_links.dissolved).".to_owned(),
+        AffiliationMode::Active => "Affiliation (SameGroup): `active`, a domestic-parent link of a JV only in the years it is active (founded ≤ t < dissolved).".to_owned(),
+    });
     if r.panel.rows_missing_dimension > 0 {
         out.push(format!(
             "Excluded: {} pair × dimension slots where a model-year lacks that dimension.",
@@ -360,6 +365,7 @@ fn pair_diagnostics(r: &StudyResult) -> serde_json::Value {
     let p = &r.pairs;
     let o = &p.overlap_missing;
     json!({
+        "affiliation": p.affiliation.as_str(),
         "pair_years": p.pair_years,
         "distinct_pairs": p.distinct_pairs,
         "affiliated_pair_years": p.affiliated_pair_years,

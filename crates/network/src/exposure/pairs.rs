@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::ExposureError;
 use crate::channels::Firms;
-use crate::channels::affiliation::Affiliation;
+use crate::channels::affiliation::{Affiliation, AffiliationMode};
 use crate::channels::geography::same_province;
 use crate::channels::supplier_overlap::{OverlapIndex, SupplierSets, overlap};
 use crate::channels::worker_flow::{Window, WorkerFlow};
@@ -67,6 +67,9 @@ pub struct PairOptions {
     pub min_suppliers: usize,
     /// Sample (default) or population sd for the z-scores.
     pub standardisation: Standardisation,
+    /// Which JV links make a pair affiliated (SameGroup) in its year:
+    /// `ever` (default, the study's) or only while `active`.
+    pub affiliation: AffiliationMode,
 }
 
 impl Default for PairOptions {
@@ -76,6 +79,7 @@ impl Default for PairOptions {
             overlap: Overlap::SzymkiewiczSimpson,
             min_suppliers: 5,
             standardisation: Standardisation::Sample,
+            affiliation: AffiliationMode::Ever,
         }
     }
 }
@@ -116,6 +120,8 @@ pub struct OverlapExclusions {
 /// Counts and summary statistics of a [`PairPanel`], returned as values.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PairDiagnostics {
+    /// The affiliation rule SameGroup was built with.
+    pub affiliation: AffiliationMode,
     /// Pair-year rows.
     pub pair_years: usize,
     /// Distinct (domestic model, JV model) pairs.
@@ -308,7 +314,7 @@ pub fn build_pairs(ds: &Indexed, opts: &PairOptions) -> Result<PairPanel, Exposu
         (0..nm).filter(|&k| !has_quality[k]).map(|k| model_names[k].clone()).collect();
 
     // --- JV links: groups of domestic parents, founding year ---
-    let affiliation = Affiliation::new(ds, &firms);
+    let affiliation = Affiliation::with_mode(ds, &firms, opts.affiliation);
     let mut jv_founded: BTreeMap<u32, i32> = BTreeMap::new();
     for (l, r) in ds.jv_links.iter().zip(&ix.jv_links) {
         let e = jv_founded.entry(r.jv).or_insert(l.founded);
@@ -388,7 +394,7 @@ pub fn build_pairs(ds: &Indexed, opts: &PairOptions) -> Result<PairPanel, Exposu
         let (f, g) = (model_firm[i], model_firm[j]);
         domestic_firm.push(f);
         jv_firm.push(g);
-        same_group.push(affiliation.affiliated(&firms, f, g));
+        same_group.push(affiliation.affiliated_in(&firms, f, g, t));
         same_seg.push(model_seg[i] == model_seg[j]);
         same_prov.push(same_province(&firms, f, g));
         worker_flow_raw.push(worker_flow.weight(g, f, t, window));
@@ -441,6 +447,7 @@ pub fn build_pairs(ds: &Indexed, opts: &PairOptions) -> Result<PairPanel, Exposu
         .and_then(|z| gap(same_group.iter().copied().zip(z.iter()).filter_map(|(a, v)| v.map(|v| (a, v)))));
 
     let diagnostics = PairDiagnostics {
+        affiliation: opts.affiliation,
         pair_years: n,
         distinct_pairs: distinct.len(),
         affiliated_pair_years: same_group.iter().filter(|&&b| b).count(),
