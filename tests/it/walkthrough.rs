@@ -836,7 +836,25 @@ fn walkthrough_init_edit_check_graph_exposure_spillover_as_a_new_user() {
 
     // 8. spillover: the baseline table on the pair panel built from the rows.
     let o = run(&dir, &["spillover", "--data", "{dir}"]);
-    assert_eq!((o.code, o.stderr.as_str()), (0, ""));
+    // Two warnings: no `iqs` survey for the quantification, and fewer than 30
+    // clusters in each clustering (domestic firm × survey, JV firm × survey).
+    let clusters = |jv: bool| {
+        distinct(p.quality.iter().filter(|q| p.is_jv_model(&q.model) == jv).map(|q| (p.model(&q.model).firm, q.survey)))
+    };
+    assert_eq!(
+        (o.code, o.stderr.clone()),
+        (
+            0,
+            format!(
+                "warning: quantification in defects per 100 vehicles (iqs survey) skipped: the quality table has no \
+                 dimension of the `iqs` survey (--defects-survey)\n\
+                 warning: baseline.1, baseline.2: fewer than 30 clusters (firm_D^survey has {}, firm_JV^survey has \
+                 {}): clustered SEs and t-tests may over-reject; prefer a wild cluster bootstrap p-value (--boot)\n",
+                clusters(false),
+                clusters(true)
+            )
+        )
+    );
     let (pair_years, pairs, affiliated, rows) = expected_pairs(&p);
     let jv_scores = p.quality.iter().filter(|q| p.is_jv_model(&q.model)).count();
     let lines: Vec<&str> = o.stdout.lines().collect();
@@ -849,15 +867,16 @@ fn walkthrough_init_edit_check_graph_exposure_spillover_as_a_new_user() {
             DIMS.len()
         )
     );
-    assert!(lines[3].starts_with("Headline spillover to affiliated same-segment pairs"), "{}", lines[3]);
-    assert!(lines[3].ends_with(&format!("; N = {rows}).")), "{}", lines[3]);
+    assert!(lines[3].starts_with("Affiliation (SameGroup): `ever`"), "{}", lines[3]);
+    assert!(lines[4].starts_with("Headline spillover to affiliated same-segment pairs"), "{}", lines[4]);
+    assert!(lines[4].ends_with(&format!("; N = {rows}).")), "{}", lines[4]);
     // No `iqs` survey in these data: the quantification in defects is not computed, and says why.
     assert_eq!(
-        lines[4],
-        "Quantification in defects per 100 vehicles: not computed (it needs complete model-years of the \
-         --defects-survey survey, `iqs` by default, for JV and affiliated domestic models)."
+        lines[5],
+        "Not computed: quantification in defects per 100 vehicles (iqs survey): the quality table has no dimension \
+         of the `iqs` survey (--defects-survey)."
     );
-    assert!(lines[5].ends_with(&format!(
+    assert!(lines[6].ends_with(&format!(
         "Step 1 residualised {jv_scores} JV and {} domestic quality rows.",
         p.quality.len() - jv_scores
     )));
@@ -879,7 +898,10 @@ fn walkthrough_init_edit_check_graph_exposure_spillover_as_a_new_user() {
     ] {
         let loud = run(&dir, args);
         let o = run(&quiet, &[&["-q"][..], args].concat());
-        assert_eq!((o.code, o.stderr.as_str()), (0, ""), "-q {args:?}");
+        // Warnings stay (and only they): -q drops the progress and summary lines.
+        let warnings: String =
+            loud.stderr.lines().filter(|l| l.starts_with("warning: ")).map(|l| format!("{l}\n")).collect();
+        assert_eq!((o.code, o.stderr.as_str()), (0, warnings.as_str()), "-q {args:?}");
         assert_eq!(o.stdout, loud.stdout, "-q {args:?}");
     }
     let o = run(&quiet, &["-q", "graph", "dot", "--data", "{dir}", "--out", dot]);

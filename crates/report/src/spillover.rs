@@ -133,12 +133,6 @@ fn summary_lines(r: &StudyResult) -> Vec<String> {
             q.start_year,
             q.end_year
         ));
-    } else {
-        out.push(
-            "Quantification in defects per 100 vehicles: not computed (it needs complete model-years of the \
-             --defects-survey survey, `iqs` by default, for JV and affiliated domestic models)."
-                .into(),
-        );
     }
     if let Some(pl) = &r.placebo {
         out.push(placebo_line(pl));
