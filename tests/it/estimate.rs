@@ -47,6 +47,24 @@ pub(crate) fn assert_rel(got: f64, want: f64, tol: f64, what: &str) {
     );
 }
 
+/// Coefficient rows against a fixture's `coefs` (names in order; estimate,
+/// SE, t or z and CI at [`REL_TOL`], p at [`P_ABS_TOL`]).
+pub(crate) fn assert_coef_rows(got: &[spillnet::estimate::CoefRow], want: &Value, what: &str) {
+    let want = want.as_array().unwrap();
+    assert_eq!(got.len(), want.len(), "{what}: number of coefficients");
+    for (got, want) in got.iter().zip(want) {
+        assert_eq!(got.name, want["name"].as_str().unwrap());
+        let w = |k: &str| want[k].as_f64().unwrap();
+        let label = format!("{what} {}", got.name);
+        assert_rel(got.estimate, w("estimate"), REL_TOL, &format!("{label} estimate"));
+        assert_rel(got.se, w("se"), REL_TOL, &format!("{label} se"));
+        assert_rel(got.t, w("t"), REL_TOL, &format!("{label} t"));
+        assert_rel(got.ci_low, w("ci_low"), REL_TOL, &format!("{label} ci_low"));
+        assert_rel(got.ci_high, w("ci_high"), REL_TOL, &format!("{label} ci_high"));
+        assert!((got.p - w("p")).abs() <= P_ABS_TOL, "{label} p: got {}, want {}", got.p, w("p"));
+    }
+}
+
 fn strs(v: &Value) -> Vec<String> {
     v.as_array().map(|a| a.iter().map(|s| s.as_str().unwrap().to_owned()).collect()).unwrap_or_default()
 }
@@ -115,19 +133,7 @@ fn check_case_with(case: &str, opts: &FitOptions) {
         }
         let inf = vcov(&fit, &spec, &ssc).unwrap();
         assert_eq!(inf.df_t as u64, m["df_t"].as_u64().unwrap(), "{what}: df_t");
-        let coefs = m["coefs"].as_array().unwrap();
-        assert_eq!(inf.coefs.len(), coefs.len(), "{what}: number of coefficients");
-        for (got, want) in inf.coefs.iter().zip(coefs) {
-            assert_eq!(got.name, want["name"].as_str().unwrap());
-            let w = |k: &str| want[k].as_f64().unwrap();
-            let label = format!("{what} {}", got.name);
-            assert_rel(got.estimate, w("estimate"), REL_TOL, &format!("{label} estimate"));
-            assert_rel(got.se, w("se"), REL_TOL, &format!("{label} se"));
-            assert_rel(got.t, w("t"), REL_TOL, &format!("{label} t"));
-            assert_rel(got.ci_low, w("ci_low"), REL_TOL, &format!("{label} ci_low"));
-            assert_rel(got.ci_high, w("ci_high"), REL_TOL, &format!("{label} ci_high"));
-            assert!((got.p - w("p")).abs() <= P_ABS_TOL, "{label} p: got {}, want {}", got.p, w("p"));
-        }
+        assert_coef_rows(&inf.coefs, &m["coefs"], &what);
         for lc in m["lincoms"].as_array().unwrap() {
             let l: Lincom = lc["expr"].as_str().unwrap().parse().unwrap();
             let r = lincom(&fit, &inf, &l).unwrap();

@@ -17,7 +17,7 @@ use spillnet::estimate::{
     fit_poisson, vcov,
 };
 
-use super::estimate::{P_ABS_TOL, REL_TOL, assert_rel, case_dir, expected, read_csv};
+use super::estimate::{P_ABS_TOL, REL_TOL, assert_coef_rows, assert_rel, case_dir, expected, read_csv};
 
 fn tight() -> PoissonOptions {
     PoissonOptions {
@@ -67,19 +67,7 @@ fn check_case(case: &str) {
         }
         let inf = vcov(&fit, &spec, &ssc).unwrap();
         assert!(inf.normal, "{what}: Poisson inference is z-based");
-        let coefs = m["coefs"].as_array().unwrap();
-        assert_eq!(inf.coefs.len(), coefs.len(), "{what}: number of coefficients");
-        for (got, want) in inf.coefs.iter().zip(coefs) {
-            assert_eq!(got.name, want["name"].as_str().unwrap());
-            let w = |k: &str| want[k].as_f64().unwrap();
-            let label = format!("{what} {}", got.name);
-            assert_rel(got.estimate, w("estimate"), REL_TOL, &format!("{label} estimate"));
-            assert_rel(got.se, w("se"), REL_TOL, &format!("{label} se"));
-            assert_rel(got.t, w("t"), REL_TOL, &format!("{label} z"));
-            assert_rel(got.ci_low, w("ci_low"), REL_TOL, &format!("{label} ci_low"));
-            assert_rel(got.ci_high, w("ci_high"), REL_TOL, &format!("{label} ci_high"));
-            assert!((got.p - w("p")).abs() <= P_ABS_TOL, "{label} p: got {}, want {}", got.p, w("p"));
-        }
+        assert_coef_rows(&inf.coefs, &m["coefs"], &what);
     }
 }
 

@@ -223,6 +223,14 @@ SEEDS = {"fe3_nested": 11, "fe2": 12, "nofe": 13, "weights": 14, "twoway": 15, "
 LSMR_TOL = 1e-14
 
 
+def coef_rows(fit, names):
+    """Estimate, SE, t (or z), p and 95 % CI of each coefficient, from pyfixest's tidy()."""
+    tidy = fit.tidy()
+    return [dict(name=nm, estimate=g17(tidy.loc[nm]["Estimate"]), se=g17(tidy.loc[nm]["Std. Error"]),
+                 t=g17(tidy.loc[nm]["t value"]), p=g17(tidy.loc[nm]["Pr(>|t|)"]),
+                 ci_low=g17(tidy.loc[nm]["2.5%"]), ci_high=g17(tidy.loc[nm]["97.5%"])) for nm in names]
+
+
 def pf_vcov(v):
     if v in ("iid", "hetero"):
         return v
@@ -514,13 +522,7 @@ def iv_main(out_root, only):
                 kw["weights"] = spec["w"]
             fit = pf.feols(spec["fml"], data=df, **kw)
             names = [str(c) for c in fit._coefnames]
-            tidy = fit.tidy()
-            coefs = []
-            for nm in names:
-                row = tidy.loc[nm]
-                coefs.append(dict(name=nm, estimate=g17(row["Estimate"]), se=g17(row["Std. Error"]),
-                                  t=g17(row["t value"]), p=g17(row["Pr(>|t|)"]),
-                                  ci_low=g17(row["2.5%"]), ci_high=g17(row["97.5%"])))
+            coefs = coef_rows(fit, names)
             m = dict(vcov=vc, ssc=ssc_string(sscd), nobs=int(fit._N), df_t=int(np.asarray(fit._df_t).item()),
                      coefs=coefs)
             if spec["first_stage"] and "+" not in vc:
@@ -641,13 +643,7 @@ def pois_main(out_root, only):
                 kw["weights"] = spec["w"]
             fit = pf.fepois(spec["fml"], data=df, **kw)
             names = [str(c) for c in fit._coefnames]
-            tidy = fit.tidy()
-            coefs = []
-            for nm in names:
-                row = tidy.loc[nm]
-                coefs.append(dict(name=nm, estimate=g17(row["Estimate"]), se=g17(row["Std. Error"]),
-                                  t=g17(row["t value"]), p=g17(row["Pr(>|t|)"]),
-                                  ci_low=g17(row["2.5%"]), ci_high=g17(row["97.5%"])))
+            coefs = coef_rows(fit, names)
             models.append(dict(vcov=vc, ssc=ssc_string(sscd), nobs=int(fit._N),
                                collinear=[str(c) for c in (getattr(fit, "_collin_vars", []) or [])],
                                n_separated=int(getattr(fit, "n_separation_na", 0) or 0),
@@ -774,13 +770,7 @@ def main():
             fit = pf.feols(fml, data=df, **kw)
             names = list(fit._coefnames)
             V = np.asarray(fit._vcov)
-            tidy = fit.tidy()
-            coefs = []
-            for j, nm in enumerate(names):
-                row = tidy.loc[nm]
-                coefs.append(dict(name=nm, estimate=g17(row["Estimate"]), se=g17(row["Std. Error"]),
-                                  t=g17(row["t value"]), p=g17(row["Pr(>|t|)"]),
-                                  ci_low=g17(row["2.5%"]), ci_high=g17(row["97.5%"])))
+            coefs = coef_rows(fit, names)
             lcs = []
             for expr in spec["lincoms"]:
                 r = parse_lincom(expr, names)
