@@ -111,6 +111,9 @@ fn dataset(p: &[String]) -> Dataset {
             segment: get(8),
             first_year: 2001,
             last_year: 2010,
+            price: None,
+            size: None,
+            power: None,
         }],
         quality: vec![],
         suppliers: vec![
@@ -135,6 +138,7 @@ fn dataset(p: &[String]) -> Dataset {
             person_id: None,
         }],
         production: Some(vec![Production { firm_id: jv.into(), year: 2005, units: 1000.0 }]),
+        ..Dataset::default()
     }
 }
 

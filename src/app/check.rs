@@ -113,7 +113,7 @@ fn after_dissolution(ds: &Indexed) -> Vec<String> {
 }
 
 /// What needs each table, for the warning about a table with a header and no rows.
-const NEEDED_BY: [(&str, &str); 7] = [
+const NEEDED_BY: [(&str, &str); 10] = [
     ("firms", "every analysis"),
     ("jv_links", "the affiliation channel and the spillover study (no joint venture, no JV unit)"),
     ("models", "model nodes, the exposure tables and the spillover study"),
@@ -121,6 +121,9 @@ const NEEDED_BY: [(&str, &str); 7] = [
     ("suppliers", "the supplier-overlap channel and the study's supplier mechanisms"),
     ("worker_moves", "the worker-flow channel and the study's worker mechanisms"),
     ("production", "node sizes and the cumulative-production controls"),
+    ("customer_choices", "the demand-overlap evidence"),
+    ("brand_association", "the brand-association evidence"),
+    ("patents", "the patent-flow description"),
 ];
 
 /// One warning per table file that is present but has no data rows: the

@@ -1,6 +1,7 @@
 //! Runs `spillnet schema` (prints the data reference rendered by
-//! [`crate::report::data_reference`]) and `spillnet init` (writes every
-//! table's example rows as CSV, atomically, into a new folder).
+//! [`crate::report::data_reference`]) and `spillnet init` (writes the
+//! example rows of every table but the supplementary ones as CSV,
+//! atomically, into a new folder).
 
 use std::path::PathBuf;
 
@@ -52,13 +53,16 @@ pub fn run_init(cfg: &InitConfig, ctx: &mut Ctx<'_>) -> Result<()> {
             source: std::io::Error::other("folder is not empty; pass --force to overwrite its table files"),
         });
     }
-    for t in TABLES {
+    // Supplementary tables (evidence for the study's further checks) are left
+    // out: a new user's template stays the core data folder.
+    let core: Vec<_> = TABLES.iter().filter(|t| !t.supplementary).collect();
+    for t in &core {
         let path = dir.join(format!("{}.csv", t.name));
         write_atomic(&path, data_reference::example_csv(t).as_bytes())?;
     }
     ctx.info(format!(
         "wrote {} tables into {}; next: spillnet check --data {}",
-        TABLES.len(),
+        core.len(),
         dir.display(),
         dir.display()
     ))

@@ -11,11 +11,15 @@ use crate::error::Result;
 /// Text shown after `spillnet check --help`.
 const CHECK_AFTER_HELP: &str = "\
 Tables: firms, jv_links (required); models, quality, suppliers, worker_moves, production
-(optional, reported as `absent`), each as <table>.csv or <table>.parquet (not both).
+(optional, reported as `absent`); customer_choices, brand_association, patents
+(supplementary evidence, listed only when present); each as <table>.csv or
+<table>.parquet (not both).
 Checks: columns (missing / unknown), types, empty required cells, enum values (kind,
 ownership), unique keys, references between tables (with firm kinds), years in
 [1900, 2100], first_year <= last_year, dissolved >= founded, finite scores, count >= 1,
-units >= 0, foreign_share in [0, 1], no worker move from a firm to itself, each quality\ndimension in one survey.
+units >= 0, foreign_share and share in [0, 1], price/size/power > 0, no worker move or
+patent flow from a firm to itself, no customer-choice pair of a model with itself, quality
+score halves both set or both empty, each quality dimension in one survey.
 Cells are trimmed of surrounding whitespace; an empty cell is null. On the first defect
 the error names the file, the 1-based data row (header not counted) and the column, and
 the exit code is 1. Input files are never modified.

@@ -28,7 +28,8 @@ Examples:
   spillnet schema --format md > docs/data.md")]
 pub struct SchemaArgs {
     /// Only this table (`firms`, `jv_links`, `models`, `quality`, `suppliers`, `worker_moves`,
-    /// `production`); default: all, with the rules they share.
+    /// `production`, `customer_choices`, `brand_association`, `patents`); default: all, with
+    /// the rules they share.
     #[arg(value_name = "TABLE")]
     pub table: Option<String>,
     /// Output format: `text` (default) or `md` (Markdown; all tables).
@@ -46,7 +47,8 @@ impl SchemaArgs {
     }
 }
 
-/// Write a template data folder: every table as CSV with example rows that pass `spillnet check`.
+/// Write a template data folder: every table but the supplementary ones as CSV with example
+/// rows that pass `spillnet check`.
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = "\
 The template is a small valid dataset (two domestic firms, a foreign parent, one joint

@@ -180,7 +180,8 @@ fn misspelt_table_file_is_reported() {
         stderr,
         format!(
             "warning: {}: not a table name, ignored: prodution.csv \
-             (tables: firms, jv_links, models, quality, suppliers, worker_moves, production)\n",
+             (tables: firms, jv_links, models, quality, suppliers, worker_moves, production, \
+             customer_choices, brand_association, patents)\n",
             dir.path().display()
         )
     );

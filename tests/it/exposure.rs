@@ -25,11 +25,14 @@ fn model(id: &str, firm: &str) -> Model {
         segment: "compact_sedan".into(),
         first_year: 2010,
         last_year: 2011,
+        price: None,
+        size: None,
+        power: None,
     }
 }
 
 fn score(m: &str, year: i32, dim: &str, s: f64) -> QualityScore {
-    QualityScore { model_id: m.into(), year, dimension: dim.into(), survey: None, score: s }
+    QualityScore { model_id: m.into(), year, dimension: dim.into(), survey: None, score: s, halves: None }
 }
 
 fn sup_model(s: &str, m: &str) -> SupplierLink {
@@ -109,6 +112,7 @@ fn small_tables() -> Dataset {
             worker_move("D1", "J1", 2009, 100), // wrong direction: never counted
         ],
         production: None,
+        ..Default::default()
     }
 }
 

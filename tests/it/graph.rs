@@ -101,6 +101,9 @@ fn tiny() -> Dataset {
                 segment: "compact_sedan".into(),
                 first_year: 1991,
                 last_year: 2014,
+                price: None,
+                size: None,
+                power: None,
             },
             Model {
                 model_id: "m_corolla".into(),
@@ -108,6 +111,9 @@ fn tiny() -> Dataset {
                 segment: "compact_sedan".into(),
                 first_year: 2004,
                 last_year: 2014,
+                price: None,
+                size: None,
+                power: None,
             },
             Model {
                 model_id: "m_xiali".into(),
@@ -115,6 +121,9 @@ fn tiny() -> Dataset {
                 segment: "mini_sedan".into(),
                 first_year: 2000,
                 last_year: 2012,
+                price: None,
+                size: None,
+                power: None,
             },
             Model {
                 model_id: "m_geely".into(),
@@ -122,6 +131,9 @@ fn tiny() -> Dataset {
                 segment: "small_sedan".into(),
                 first_year: 2005,
                 last_year: 2014,
+                price: None,
+                size: None,
+                power: None,
             },
         ],
         quality: vec![],
@@ -147,6 +159,7 @@ fn tiny() -> Dataset {
             Production { firm_id: "faw_toyota".into(), year: 2014, units: 568_000.0 },
             Production { firm_id: "geely".into(), year: 2014, units: 400_000.0 },
         ]),
+        ..Default::default()
     }
 }
 
@@ -427,6 +440,9 @@ fn random_dataset(seed: u64) -> Dataset {
                 segment: "compact_sedan".into(),
                 first_year: first,
                 last_year: first + rng.random_range(0..5),
+                price: None,
+                size: None,
+                power: None,
             }
         })
         .collect();
@@ -453,7 +469,16 @@ fn random_dataset(seed: u64) -> Dataset {
             moves(a, b, rng.random_range(2005..2009), rng.random_range(1..4))
         })
         .collect();
-    Dataset { firms, jv_links, models, quality: vec![], suppliers, worker_moves, production: None }
+    Dataset {
+        firms,
+        jv_links,
+        models,
+        quality: vec![],
+        suppliers,
+        worker_moves,
+        production: None,
+        ..Default::default()
+    }
 }
 
 /// Counts computed straight from the tables, independently of the graph code.

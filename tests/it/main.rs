@@ -20,5 +20,6 @@ mod poisson;
 mod run_config;
 mod schema;
 mod spillover;
+mod supplementary;
 mod synth;
 mod walkthrough;

@@ -27,11 +27,20 @@ fn link(jv: &str, dom: &str, foreign: &str, founded: i32) -> JvLink {
 }
 
 fn model(id: &str, firm: &str, seg: &str) -> Model {
-    Model { model_id: id.into(), firm_id: firm.into(), segment: seg.into(), first_year: 2000, last_year: 2010 }
+    Model {
+        model_id: id.into(),
+        firm_id: firm.into(),
+        segment: seg.into(),
+        first_year: 2000,
+        last_year: 2010,
+        price: None,
+        size: None,
+        power: None,
+    }
 }
 
 fn q(model: &str, year: i32, dim: &str) -> QualityScore {
-    QualityScore { model_id: model.into(), year, dimension: dim.into(), survey: None, score: 1.0 }
+    QualityScore { model_id: model.into(), year, dimension: dim.into(), survey: None, score: 1.0, halves: None }
 }
 
 fn sup_model(s: &str, model: &str, year: Option<i32>) -> SupplierLink {
@@ -127,6 +136,7 @@ fn tiny() -> Dataset {
             prod("FAWVW", 2006, 1000.0),
             prod("XIALI", 2005, 50.0),
         ]),
+        ..Default::default()
     }
 }
 

@@ -726,8 +726,15 @@ fn walkthrough_init_edit_check_graph_exposure_spillover_as_a_new_user() {
          it is the name of firm `D2`: use its firm_id\n"
     );
     p.write(&dir);
-    // (c) `.` for a missing score, as Stata writes it.
-    edit_line(&dir, "quality", 5, |l| format!("{},.", &l[..l.rfind(',').unwrap()]));
+    // (c) `.` for a missing score, as Stata writes it (the template's header
+    // also has the optional score halves, left empty here).
+    let header = std::fs::read_to_string(dir.join("quality.csv")).unwrap().lines().next().unwrap().to_owned();
+    let score = header.split(',').position(|c| c == "score").unwrap();
+    edit_line(&dir, "quality", 5, |l| {
+        let mut cells: Vec<&str> = l.split(',').collect();
+        cells[score] = ".";
+        cells.join(",")
+    });
     let o = run(&dir, &["check", "--data", "{dir}"]);
     assert_eq!((o.code, o.stdout.as_str()), (1, ""));
     assert_eq!(

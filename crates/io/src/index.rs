@@ -6,7 +6,8 @@
 //! Imports `io::{error, ids, tables, validate}`.
 //!
 //! Conventions: a vector named after a *table* (`jv_links`, `model_firm`,
-//! `quality_model`, `supplier_links`, `moves`, `production_firm`) has one
+//! `quality_model`, `supplier_links`, `moves`, `production_firm`,
+//! `choice_models`, `brand_firms`, `patent_firms`) has one
 //! entry per row of that table, in table order; a vector indexed by an
 //! interned number (`firm_row`, `model_row`) has one entry per id.
 
@@ -121,6 +122,12 @@ pub struct Index {
     pub moves: Vec<[u32; 2]>,
     /// Per `production` row: the firm (empty without the table).
     pub production_firm: Vec<u32>,
+    /// Per `customer_choices` row: (model_a, model_b).
+    pub choice_models: Vec<[u32; 2]>,
+    /// Per `brand_association` row: (domestic_firm, foreign_parent).
+    pub brand_firms: Vec<[u32; 2]>,
+    /// Per `patents` row: (from_firm, to_firm).
+    pub patent_firms: Vec<[u32; 2]>,
 }
 
 impl Index {
@@ -139,6 +146,9 @@ pub(crate) struct Positions {
     pub supplier_links: Vec<TargetPos>,
     pub moves: Vec<[usize; 2]>,
     pub production_firm: Vec<usize>,
+    pub choice_models: Vec<[usize; 2]>,
+    pub brand_firms: Vec<[usize; 2]>,
+    pub patent_firms: Vec<[usize; 2]>,
 }
 
 /// `(rank of each row, row of each rank)` of the keys `keys` (distinct).
@@ -188,6 +198,9 @@ impl Index {
             quality_model: p.quality_model.iter().map(|&m| model(m)).collect(),
             moves: p.moves.iter().map(|&[a, b]| [firm(a), firm(b)]).collect(),
             production_firm: p.production_firm.iter().map(|&f| firm(f)).collect(),
+            choice_models: p.choice_models.iter().map(|&[a, b]| [model(a), model(b)]).collect(),
+            brand_firms: p.brand_firms.iter().map(|&[d, f]| [firm(d), firm(f)]).collect(),
+            patent_firms: p.patent_firms.iter().map(|&[a, b]| [firm(a), firm(b)]).collect(),
             supplier_links,
             suppliers,
             firms: Interned { ids: firm_row.iter().map(|&r| ds.firms[r as usize].firm_id.clone()).collect() },
@@ -232,6 +245,17 @@ impl Indexed {
                 Some(rows) => validate::check_production(rows, path("production"), &firms)?,
                 None => Vec::new(),
             },
+            choice_models: validate::check_customer_choices(
+                &tables.customer_choices,
+                path("customer_choices"),
+                &models,
+            )?,
+            brand_firms: validate::check_brand_association(
+                &tables.brand_association,
+                path("brand_association"),
+                &firms,
+            )?,
+            patent_firms: validate::check_patents(&tables.patents, path("patents"), &firms)?,
         };
         Ok(Self::from_parts(tables, p))
     }
@@ -312,6 +336,9 @@ mod tests {
                     segment: "s".into(),
                     first_year: 2000,
                     last_year: 2001,
+                    price: None,
+                    size: None,
+                    power: None,
                 },
                 Model {
                     model_id: "m1".into(),
@@ -319,6 +346,9 @@ mod tests {
                     segment: "s".into(),
                     first_year: 2000,
                     last_year: 2001,
+                    price: None,
+                    size: None,
+                    power: None,
                 },
             ],
             quality: vec![],
@@ -344,6 +374,7 @@ mod tests {
                 person_id: None,
             }],
             production: None,
+            ..Dataset::default()
         }
     }
 
@@ -372,6 +403,40 @@ mod tests {
         assert_eq!(ix.moves, vec![[1, 0]]);
         assert_eq!(ix.firms.ix(&"C".into()), Some(2));
         assert_eq!(ix.firms.ix(&"D".into()), None);
+    }
+
+    #[test]
+    fn supplementary_references_resolve_to_numbers() {
+        use crate::tables::{BrandAssociation, CustomerChoice, PatentFlow, PatentKind};
+        let mut ds = sample();
+        // Models m1 = 0, m2 = 1; firms A = 0 (domestic), B = 1 (JV), C = 2 (foreign).
+        ds.customer_choices = vec![CustomerChoice { model_a: "m2".into(), model_b: "m1".into(), year: 2001, count: 5 }];
+        ds.brand_association =
+            vec![BrandAssociation { domestic_firm: "A".into(), foreign_parent: "C".into(), share: 0.3 }];
+        ds.patents = vec![PatentFlow {
+            from_firm: "B".into(),
+            to_firm: "A".into(),
+            year: 2001,
+            count: 1,
+            kind: PatentKind::Transfer,
+        }];
+        let d = Indexed::new(ds.clone()).unwrap();
+        assert_eq!(d.index().choice_models, vec![[1, 0]]);
+        assert_eq!(d.index().brand_firms, vec![[0, 2]]);
+        assert_eq!(d.index().patent_firms, vec![[1, 0]]);
+        // The same pair in the other order, the same year: a repeated key.
+        ds.customer_choices.push(CustomerChoice { model_a: "m1".into(), model_b: "m2".into(), year: 2001, count: 1 });
+        assert_eq!(
+            Indexed::new(ds.clone()).unwrap_err().to_string(),
+            "customer_choices: row 2: duplicate key (model_a, model_b, year (unordered pair)) = (m1, m2, 2001), \
+             first seen in row 1"
+        );
+        ds.customer_choices.truncate(1);
+        ds.brand_association[0].foreign_parent = "B".into();
+        assert_eq!(
+            Indexed::new(ds).unwrap_err().to_string(),
+            "brand_association: row 1, column `foreign_parent`: firm `B` has kind `jv`, expected kind foreign"
+        );
     }
 
     #[test]

@@ -27,10 +27,11 @@ use super::error::LoadError;
 use super::index::{Indexed, Positions};
 pub use super::moves::MovesInput;
 pub use super::raw::DecimalIntegers;
-use super::raw::{Cell, RawTable, parse_finite, parse_text, parse_year, scan_decimal_integers};
+use super::raw::{Cell, RawTable, parse_count, parse_finite, parse_text, parse_year, scan_decimal_integers};
 use super::schema::{self, ColumnType, TableSpec};
 use super::tables::{
-    Dataset, Firm, FirmKind, JvLink, Model, Ownership, Production, QualityScore, SupplierLink, SupplierTarget,
+    BrandAssociation, CustomerChoice, Dataset, Firm, FirmKind, JvLink, Model, Ownership, PatentFlow, PatentKind,
+    Production, QualityScore, SupplierLink, SupplierTarget,
 };
 use super::write::TableFormat;
 use super::{moves, validate};
@@ -69,7 +70,8 @@ pub struct LoadOptions {
 pub struct LoadReport {
     /// The data folder.
     pub dir: PathBuf,
-    /// One entry per table of [`schema::TABLES`].
+    /// One entry per table of [`schema::TABLES`], except the
+    /// [supplementary](schema::TableSpec::supplementary) tables that are absent.
     pub tables: Vec<TableSource>,
     /// Other `.csv` / `.parquet` files in the folder (not read; often a
     /// misspelt table name such as `model.csv`), sorted.
@@ -171,6 +173,26 @@ pub fn load_dataset_with(dir: &Path, opts: LoadOptions) -> Result<(Indexed, Load
             validate::check_production(&rows, &path_of(dir, production.as_ref(), &schema::PRODUCTION), &firm_index)?;
         ds.production = Some(rows);
     }
+
+    // Supplementary tables (SPEC §7): absent → empty and not listed in the report.
+    let choices = open(dir, opts, &schema::CUSTOMER_CHOICES, &mut report)?;
+    ds.customer_choices = decode(choices.as_ref(), decode_customer_choice)?;
+    pos.choice_models = validate::check_customer_choices(
+        &ds.customer_choices,
+        &path_of(dir, choices.as_ref(), &schema::CUSTOMER_CHOICES),
+        &model_index,
+    )?;
+    let brands = open(dir, opts, &schema::BRAND_ASSOCIATION, &mut report)?;
+    ds.brand_association = decode(brands.as_ref(), decode_brand_association)?;
+    pos.brand_firms = validate::check_brand_association(
+        &ds.brand_association,
+        &path_of(dir, brands.as_ref(), &schema::BRAND_ASSOCIATION),
+        &firm_index,
+    )?;
+    let patents = open(dir, opts, &schema::PATENTS, &mut report)?;
+    ds.patents = decode(patents.as_ref(), decode_patent)?;
+    pos.patent_firms =
+        validate::check_patents(&ds.patents, &path_of(dir, patents.as_ref(), &schema::PATENTS), &firm_index)?;
     Ok((Indexed::from_parts(ds, pos), report))
 }
 
@@ -223,6 +245,9 @@ fn open(
     report: &mut LoadReport,
 ) -> Result<Option<Rows>, LoadError> {
     let Some((path, format)) = locate_table(dir, spec)? else {
+        if spec.supplementary {
+            return Ok(None);
+        }
         report.tables.push(TableSource {
             table: spec.name,
             path: None,
@@ -340,6 +365,31 @@ impl Rows {
         self.required(row, name, parse_finite)
     }
 
+    fn req_count(&self, row: usize, name: &str) -> Result<u64, LoadError> {
+        self.required(row, name, parse_count)
+    }
+
+    /// A nullable number that must be greater than 0.
+    fn positive(&self, row: usize, name: &str) -> Result<Option<f64>, LoadError> {
+        self.value(row, name, |c| {
+            let x = parse_finite(c)?;
+            if x > 0.0 { Ok(x) } else { Err(format!("{name} must be greater than 0, found {x}")) }
+        })
+    }
+
+    /// A required share in [0, 1].
+    fn req_unit(&self, row: usize, name: &str) -> Result<f64, LoadError> {
+        self.required(row, name, |c| {
+            let x = parse_finite(c)?;
+            if (0.0..=1.0).contains(&x) { Ok(x) } else { Err(format!("{name} {x} is outside [0, 1]")) }
+        })
+    }
+
+    /// Whether the file has column `name`.
+    fn has_column(&self, name: &str) -> bool {
+        self.spec.columns.iter().zip(&self.idx).any(|(c, j)| c.name == name && j.is_some())
+    }
+
     /// An enum column: the text must be one of the spec's spellings.
     fn req_enum<T>(&self, row: usize, name: &str, parse: fn(&str) -> Option<T>) -> Result<T, LoadError> {
         let allowed = match self.spec.column(name).map(|c| c.ty) {
@@ -394,16 +444,57 @@ fn decode_model(r: &Rows, i: usize) -> Result<Model, LoadError> {
     if last_year < first_year {
         return Err(r.bad(i, "last_year", format!("last_year {last_year} is before first_year {first_year}")));
     }
-    Ok(Model { model_id, firm_id, segment, first_year, last_year })
+    let price = r.positive(i, "price")?;
+    let size = r.positive(i, "size")?;
+    let power = r.positive(i, "power")?;
+    Ok(Model { model_id, firm_id, segment, first_year, last_year, price, size, power })
 }
 
 fn decode_quality(r: &Rows, i: usize) -> Result<QualityScore, LoadError> {
-    Ok(QualityScore {
-        model_id: ModelId(r.req_text(i, "model_id")?),
+    let model_id = ModelId(r.req_text(i, "model_id")?);
+    let year = r.req_year(i, "year")?;
+    let dimension = r.req_text(i, "dimension")?;
+    let survey = r.text(i, "survey")?;
+    let score = r.req_float(i, "score")?;
+    let halves = match (r.float(i, "score_half1")?, r.float(i, "score_half2")?) {
+        (Some(a), Some(b)) => Some([a, b]),
+        (None, None) => None,
+        (Some(_), None) => return Err(missing_half(r, i, "score_half1", "score_half2")),
+        (None, Some(_)) => return Err(missing_half(r, i, "score_half2", "score_half1")),
+    };
+    Ok(QualityScore { model_id, year, dimension, survey, score, halves })
+}
+
+/// The error for row `i` of `quality`, where `set` has a value and `missing` has none.
+fn missing_half(r: &Rows, i: usize, set: &str, missing: &str) -> LoadError {
+    let what = if r.has_column(missing) { "is empty" } else { "is not a column of the file" };
+    r.bad(i, missing, format!("{set} is set but {missing} {what}; give both halves of the score or neither"))
+}
+
+fn decode_customer_choice(r: &Rows, i: usize) -> Result<CustomerChoice, LoadError> {
+    Ok(CustomerChoice {
+        model_a: ModelId(r.req_text(i, "model_a")?),
+        model_b: ModelId(r.req_text(i, "model_b")?),
         year: r.req_year(i, "year")?,
-        dimension: r.req_text(i, "dimension")?,
-        survey: r.text(i, "survey")?,
-        score: r.req_float(i, "score")?,
+        count: r.req_count(i, "count")?,
+    })
+}
+
+fn decode_brand_association(r: &Rows, i: usize) -> Result<BrandAssociation, LoadError> {
+    Ok(BrandAssociation {
+        domestic_firm: FirmId(r.req_text(i, "domestic_firm")?),
+        foreign_parent: FirmId(r.req_text(i, "foreign_parent")?),
+        share: r.req_unit(i, "share")?,
+    })
+}
+
+fn decode_patent(r: &Rows, i: usize) -> Result<PatentFlow, LoadError> {
+    Ok(PatentFlow {
+        from_firm: FirmId(r.req_text(i, "from_firm")?),
+        to_firm: FirmId(r.req_text(i, "to_firm")?),
+        year: r.req_year(i, "year")?,
+        count: r.req_count(i, "count")?,
+        kind: r.req_enum(i, "kind", PatentKind::parse)?,
     })
 }
 
@@ -438,7 +529,6 @@ fn decode_production(r: &Rows, i: usize) -> Result<Production, LoadError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::raw::parse_count;
 
     #[test]
     fn years() {

@@ -25,6 +25,10 @@ pub enum ColumnType {
     Count,
     /// A finite floating-point number.
     Float,
+    /// A finite number greater than 0.
+    Positive,
+    /// A share: a finite number in [0, 1].
+    Unit,
 }
 
 impl ColumnType {
@@ -36,6 +40,8 @@ impl ColumnType {
             ColumnType::Year => format!("integer year in [{YEAR_MIN}, {YEAR_MAX}]"),
             ColumnType::Count => "integer ≥ 1".into(),
             ColumnType::Float => "finite number".into(),
+            ColumnType::Positive => "number > 0".into(),
+            ColumnType::Unit => "number in [0, 1]".into(),
         }
     }
 }
@@ -92,8 +98,15 @@ pub struct TableSpec {
     /// What one row is, and the rules across columns and rows.
     pub doc: &'static str,
     /// Example rows, cells in column order (`""` = empty); together the
-    /// examples of every table form a valid data folder (`spillnet init`).
+    /// examples of every table form a valid data folder (`spillnet init`
+    /// writes those of the tables that are not [`TableSpec::supplementary`]).
     pub example: &'static [&'static [&'static str]],
+    /// A supplementary table: optional evidence for the study's further
+    /// checks (SPEC §7), not read by the core analyses. When absent it is
+    /// not listed at all (load report, `check` summary, manifest), so a
+    /// folder without it reads exactly as before the table existed; `spillnet
+    /// init` does not write it.
+    pub supplementary: bool,
 }
 
 impl TableSpec {
@@ -125,7 +138,7 @@ pub const KIND_VALUES: &[&str] = &["domestic", "foreign", "jv"];
 /// Spellings of `firms.ownership`.
 pub const OWNERSHIP_VALUES: &[&str] = &["soe", "private", "foreign"];
 
-use ColumnType::{Count, Enum, Float, Text, Year};
+use ColumnType::{Count, Enum, Float, Positive, Text, Unit, Year};
 
 /// `firms`. An empty `group_id` means the firm is its own group.
 pub const FIRMS: TableSpec = TableSpec {
@@ -150,6 +163,7 @@ pub const FIRMS: TableSpec = TableSpec {
         &["F1", "Foreign One", "foreign", "F1", "", "foreign"],
         &["J1", "Joint Venture One", "jv", "D1", "North", "foreign"],
     ],
+    supplementary: false,
 };
 
 /// `jv_links`.
@@ -168,6 +182,7 @@ pub const JV_LINKS: TableSpec = TableSpec {
     doc: "One row per (JV, domestic parent, foreign parent); a JV with several parents has several rows. \
           A JV is never its own parent.",
     example: &[&["J1", "D1", "F1", "1995", "", "0.5"]],
+    supplementary: false,
 };
 
 /// `models`.
@@ -180,14 +195,19 @@ pub const MODELS: TableSpec = TableSpec {
         col("segment", Text).doc("Market segment; pairs in the same segment are `SameSeg`."),
         col("first_year", Year).doc("First year on the market."),
         col("last_year", Year).doc("Last year on the market (not before `first_year`)."),
+        optional("price", Positive).doc("Price (any fixed unit, e.g. 10,000 yuan); a demand-overlap control."),
+        optional("size", Positive).doc("Size (e.g. length × width in m²); a demand-overlap control."),
+        optional("power", Positive).doc("Engine power (e.g. kW); a demand-overlap control."),
     ],
     key: &["model_id"],
-    doc: "One row per product of a domestic firm or a JV.",
+    doc: "One row per product of a domestic firm or a JV. The attributes `price`, `size` and `power` \
+          may each be left out or left empty.",
     example: &[
-        &["M_D1", "D1", "compact", "2010", "2012"],
-        &["M_D2", "D2", "suv", "2010", "2012"],
-        &["M_J1", "J1", "compact", "2010", "2012"],
+        &["M_D1", "D1", "compact", "2010", "2012", "9.8", "7.9", "80"],
+        &["M_D2", "D2", "suv", "2010", "2012", "14.5", "8.6", "110"],
+        &["M_J1", "J1", "compact", "2010", "2012", "15.2", "8.1", "96"],
     ],
+    supplementary: false,
 };
 
 /// `quality`.
@@ -201,14 +221,19 @@ pub const QUALITY: TableSpec = TableSpec {
         optional("survey", Text)
             .doc("Survey the dimension belongs to (one survey per dimension); the clustering category."),
         col("score", Float).doc("Score, higher is better (e.g. minus defects per 100 vehicles)."),
+        optional("score_half1", Float)
+            .doc("The same score computed on one random half of the survey's respondents (for the split-sample IV)."),
+        optional("score_half2", Float).doc("The same score computed on the other half of the respondents."),
     ],
     key: &["model_id", "year", "dimension"],
-    doc: "One row per (product, year, quality dimension): the outcome of the spillover study.",
+    doc: "One row per (product, year, quality dimension): the outcome of the spillover study. \
+          `score_half1` and `score_half2` are both set or both empty in each row.",
     example: &[
-        &["M_D1", "2011", "engine", "iqs", "-120.5"],
-        &["M_D2", "2011", "engine", "iqs", "-98.0"],
-        &["M_J1", "2011", "engine", "iqs", "-80.25"],
+        &["M_D1", "2011", "engine", "iqs", "-120.5", "-118.0", "-123.0"],
+        &["M_D2", "2011", "engine", "iqs", "-98.0", "-101.5", "-94.5"],
+        &["M_J1", "2011", "engine", "iqs", "-80.25", "-77.0", "-83.5"],
     ],
+    supplementary: false,
 };
 
 /// `suppliers`: at least one of `model_id` / `firm_id` must be present, and
@@ -231,6 +256,7 @@ pub const SUPPLIERS: TableSpec = TableSpec {
         &["S1", "M_J1", "", "brakes", ""],
         &["S2", "", "D2", "seats", "2011"],
     ],
+    supplementary: false,
 };
 
 /// `worker_moves`. An absent `count` column (or empty cell) means 1.
@@ -249,6 +275,7 @@ pub const WORKER_MOVES: TableSpec = TableSpec {
           by (from_firm, to_firm, year) on load; a move from a firm to itself is an error. May hold 10^8 \
           rows: it is streamed.",
     example: &[&["J1", "D1", "2010", "", "P1"], &["J1", "D1", "2011", "3", ""]],
+    supplementary: false,
 };
 
 /// `production`.
@@ -263,10 +290,76 @@ pub const PRODUCTION: TableSpec = TableSpec {
     key: &["firm_id", "year"],
     doc: "One row per (firm, year): output, for node sizes and cumulative-production controls.",
     example: &[&["J1", "2010", "1000"], &["D1", "2010", "250"]],
+    supplementary: false,
+};
+
+/// Spellings of `patents.kind`.
+pub const PATENT_KIND_VALUES: &[&str] = &["transfer", "licence"];
+
+/// `customer_choices` (supplementary): the demand-overlap evidence.
+pub const CUSTOMER_CHOICES: TableSpec = TableSpec {
+    name: "customer_choices",
+    required: false,
+    columns: &[
+        col("model_a", Text).doc("One product of the pair.").refs("models.model_id"),
+        col("model_b", Text).doc("The other product (not `model_a`).").refs("models.model_id"),
+        col("year", Year).doc("Survey year."),
+        col("count", Count).doc("Households listing the two products together among their top choices."),
+    ],
+    key: &["model_a", "model_b", "year"],
+    doc: "One row per (pair of products, year) from a household survey: how often the two are listed \
+          together among a household's top choices. A pair is unordered: (A, B, year) and (B, A, year) \
+          are the same key. Pairs never listed together have no row.",
+    example: &[&["M_D1", "M_J1", "2011", "12"], &["M_D2", "M_J1", "2011", "3"]],
+    supplementary: true,
+};
+
+/// `brand_association` (supplementary).
+pub const BRAND_ASSOCIATION: TableSpec = TableSpec {
+    name: "brand_association",
+    required: false,
+    columns: &[
+        col("domestic_firm", Text).doc("The domestic brand.").refs("firms.firm_id, kind domestic"),
+        col("foreign_parent", Text).doc("The foreign brand.").refs("firms.firm_id, kind foreign"),
+        col("share", Unit).doc("Share of survey respondents who associate the two brands."),
+    ],
+    key: &["domestic_firm", "foreign_parent"],
+    doc: "One row per (domestic firm, foreign parent) pair asked about in a brand survey: the share of \
+          respondents who associate the domestic brand with the foreign one.",
+    example: &[&["D1", "F1", "0.74"], &["D2", "F1", "0.07"]],
+    supplementary: true,
+};
+
+/// `patents` (supplementary).
+pub const PATENTS: TableSpec = TableSpec {
+    name: "patents",
+    required: false,
+    columns: &[
+        col("from_firm", Text).doc("The firm transferring or licensing the patents.").refs("firms.firm_id"),
+        col("to_firm", Text).doc("The receiving firm (not `from_firm`).").refs("firms.firm_id"),
+        col("year", Year).doc("Year of the transfer or licence."),
+        col("count", Count).doc("Number of patents."),
+        col("kind", Enum(PATENT_KIND_VALUES)).doc("`transfer`: ownership moves; `licence`: a right to use."),
+    ],
+    key: &["from_firm", "to_firm", "year", "kind"],
+    doc: "One row per (from firm, to firm, year, kind): patents transferred or licensed between two firms.",
+    example: &[&["J1", "D1", "2011", "2", "licence"], &["F1", "J1", "2010", "5", "transfer"]],
+    supplementary: true,
 };
 
 /// Every table, in load order (same order as [`super::tables::TABLE_NAMES`]).
-pub const TABLES: [&TableSpec; 7] = [&FIRMS, &JV_LINKS, &MODELS, &QUALITY, &SUPPLIERS, &WORKER_MOVES, &PRODUCTION];
+pub const TABLES: [&TableSpec; 10] = [
+    &FIRMS,
+    &JV_LINKS,
+    &MODELS,
+    &QUALITY,
+    &SUPPLIERS,
+    &WORKER_MOVES,
+    &PRODUCTION,
+    &CUSTOMER_CHOICES,
+    &BRAND_ASSOCIATION,
+    &PATENTS,
+];
 
 #[cfg(test)]
 mod tests {

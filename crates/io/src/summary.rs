@@ -1,7 +1,7 @@
 //! A summary of a loaded, validated dataset: rows per table, firms by kind
 //! and ownership, JV links, models by segment, year ranges, quality
-//! dimensions and surveys, suppliers, worker moves, production
-//! ([`summarize`] → [`Summary`], serialisable to JSON). `spillnet check`
+//! dimensions and surveys, suppliers, worker moves, production, and the
+//! supplementary tables when present ([`summarize`] → [`Summary`], serialisable to JSON). `spillnet check`
 //! prints it and `spillnet run` writes it as `summary.{txt,json}`; the text
 //! is the report crate's. Imports `tables`, `index` and `load`.
 
@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::index::Indexed;
 use crate::load::LoadReport;
-use crate::tables::{FirmKind, SupplierTarget};
+use crate::tables::{FirmKind, PatentKind, SupplierTarget};
 
 /// An inclusive year range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -155,6 +155,51 @@ pub struct ProductionSummary {
     pub units: f64,
 }
 
+/// `customer_choices` summary (supplementary).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChoicesSummary {
+    /// Rows (pair-years).
+    pub rows: usize,
+    /// Distinct unordered model pairs.
+    pub pairs: usize,
+    /// Sum of `count` (times a pair was listed together).
+    pub listings: u64,
+    /// Survey years.
+    pub years: Option<YearRange>,
+}
+
+/// `brand_association` summary (supplementary).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BrandSummary {
+    /// Rows (domestic firm × foreign parent pairs).
+    pub pairs: usize,
+    /// Distinct domestic firms.
+    pub domestic_firms: usize,
+    /// Distinct foreign parents.
+    pub foreign_parents: usize,
+    /// Pairs whose two firms are parents of a common JV (`jv_links`).
+    pub jv_partners: usize,
+    /// Smallest and largest share (`None` without rows).
+    pub share_range: Option<[f64; 2]>,
+}
+
+/// `patents` summary (supplementary).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PatentsSummary {
+    /// Rows.
+    pub rows: usize,
+    /// Sum of `count`.
+    pub patents: u64,
+    /// Patents transferred.
+    pub transfers: u64,
+    /// Patents licensed.
+    pub licences: u64,
+    /// Patents whose `from_firm` is a JV.
+    pub from_jv: u64,
+    /// Years.
+    pub years: Option<YearRange>,
+}
+
 /// Everything `spillnet check` prints.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
@@ -178,6 +223,15 @@ pub struct Summary {
     pub worker_moves: Option<MovesSummary>,
     /// `production` (`None` when absent).
     pub production: Option<ProductionSummary>,
+    /// Supplementary `customer_choices` (`None` and left out of the JSON when absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_choices: Option<ChoicesSummary>,
+    /// Supplementary `brand_association` (`None` and left out of the JSON when absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub brand_association: Option<BrandSummary>,
+    /// Supplementary `patents` (`None` and left out of the JSON when absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patents: Option<PatentsSummary>,
 }
 
 fn count_by<'a>(keys: impl Iterator<Item = &'a str>) -> BTreeMap<String, usize> {
@@ -286,6 +340,43 @@ pub fn summarize(ds: &Indexed, report: &LoadReport) -> Summary {
         units: p.iter().fold(0.0, |acc, x| acc + x.units),
     });
 
+    let c = &ds.customer_choices;
+    let customer_choices = present("customer_choices").then(|| ChoicesSummary {
+        rows: c.len(),
+        pairs: ix.choice_models.iter().map(|&[a, b]| (a.min(b), a.max(b))).collect::<BTreeSet<_>>().len(),
+        listings: c.iter().map(|x| x.count).sum(),
+        years: YearRange::of(c.iter().map(|x| x.year)),
+    });
+
+    let b = &ds.brand_association;
+    let partners: BTreeSet<(u32, u32)> = ix.jv_links.iter().map(|l| (l.domestic, l.foreign)).collect();
+    let brand_association = present("brand_association").then(|| BrandSummary {
+        pairs: b.len(),
+        domestic_firms: distinct(b.iter().map(|x| x.domestic_firm.as_str())),
+        foreign_parents: distinct(b.iter().map(|x| x.foreign_parent.as_str())),
+        jv_partners: ix.brand_firms.iter().filter(|&&[d, f]| partners.contains(&(d, f))).count(),
+        share_range: b.iter().map(|x| x.share).fold(None, |acc: Option<[f64; 2]>, v| match acc {
+            None => Some([v, v]),
+            Some([lo, hi]) => Some([lo.min(v), hi.max(v)]),
+        }),
+    });
+
+    let pt = &ds.patents;
+    let patents_of = |kind: PatentKind| pt.iter().filter(|x| x.kind == kind).map(|x| x.count).sum();
+    let patents = present("patents").then(|| PatentsSummary {
+        rows: pt.len(),
+        patents: pt.iter().map(|x| x.count).sum(),
+        transfers: patents_of(PatentKind::Transfer),
+        licences: patents_of(PatentKind::Licence),
+        from_jv: pt
+            .iter()
+            .zip(&ix.patent_firms)
+            .filter(|&(_, &[from, _])| ds.firm(from).kind == FirmKind::Jv)
+            .map(|(x, _)| x.count)
+            .sum(),
+        years: YearRange::of(pt.iter().map(|x| x.year)),
+    });
+
     Summary {
         dir: report.dir.display().to_string(),
         tables,
@@ -297,5 +388,8 @@ pub fn summarize(ds: &Indexed, report: &LoadReport) -> Summary {
         suppliers,
         worker_moves,
         production,
+        customer_choices,
+        brand_association,
+        patents,
     }
 }

@@ -120,6 +120,12 @@ pub struct Model {
     pub first_year: i32,
     /// Last model year on the market (≥ first_year).
     pub last_year: i32,
+    /// *Optional column*: price (> 0), a demand-overlap control.
+    pub price: Option<f64>,
+    /// *Optional column*: size (> 0), a demand-overlap control.
+    pub size: Option<f64>,
+    /// *Optional column*: engine power (> 0), a demand-overlap control.
+    pub power: Option<f64>,
 }
 
 /// One row of `quality`: key (model_id, year, dimension).
@@ -136,6 +142,10 @@ pub struct QualityScore {
     pub survey: Option<String>,
     /// Score, higher = better; always finite.
     pub score: f64,
+    /// *Optional columns* `score_half1`, `score_half2`: the same score on two
+    /// random halves of the respondents (both or neither in a row), for the
+    /// split-sample IV.
+    pub halves: Option<[f64; 2]>,
 }
 
 /// What a supplier link points at: exactly one of `model_id` / `firm_id` is set per row.
@@ -192,6 +202,74 @@ pub struct Production {
     pub units: f64,
 }
 
+/// One row of the supplementary `customer_choices` table: key (unordered
+/// pair {model_a, model_b}, year).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomerChoice {
+    /// One model of the pair.
+    pub model_a: ModelId,
+    /// The other model (≠ model_a).
+    pub model_b: ModelId,
+    /// Survey year.
+    pub year: i32,
+    /// Households listing the two together among their top choices; ≥ 1.
+    pub count: u64,
+}
+
+/// One row of the supplementary `brand_association` table: key (domestic_firm, foreign_parent).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BrandAssociation {
+    /// The domestic brand (a firm of kind `domestic`).
+    pub domestic_firm: FirmId,
+    /// The foreign brand (a firm of kind `foreign`).
+    pub foreign_parent: FirmId,
+    /// Share of respondents associating the two, in [0, 1].
+    pub share: f64,
+}
+
+/// What a patent record is (`patents.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PatentKind {
+    /// Ownership of the patents moves to `to_firm`.
+    Transfer,
+    /// `to_firm` obtains a licence to use the patents.
+    Licence,
+}
+
+impl PatentKind {
+    /// All kinds, in display order.
+    pub const ALL: [PatentKind; 2] = [PatentKind::Transfer, PatentKind::Licence];
+
+    /// The spelling used in tables (`transfer`, `licence`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PatentKind::Transfer => "transfer",
+            PatentKind::Licence => "licence",
+        }
+    }
+
+    /// Parse the table spelling; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// One row of the supplementary `patents` table: key (from_firm, to_firm, year, kind).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PatentFlow {
+    /// Firm transferring or licensing.
+    pub from_firm: FirmId,
+    /// Receiving firm (≠ from_firm).
+    pub to_firm: FirmId,
+    /// Year.
+    pub year: i32,
+    /// Number of patents; ≥ 1.
+    pub count: u64,
+    /// Transfer or licence.
+    pub kind: PatentKind,
+}
+
 /// All tables of one data folder, validated together (references resolve).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Dataset {
@@ -209,8 +287,27 @@ pub struct Dataset {
     pub worker_moves: Vec<WorkerMove>,
     /// `production`, when the folder has one.
     pub production: Option<Vec<Production>>,
+    /// Supplementary `customer_choices` (empty when absent).
+    #[serde(default)]
+    pub customer_choices: Vec<CustomerChoice>,
+    /// Supplementary `brand_association` (empty when absent).
+    #[serde(default)]
+    pub brand_association: Vec<BrandAssociation>,
+    /// Supplementary `patents` (empty when absent).
+    #[serde(default)]
+    pub patents: Vec<PatentFlow>,
 }
 
 /// The tables of a data folder, in load order; the file stem of each table.
-pub const TABLE_NAMES: [&str; 7] =
-    ["firms", "jv_links", "models", "quality", "suppliers", "worker_moves", "production"];
+pub const TABLE_NAMES: [&str; 10] = [
+    "firms",
+    "jv_links",
+    "models",
+    "quality",
+    "suppliers",
+    "worker_moves",
+    "production",
+    "customer_choices",
+    "brand_association",
+    "patents",
+];

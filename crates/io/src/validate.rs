@@ -17,7 +17,8 @@ use std::path::Path;
 
 use super::error::LoadError;
 use super::tables::{
-    Firm, FirmKind, JvLink, Model, Production, QualityScore, SupplierLink, SupplierTarget, WorkerMove,
+    BrandAssociation, CustomerChoice, Firm, FirmKind, JvLink, Model, PatentFlow, Production, QualityScore,
+    SupplierLink, SupplierTarget, WorkerMove,
 };
 
 /// Fail on the first row whose key was already seen.
@@ -274,6 +275,104 @@ pub(crate) fn check_suppliers(
 pub(crate) fn check_production(rows: &[Production], path: &Path, firms: &FirmIndex) -> Result<Vec<usize>, LoadError> {
     unique(path, "firm_id, year", rows.iter().map(|p| (p.firm_id.as_str(), p.year)), |(f, y)| format!("{f}, {y}"))?;
     rows.iter().enumerate().map(|(i, p)| firms.check(path, i + 1, "firm_id", p.firm_id.as_str(), &[])).collect()
+}
+
+/// The error for row `row` (1-based) of `path` whose `column` names the same
+/// entity as `other` (`value`): a pair needs two different ones.
+fn same_twice(path: &Path, row: usize, column: &str, other: &str, value: &str, what: &str) -> LoadError {
+    LoadError::BadValue {
+        path: path.to_path_buf(),
+        row,
+        column: column.into(),
+        message: format!("{column} equals {other} (`{value}`); {what}"),
+    }
+}
+
+/// `customer_choices`: two different models, both in `models`; unique
+/// (unordered pair, year), so (A, B, y) repeats (B, A, y). Per row: the
+/// positions of (model_a, model_b) in `models`.
+pub(crate) fn check_customer_choices(
+    rows: &[CustomerChoice],
+    path: &Path,
+    models: &ModelIndex,
+) -> Result<Vec<[usize; 2]>, LoadError> {
+    unique(
+        path,
+        "model_a, model_b, year (unordered pair)",
+        rows.iter().map(|c| {
+            let (a, b) = (c.model_a.as_str(), c.model_b.as_str());
+            (a.min(b), a.max(b), c.year)
+        }),
+        |(a, b, y)| format!("{a}, {b}, {y}"),
+    )?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (i, c) in rows.iter().enumerate() {
+        let a = models.check(path, i + 1, "model_a", c.model_a.as_str())?;
+        let b = models.check(path, i + 1, "model_b", c.model_b.as_str())?;
+        if a == b {
+            return Err(same_twice(
+                path,
+                i + 1,
+                "model_b",
+                "model_a",
+                c.model_a.as_str(),
+                "a pair needs two different models",
+            ));
+        }
+        out.push([a, b]);
+    }
+    Ok(out)
+}
+
+/// `brand_association`: unique (domestic_firm, foreign_parent); the firms are
+/// of kinds `domestic` and `foreign`. Per row: their positions in `firms`.
+pub(crate) fn check_brand_association(
+    rows: &[BrandAssociation],
+    path: &Path,
+    firms: &FirmIndex,
+) -> Result<Vec<[usize; 2]>, LoadError> {
+    unique(
+        path,
+        "domestic_firm, foreign_parent",
+        rows.iter().map(|b| (b.domestic_firm.as_str(), b.foreign_parent.as_str())),
+        |(d, f)| format!("{d}, {f}"),
+    )?;
+    rows.iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = firms.check(path, i + 1, "domestic_firm", b.domestic_firm.as_str(), &[FirmKind::Domestic])?;
+            Ok([d, firms.check(path, i + 1, "foreign_parent", b.foreign_parent.as_str(), &[FirmKind::Foreign])?])
+        })
+        .collect()
+}
+
+/// `patents`: unique (from_firm, to_firm, year, kind); two different firms,
+/// both in `firms`. Per row: positions of (from_firm, to_firm) in `firms`.
+pub(crate) fn check_patents(rows: &[PatentFlow], path: &Path, firms: &FirmIndex) -> Result<Vec<[usize; 2]>, LoadError> {
+    unique(
+        path,
+        "from_firm, to_firm, year, kind",
+        rows.iter().map(|p| (p.from_firm.as_str(), p.to_firm.as_str(), p.year, p.kind)),
+        |(f, t, y, k)| format!("{f}, {t}, {y}, {}", k.as_str()),
+    )?;
+    rows.iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let from = firms.check(path, i + 1, "from_firm", p.from_firm.as_str(), &[])?;
+            let to = firms.check(path, i + 1, "to_firm", p.to_firm.as_str(), &[])?;
+            if from == to {
+                return Err(same_twice(
+                    path,
+                    i + 1,
+                    "to_firm",
+                    "from_firm",
+                    p.from_firm.as_str(),
+                    "a patent flow needs two different firms",
+                ));
+            }
+            Ok([from, to])
+        })
+        .collect()
 }
 
 /// `worker_moves` held in memory (the loader streams the file instead,

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::{Column, DataFrame, ParquetWriter};
 
 use super::schema::{self, TableSpec};
-use super::tables::{Dataset, SupplierTarget};
+use super::tables::{Dataset, Model, SupplierTarget};
 use crate::atomic::OutputError;
 use crate::atomic::write_atomic_with;
 
@@ -217,9 +217,13 @@ fn float<T, F: Fn(&T) -> Option<f64>>(rows: &[T], f: F) -> ColumnData {
 /// some score has a survey, `worker_moves.count` when some count ≠ 1,
 /// `worker_moves.person_id` when some row has one, `suppliers.model_id` /
 /// `firm_id` when some link targets a model / firm (`model_id` when there are
-/// no links at all). `production` is left out when `ds.production` is `None`.
+/// no links at all), `models.price` / `size` / `power` each when some model
+/// has it, `quality.score_half1` / `score_half2` when some score has its
+/// halves. `production` is left out when `ds.production` is `None`, a
+/// supplementary table (`customer_choices`, `brand_association`, `patents`)
+/// when it has no rows.
 pub fn dataset_tables(ds: &Dataset) -> Vec<(&'static TableSpec, TableData)> {
-    let mut out = Vec::with_capacity(7);
+    let mut out = Vec::with_capacity(schema::TABLES.len());
     let f = &ds.firms;
     out.push((
         &schema::FIRMS,
@@ -243,15 +247,20 @@ pub fn dataset_tables(ds: &Dataset) -> Vec<(&'static TableSpec, TableData)> {
             .with("foreign_share", float(j, |r| r.foreign_share)),
     ));
     let m = &ds.models;
-    out.push((
-        &schema::MODELS,
-        TableData::default()
-            .with("model_id", text(m, |r| Some(r.model_id.0.clone())))
-            .with("firm_id", text(m, |r| Some(r.firm_id.0.clone())))
-            .with("segment", text(m, |r| Some(r.segment.clone())))
-            .with("first_year", int(m, |r| Some(r.first_year.into())))
-            .with("last_year", int(m, |r| Some(r.last_year.into()))),
-    ));
+    let mut models = TableData::default()
+        .with("model_id", text(m, |r| Some(r.model_id.0.clone())))
+        .with("firm_id", text(m, |r| Some(r.firm_id.0.clone())))
+        .with("segment", text(m, |r| Some(r.segment.clone())))
+        .with("first_year", int(m, |r| Some(r.first_year.into())))
+        .with("last_year", int(m, |r| Some(r.last_year.into())));
+    let attributes: [(&str, fn(&Model) -> Option<f64>); 3] =
+        [("price", |r| r.price), ("size", |r| r.size), ("power", |r| r.power)];
+    for (name, get) in attributes {
+        if m.iter().any(|r| get(r).is_some()) {
+            models = models.with(name, float(m, get));
+        }
+    }
+    out.push((&schema::MODELS, models));
     let q = &ds.quality;
     let mut quality = TableData::default()
         .with("model_id", text(q, |r| Some(r.model_id.0.clone())))
@@ -260,7 +269,13 @@ pub fn dataset_tables(ds: &Dataset) -> Vec<(&'static TableSpec, TableData)> {
     if q.iter().any(|r| r.survey.is_some()) {
         quality = quality.with("survey", text(q, |r| r.survey.clone()));
     }
-    out.push((&schema::QUALITY, quality.with("score", float(q, |r| Some(r.score)))));
+    quality = quality.with("score", float(q, |r| Some(r.score)));
+    if q.iter().any(|r| r.halves.is_some()) {
+        quality = quality
+            .with("score_half1", float(q, |r| r.halves.map(|h| h[0])))
+            .with("score_half2", float(q, |r| r.halves.map(|h| h[1])));
+    }
+    out.push((&schema::QUALITY, quality));
     let s = &ds.suppliers;
     let any_model = s.iter().any(|r| matches!(r.target, SupplierTarget::Model(_)));
     let any_firm = s.iter().any(|r| matches!(r.target, SupplierTarget::Firm(_)));
@@ -309,6 +324,39 @@ pub fn dataset_tables(ds: &Dataset) -> Vec<(&'static TableSpec, TableData)> {
                 .with("firm_id", text(p, |r| Some(r.firm_id.0.clone())))
                 .with("year", int(p, |r| Some(r.year.into())))
                 .with("units", float(p, |r| Some(r.units))),
+        ));
+    }
+    let c = &ds.customer_choices;
+    if !c.is_empty() {
+        out.push((
+            &schema::CUSTOMER_CHOICES,
+            TableData::default()
+                .with("model_a", text(c, |r| Some(r.model_a.0.clone())))
+                .with("model_b", text(c, |r| Some(r.model_b.0.clone())))
+                .with("year", int(c, |r| Some(r.year.into())))
+                .with("count", int(c, |r| Some(i64::try_from(r.count).unwrap_or(i64::MAX)))),
+        ));
+    }
+    let b = &ds.brand_association;
+    if !b.is_empty() {
+        out.push((
+            &schema::BRAND_ASSOCIATION,
+            TableData::default()
+                .with("domestic_firm", text(b, |r| Some(r.domestic_firm.0.clone())))
+                .with("foreign_parent", text(b, |r| Some(r.foreign_parent.0.clone())))
+                .with("share", float(b, |r| Some(r.share))),
+        ));
+    }
+    let p = &ds.patents;
+    if !p.is_empty() {
+        out.push((
+            &schema::PATENTS,
+            TableData::default()
+                .with("from_firm", text(p, |r| Some(r.from_firm.0.clone())))
+                .with("to_firm", text(p, |r| Some(r.to_firm.0.clone())))
+                .with("year", int(p, |r| Some(r.year.into())))
+                .with("count", int(p, |r| Some(i64::try_from(r.count).unwrap_or(i64::MAX))))
+                .with("kind", text(p, |r| Some(r.kind.as_str().into()))),
         ));
     }
     out
@@ -428,6 +476,9 @@ mod tests {
                     segment: "compact_sedan".into(),
                     first_year: 2001,
                     last_year: 2005,
+                    price: Some(12.5),
+                    size: None,
+                    power: Some(80.0),
                 },
                 Model {
                     model_id: "M2".into(),
@@ -435,6 +486,9 @@ mod tests {
                     segment: "mpv".into(),
                     first_year: 2003,
                     last_year: 2003,
+                    price: None,
+                    size: None,
+                    power: None,
                 },
             ],
             quality: vec![
@@ -444,6 +498,7 @@ mod tests {
                     dimension: "engine".into(),
                     survey: Some("iqs".into()),
                     score: 0.1,
+                    halves: Some([0.25, -0.05]),
                 },
                 QualityScore {
                     model_id: ModelId("M2".into()),
@@ -451,6 +506,7 @@ mod tests {
                     dimension: "engine".into(),
                     survey: None,
                     score: -1e-9,
+                    halves: None,
                 },
             ],
             suppliers: vec![
@@ -478,6 +534,19 @@ mod tests {
                 },
             ],
             production: Some(vec![Production { firm_id: FirmId("J1".into()), year: 2004, units: 123456.5 }]),
+            customer_choices: vec![CustomerChoice { model_a: "M2".into(), model_b: "M1".into(), year: 2003, count: 4 }],
+            brand_association: vec![BrandAssociation {
+                domestic_firm: "D2".into(),
+                foreign_parent: "F1".into(),
+                share: 0.5,
+            }],
+            patents: vec![PatentFlow {
+                from_firm: "J1".into(),
+                to_firm: "D1".into(),
+                year: 2004,
+                count: 2,
+                kind: PatentKind::Licence,
+            }],
         }
     }
 
@@ -487,7 +556,7 @@ mod tests {
         for format in [TableFormat::Csv, TableFormat::Parquet] {
             let dir = tempfile::tempdir().unwrap();
             let paths = write_dataset(dir.path(), &ds, format).unwrap();
-            assert_eq!(paths.len(), 7);
+            assert_eq!(paths.len(), 10);
             let bytes: Vec<Vec<u8>> = paths.iter().map(|p| std::fs::read(p).unwrap()).collect();
             let back = crate::load::load_dataset(dir.path()).unwrap();
             assert_eq!(back.tables(), &ds, "{format:?}");
@@ -504,7 +573,7 @@ mod tests {
         let mut ds = sample();
         ds.production = None;
         let paths = write_dataset(dir.path(), &ds, TableFormat::Csv).unwrap();
-        assert_eq!(paths.len(), 6);
+        assert_eq!(paths.len(), 9);
         let read = |n: &str| std::fs::read_to_string(dir.path().join(n)).unwrap();
         assert_eq!(
             read("firms.csv"),
@@ -520,8 +589,17 @@ mod tests {
         );
         assert_eq!(
             read("quality.csv"),
-            "model_id,year,dimension,survey,score\nM1,2002,engine,iqs,0.1\nM2,2003,engine,,-1e-9\n"
+            "model_id,year,dimension,survey,score,score_half1,score_half2\n\
+             M1,2002,engine,iqs,0.1,0.25,-0.05\nM2,2003,engine,,-1e-9,,\n"
         );
+        assert_eq!(
+            read("models.csv"),
+            "model_id,firm_id,segment,first_year,last_year,price,power\nM1,J1,compact_sedan,2001,2005,12.5,80.0\n\
+             M2,D2,mpv,2003,2003,,\n"
+        );
+        assert_eq!(read("customer_choices.csv"), "model_a,model_b,year,count\nM2,M1,2003,4\n");
+        assert_eq!(read("brand_association.csv"), "domestic_firm,foreign_parent,share\nD2,F1,0.5\n");
+        assert_eq!(read("patents.csv"), "from_firm,to_firm,year,count,kind\nJ1,D1,2004,2,licence\n");
         assert_eq!(
             read("suppliers.csv"),
             "supplier_id,model_id,firm_id,component,year\nS1,M1,,brakes,\nS1,,D2,brakes,2004\n"
@@ -549,11 +627,22 @@ mod tests {
             w.person_id = None;
         });
         ds.suppliers.truncate(1);
-        write_dataset(dir.path(), &ds, TableFormat::Csv).unwrap();
+        ds.quality.iter_mut().for_each(|q| q.halves = None);
+        ds.models.iter_mut().for_each(|m| (m.price, m.power) = (None, None));
+        ds.customer_choices.clear();
+        ds.brand_association.clear();
+        ds.patents.clear();
+        let paths = write_dataset(dir.path(), &ds, TableFormat::Csv).unwrap();
+        assert_eq!(paths.len(), 7, "empty supplementary tables are not written");
+        assert!(read_models_header(dir.path()).ends_with(",last_year"));
         let read = |n: &str| std::fs::read_to_string(dir.path().join(n)).unwrap();
         assert!(read("quality.csv").starts_with("model_id,year,dimension,score\n"));
         assert!(read("worker_moves.csv").starts_with("from_firm,to_firm,year\n"));
         assert!(read("suppliers.csv").starts_with("supplier_id,model_id,component,year\n"));
         assert_eq!(crate::load::load_dataset(dir.path()).unwrap().tables(), &ds);
+    }
+
+    fn read_models_header(dir: &Path) -> String {
+        std::fs::read_to_string(dir.join("models.csv")).unwrap().lines().next().unwrap().to_owned()
     }
 }

@@ -31,6 +31,11 @@ fn general_rules() -> Vec<String> {
          (`--allow-extra-columns` ignores it with a warning)."
             .into(),
         "Every error names the file, the 1-based data row and the column.".into(),
+        format!(
+            "Supplementary tables ({}) hold evidence for the study's further checks; when absent they are \
+             not listed (`spillnet check`, the run manifest), so a folder without them reads as before.",
+            TABLES.iter().filter(|t| t.supplementary).map(|t| format!("`{}`", t.name)).collect::<Vec<_>>().join(", ")
+        ),
     ]
 }
 
@@ -46,6 +51,15 @@ fn presence(c: &ColumnSpec) -> &'static str {
         (Presence::Optional, _) => "optional column",
         (Presence::Required, true) => "required, may be empty",
         (Presence::Required, false) => "required",
+    }
+}
+
+/// `required`, `optional` or `optional, supplementary`.
+fn status(t: &TableSpec) -> &'static str {
+    match (t.required, t.supplementary) {
+        (true, _) => "required",
+        (false, false) => "optional",
+        (false, true) => "optional, supplementary",
     }
 }
 
@@ -80,18 +94,11 @@ pub fn markdown() -> String {
         let _ = writeln!(out, "- {rule}");
     }
     out.push_str(
-        "\n`spillnet init DIR` writes every table below with its example rows: a folder that passes \
-         `spillnet check`, to edit into your own data.\n",
+        "\n`spillnet init DIR` writes every table below but the supplementary ones with its example rows: \
+         a folder that passes `spillnet check`, to edit into your own data.\n",
     );
     for t in TABLES {
-        let _ = write!(
-            out,
-            "\n## `{}` ({})\n\n{}\n\n{}\n\n",
-            t.name,
-            if t.required { "required" } else { "optional" },
-            t.doc,
-            key_line(t)
-        );
+        let _ = write!(out, "\n## `{}` ({})\n\n{}\n\n{}\n\n", t.name, status(t), t.doc, key_line(t));
         out.push_str("| column | type | presence | meaning | refers to |\n|:---|:---|:---|:---|:---|\n");
         for c in t.columns {
             let refs = c.refs.map_or_else(String::new, |r| format!("`{r}`"));
@@ -120,7 +127,7 @@ fn table_blocks(t: &TableSpec) -> Vec<Block> {
         );
     }
     vec![
-        Block::Line(format!("{} ({})", t.name, if t.required { "required" } else { "optional" })),
+        Block::Line(format!("{} ({})", t.name, status(t))),
         Block::Line(format!("  {}", t.doc)),
         Block::Line(format!("  {}", key_line(t).replace('`', ""))),
         Block::Table(cols),

@@ -163,5 +163,39 @@ fn sentences(s: &Summary) -> String {
             let _ = writeln!(o, "production: absent");
         }
     }
+    // Supplementary tables: a sentence only when present.
+    if let Some(c) = &s.customer_choices {
+        let _ = writeln!(
+            o,
+            "customer_choices: {} rows, {} model pairs listed together {} times; {}",
+            c.rows,
+            c.pairs,
+            c.listings,
+            years(c.years)
+        );
+    }
+    if let Some(b) = &s.brand_association {
+        let _ = writeln!(
+            o,
+            "brand_association: {} pairs of {} domestic firms and {} foreign parents, {} of them JV partners; share {}",
+            b.pairs,
+            b.domestic_firms,
+            b.foreign_parents,
+            b.jv_partners,
+            b.share_range.map_or_else(|| "-".into(), |[lo, hi]| format!("{lo}-{hi}"))
+        );
+    }
+    if let Some(p) = &s.patents {
+        let _ = writeln!(
+            o,
+            "patents: {} rows, {} patents (transfer {}, licence {}), {} from a JV; {}",
+            p.rows,
+            p.patents,
+            p.transfers,
+            p.licences,
+            p.from_jv,
+            years(p.years)
+        );
+    }
     o
 }

@@ -637,6 +637,7 @@ pub fn generate(params: &SynthParams) -> Result<(Indexed, Truth), SynthError> {
                     dimension: dim.name.into(),
                     survey: Some(dim.survey.into()),
                     score,
+                    halves: None,
                 });
             }
             let s = defect_sums.entry((class, t)).or_default();
@@ -687,6 +688,9 @@ pub fn generate(params: &SynthParams) -> Result<(Indexed, Truth), SynthError> {
             segment: cal::SEGMENTS[m.segment].into(),
             first_year: m.first,
             last_year: m.last,
+            price: None,
+            size: None,
+            power: None,
         })
         .collect();
     model_rows.sort_by(|a, b| a.model_id.cmp(&b.model_id));
@@ -727,6 +731,7 @@ pub fn generate(params: &SynthParams) -> Result<(Indexed, Truth), SynthError> {
         suppliers,
         worker_moves,
         production: Some(production),
+        ..Dataset::default()
     };
     let truth = build_truth(
         params,
