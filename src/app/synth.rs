@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use super::Ctx;
 use crate::atomic::write_atomic;
 use crate::error::{Error, Result};
-use crate::io::tables::TABLE_NAMES;
+use crate::io::schema::TABLES;
 use crate::io::write::{TableFormat, write_dataset};
 use crate::synth::{SynthError, SynthParams, network};
 
@@ -56,10 +56,15 @@ pub fn run(cfg: &SynthConfig, ctx: &mut Ctx<'_>) -> Result<()> {
             TableFormat::Csv => TableFormat::Parquet,
             TableFormat::Parquet => TableFormat::Csv,
         };
-        for name in TABLE_NAMES {
-            let stale = dir.join(format!("{name}.{}", other.extension()));
-            if stale.is_file() {
-                std::fs::remove_file(&stale).map_err(|source| Error::Output { path: stale.clone(), source })?;
+        // Supplementary tables of an earlier `--evidence` run go too when this
+        // run writes none (an empty table is not written).
+        for t in TABLES {
+            let formats = if t.supplementary && !cfg.params.evidence { vec![other, cfg.format] } else { vec![other] };
+            for format in formats {
+                let stale = dir.join(format!("{}.{}", t.name, format.extension()));
+                if stale.is_file() {
+                    std::fs::remove_file(&stale).map_err(|source| Error::Output { path: stale.clone(), source })?;
+                }
             }
         }
     }
@@ -94,6 +99,15 @@ pub fn run(cfg: &SynthConfig, ctx: &mut Ctx<'_>) -> Result<()> {
         "affiliated_distinct_pairs",
     ] {
         ctx.println(format!("  {name:<26} {}", truth.count(name).unwrap_or(0)))?;
+    }
+    if p.evidence {
+        for (name, rows) in [
+            ("customer_choices", ds.customer_choices.len()),
+            ("brand_association", ds.brand_association.len()),
+            ("patents", ds.patents.len()),
+        ] {
+            ctx.println(format!("  {name:<26} {rows}"))?;
+        }
     }
     for path in &written {
         ctx.info(format!("wrote {}", path.display()))?;

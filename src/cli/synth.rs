@@ -17,12 +17,15 @@ Writes into DIR the tables firms, jv_links, models, quality, suppliers, worker_m
 production (layered on the real JV network of china_auto_jvs.csv), truth.json (the planted
 spillover and channel parameters, what the study's two-step estimator converges to on this
 design, noise sds and the counts generated) and sources/ (the real-network source files).
-The same seed and flags give byte-identical files.
+The same seed and flags give byte-identical files. With --evidence it also writes the
+supplementary evidence: price/size/power on models, score_half1/score_half2 on quality, and
+customer_choices, brand_association and patents, planted values in truth.json → evidence.
 
 Examples:
   spillnet synth --out data --seed 1 --scale paper --force   # the shipped default dataset
   spillnet synth --out /tmp/mc/7 --seed 7 --scale small       # one Monte Carlo draw
-  spillnet synth --out /tmp/null --rho 0                      # no planted spillover";
+  spillnet synth --out /tmp/null --rho 0                      # no planted spillover
+  spillnet synth --out /tmp/ev --scale small --evidence       # with the supplementary evidence";
 
 /// Panel size (`--scale`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -65,6 +68,10 @@ pub struct SynthArgs {
     /// Write into a non-empty DIR, replacing the generated files (other files are left alone).
     #[arg(long)]
     pub force: bool,
+    /// Also generate the supplementary evidence (model attributes, score halves, customer
+    /// choices, brand association, patents) with its planted values in truth.json.
+    #[arg(long)]
+    pub evidence: bool,
 }
 
 impl SynthArgs {
@@ -74,7 +81,7 @@ impl SynthArgs {
             ScaleArg::Small => Scale::Small,
             ScaleArg::Paper => Scale::Paper,
         };
-        let params = SynthParams::new(self.seed, scale, self.rho);
+        let params = SynthParams { evidence: self.evidence, ..SynthParams::new(self.seed, scale, self.rho) };
         params.validate().map_err(|e| Error::Usage(format!("--rho: {e}")))?;
         let format = match self.format {
             FormatArg::Csv => TableFormat::Csv,

@@ -22,4 +22,5 @@ mod schema;
 mod spillover;
 mod supplementary;
 mod synth;
+mod synth_evidence;
 mod walkthrough;

@@ -723,7 +723,7 @@ pub fn generate(params: &SynthParams) -> Result<(Indexed, Truth), SynthError> {
             person_id: Some(format!("P{:05}", i + 1)),
         })
         .collect();
-    let ds = Dataset {
+    let mut ds = Dataset {
         firms: net.firms.clone(),
         jv_links: net.jv_links.clone(),
         models: model_rows,
@@ -733,7 +733,8 @@ pub fn generate(params: &SynthParams) -> Result<(Indexed, Truth), SynthError> {
         production: Some(production),
         ..Dataset::default()
     };
-    let truth = build_truth(
+    let evidence = params.evidence.then(|| super::evidence::generate(&mut ds, seed));
+    let mut truth = build_truth(
         params,
         calibration,
         &net,
@@ -752,6 +753,7 @@ pub fn generate(params: &SynthParams) -> Result<(Indexed, Truth), SynthError> {
         &raw_w,
         &raw_s,
     );
+    truth.evidence = evidence;
     Ok((Indexed::new(ds).map_err(SynthError::Invalid)?, truth))
 }
 
@@ -1080,6 +1082,7 @@ fn build_truth(
         statistics,
         per_year,
         notes,
+        evidence: None,
     }
 }
 

@@ -6,6 +6,10 @@
 //! - [`network`]: the real JV network (shipped source CSVs) → firms, JV links.
 //! - [`calibrate`]: scale constants (SPEC §4) and default planted values.
 //! - [`mod@generate`]: models, quality scores, suppliers, worker moves, production.
+//! - [`evidence`]: on request ([`SynthParams::evidence`]), the supplementary
+//!   evidence (model attributes, score halves, customer choices, brand
+//!   association, patents) with its planted values; its data-generating
+//!   process is documented there.
 //! - [`estimand`]: what the study's two-step estimator converges to on a
 //!   generated design, used to plant weights it recovers exactly.
 //! - [`truth`]: the planted parameters and realised counts (`truth.json`).
@@ -16,6 +20,7 @@
 
 pub mod calibrate;
 pub mod estimand;
+pub mod evidence;
 pub mod generate;
 pub mod network;
 pub mod truth;
@@ -78,6 +83,12 @@ pub struct SynthParams {
     pub theta_supplier: f64,
     /// ×SameGroup×SupplierOverlap.
     pub theta_supplier_same_group: f64,
+    /// Also generate the supplementary evidence ([`evidence`]): model
+    /// attributes, score halves and the `customer_choices`,
+    /// `brand_association` and `patents` tables, planted values in
+    /// `truth.json` → `evidence`. Off by default, so the core tables and
+    /// `truth.json` are those of a run without it.
+    pub evidence: bool,
 }
 
 impl SynthParams {
@@ -92,6 +103,7 @@ impl SynthParams {
             theta_worker_same_group: calibrate::THETA_WORKER_SAME_GROUP,
             theta_supplier: calibrate::THETA_SUPPLIER,
             theta_supplier_same_group: calibrate::THETA_SUPPLIER_SAME_GROUP,
+            evidence: false,
         }
     }
 

@@ -1,8 +1,10 @@
 //! The record of what a synthetic dataset plants and contains (`truth.json`):
 //! seed, scale, every planted parameter with its meaning in terms of the
 //! study's regression coefficients, noise sds, channel statistics and the
-//! counts generated. Serialised with a fixed field order (struct order) and
-//! serde_json's shortest round-trip floats, so equal inputs give equal bytes.
+//! counts generated, and the supplementary evidence's planted values
+//! ([`EvidenceTruth`], written with `--evidence`). Serialised with a fixed
+//! field order (struct order) and serde_json's shortest round-trip floats,
+//! so equal inputs give equal bytes.
 //! Imports only its sibling `synth` types.
 
 use serde::Serialize;
@@ -111,6 +113,84 @@ pub struct ChannelTruth {
     pub gap_affiliated_minus_non_affiliated_z_same_segment: f64,
 }
 
+/// The split-sample design (`truth.json` → `evidence.split_sample`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SplitTruth {
+    /// σ_h, the sd of each half's measurement error.
+    pub half_noise_sd: f64,
+    /// σ_h².
+    pub half_noise_variance: f64,
+    /// V: variance of the score within dimensions (pooled over the 19), realised.
+    pub score_variance_within_dimension: f64,
+    /// V / (V + σ_h²): the OLS attenuation of a coefficient on score_half1
+    /// (within dimensions), and the correlation of the two halves.
+    pub reliability: f64,
+    /// What IV with score_half2 as the instrument for score_half1 recovers: the
+    /// coefficient on the score itself (attenuation 1).
+    pub iv_attenuation: f64,
+}
+
+/// The customer-choice design (`truth.json` → `evidence.demand_overlap`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DemandTruth {
+    /// The Poisson model's coefficients (ln μ = Σ coef × term).
+    pub coefficients: Vec<Param>,
+    /// Survey years.
+    pub years: [i32; 2],
+    /// Same-year domestic–JV model pairs in the survey years (rows of the
+    /// Poisson regression; those with count 0 are not in the table).
+    pub pair_years: u64,
+    /// Of which affiliated (SameGroup = 1).
+    pub affiliated_pair_years: u64,
+    /// Pair-years with count ≥ 1 (the table's rows).
+    pub rows: u64,
+}
+
+/// The brand survey (`truth.json` → `evidence.brand_association`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BrandTruth {
+    /// Respondents R.
+    pub respondents: u32,
+    /// Pairs asked about (rows).
+    pub pairs: u64,
+    /// Pairs that share a JV.
+    pub true_pairs: u64,
+    /// logit p of true pairs: mean and sd.
+    pub logit_true: [f64; 2],
+    /// logit p of other pairs: mean and sd.
+    pub logit_other: [f64; 2],
+    /// Planted slope of the spillover in the standardised association
+    /// (coefficient of e_JV × SameGroup × BrandAssociation_z): 0, since the
+    /// quality DGP never uses the association.
+    pub spillover_slope_per_sd: f64,
+}
+
+/// The patent flows (`truth.json` → `evidence.patents`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PatentTruth {
+    /// λ_t: mean transfers foreign parent → JV per active JV-year.
+    pub transfer_rate: f64,
+    /// λ_l: mean licences JV → domestic parent per active JV-year.
+    pub licence_rate: f64,
+    /// Rows written (count ≥ 1).
+    pub rows: u64,
+}
+
+/// Everything the evidence tables plant.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvidenceTruth {
+    /// The data-generating process, in words.
+    pub process: Vec<String>,
+    /// Split-sample halves of the quality scores.
+    pub split_sample: SplitTruth,
+    /// Customer choices.
+    pub demand_overlap: DemandTruth,
+    /// Brand association.
+    pub brand_association: BrandTruth,
+    /// Patents.
+    pub patents: PatentTruth,
+}
+
 /// Everything `truth.json` holds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Truth {
@@ -160,6 +240,10 @@ pub struct Truth {
     pub per_year: Vec<YearCounts>,
     /// How to read the planted values.
     pub notes: Vec<String>,
+    /// The supplementary evidence's planted values (`spillnet synth
+    /// --evidence`; left out of the JSON otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<EvidenceTruth>,
 }
 
 impl Truth {
