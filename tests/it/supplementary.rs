@@ -448,3 +448,56 @@ fn a_score_half_without_the_other_column() {
          give both halves of the score or neither",
     );
 }
+
+// ---------------------------------------------------------------- reference and template
+
+#[test]
+fn the_reference_documents_the_supplementary_tables_and_their_examples_check_with_the_template() {
+    let schema = |args: &[&str]| {
+        let out = Command::cargo_bin("spillnet").unwrap().arg("schema").args(args).assert().success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+    let text = schema(&["patents"]);
+    assert!(text.starts_with("patents (optional, supplementary)\n"), "{text}");
+    assert!(text.contains("one of transfer/licence"), "{text}");
+    let text = schema(&["customer_choices"]);
+    assert!(text.contains("(B, A, year) are the same key"), "{text}");
+    let text = schema(&["brand_association"]);
+    assert!(text.contains("number in [0, 1]") && text.contains("firms.firm_id, kind foreign"), "{text}");
+
+    // init leaves the supplementary tables out; their documented examples
+    // (docs/data.md) added to the template pass check.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("t");
+    Command::cargo_bin("spillnet").unwrap().arg("init").arg(&dir).assert().success();
+    let mut written: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    written.sort();
+    assert!(!written.iter().any(|f| f.starts_with("customer_choices") || f.starts_with("patents")), "{written:?}");
+    std::fs::write(
+        dir.join("customer_choices.csv"),
+        "model_a,model_b,year,count\nM_D1,M_J1,2011,12\nM_D2,M_J1,2011,3\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("brand_association.csv"), "domestic_firm,foreign_parent,share\nD1,F1,0.74\nD2,F1,0.07\n")
+        .unwrap();
+    std::fs::write(
+        dir.join("patents.csv"),
+        "from_firm,to_firm,year,count,kind\nJ1,D1,2011,2,licence\nF1,J1,2010,5,transfer\n",
+    )
+    .unwrap();
+    let reference = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/data.md")).unwrap();
+    for t in ["customer_choices", "brand_association", "patents"] {
+        let example = std::fs::read_to_string(dir.join(format!("{t}.csv"))).unwrap();
+        assert!(reference.contains(&format!("```csv\n{example}```")), "{t}: the example is docs/data.md's");
+    }
+    let text = collapsed(&stdout_of(&dir, &[]));
+    for line in [
+        "customer_choices: 2 rows, 2 model pairs listed together 15 times; years 2011-2011",
+        // D1 and F1 own J1 together; D2 and F1 do not.
+        "brand_association: 2 pairs of 2 domestic firms and 1 foreign parents, 1 of them JV partners; share 0.07-0.74",
+        "patents: 2 rows, 7 patents (transfer 5, licence 2), 2 from a JV; years 2010-2011",
+    ] {
+        assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
+    }
+}
