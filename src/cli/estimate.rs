@@ -191,6 +191,12 @@ pub struct EstimateArgs {
     /// `--allow-nonconverged`.
     #[arg(long, value_name = "N", default_value_t = 25)]
     pub irls_maxiter: usize,
+    /// Poisson: separation checks, comma-separated: `fe` (observations in
+    /// fixed-effect levels whose outcome is always 0) and `ir` (zeros the
+    /// regressors separate, by ppmlhdfe's iterative rectifier); pyfixest's
+    /// `separation_check` (its default is `fe` alone). `none` for neither.
+    #[arg(long, value_name = "CHECKS", value_delimiter = ',', default_value = "fe,ir")]
+    pub separation: Vec<String>,
     /// Also write each model's estimated fixed effects to FILE (`.csv` or
     /// `.parquet`, by extension; atomic; default: not written): a tidy table
     /// `model, fe, level, value, component, reference`, one row per level
@@ -325,14 +331,23 @@ impl EstimateArgs {
             collin_tol: self.collin_tol,
             error_on_no_convergence: !self.allow_nonconverged,
         };
+        let mut separation = (false, false);
+        for c in &self.separation {
+            match c.trim() {
+                "fe" => separation.0 = true,
+                "ir" => separation.1 = true,
+                "none" => {}
+                other => return Err(usage(format!("--separation: unknown check `{other}` (expected fe, ir or none)"))),
+            }
+        }
         let model = match self.model {
             ModelArg::Ols => ModelKind::Ols,
             ModelArg::Poisson => ModelKind::Poisson(PoissonOptions {
                 fit,
                 tol: self.irls_tol,
                 max_iter: self.irls_maxiter,
-                separation_fe: true,
-                separation_ir: true,
+                separation_fe: separation.0,
+                separation_ir: separation.1,
             }),
         };
         let (formula, formula_given) = match &self.formula {

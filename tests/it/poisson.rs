@@ -295,6 +295,39 @@ mod cli {
         assert!(String::from_utf8_lossy(&out.stderr).contains("OLS models only, not Poisson"));
         let out = run(&["--data", csv.to_str().unwrap(), "--formula", "n ~ x", "--irls-tol", "0"]);
         assert_eq!(out.status.code(), Some(2));
+        let out = run(&["--data", csv.to_str().unwrap(), "--formula", "n ~ x", "--separation", "fe,simplex"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("unknown check `simplex` (expected fe, ir or none)"));
+    }
+
+    /// `--separation fe` (pyfixest's default check) leaves the rows the
+    /// regressor `d` separates in the sample: nothing is removed and d's
+    /// coefficient runs off towards −∞; the default (fe,ir) removes the 92.
+    #[test]
+    fn separation_checks_are_chosen_by_flag() {
+        let data = case_dir("pois_sep_ir").join("data.csv");
+        let fit = |sep: &str| -> Value {
+            let out = run(&[
+                "--data",
+                data.to_str().unwrap(),
+                "--formula",
+                "y ~ x1 + x2 + d | f1 + f2",
+                "--separation",
+                sep,
+                "--allow-nonconverged",
+                "--format",
+                "json",
+            ]);
+            assert!(out.status.success(), "{sep}: {}", String::from_utf8_lossy(&out.stderr));
+            serde_json::from_slice::<Value>(&out.stdout).unwrap()["models"][0].clone()
+        };
+        let fe_only = fit("fe");
+        assert!(fe_only.get("n_separated").is_none(), "no fixed-effect level is all zero here");
+        assert_eq!(fe_only["nobs"], 1500);
+        let d = fe_only["coefficients"].as_array().unwrap().iter().find(|c| c["name"] == "d").unwrap();
+        assert!(d["estimate"].as_f64().unwrap() < -5.0, "{d}");
+        let both = fit("fe,ir");
+        assert_eq!((both["n_separated"].as_u64(), both["nobs"].as_u64()), (Some(92), Some(1408)));
     }
 }
 
