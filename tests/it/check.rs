@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use spillnet::io::load::load_dataset;
 use spillnet::io::write::{ColumnData, TableData, TableFormat, write_dataset, write_table};
 
-fn fixture_dir() -> PathBuf {
+pub(crate) fn fixture_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny")
 }
 
@@ -25,7 +25,7 @@ fn fixture() -> tempfile::TempDir {
 }
 
 /// Replace the first occurrence of `from` (which must occur) in `file`.
-fn edit(dir: &Path, file: &str, from: &str, to: &str) {
+pub(crate) fn edit(dir: &Path, file: &str, from: &str, to: &str) {
     let p = dir.join(file);
     let s = std::fs::read_to_string(&p).unwrap();
     assert!(s.contains(from), "{file} does not contain {from:?}");
@@ -33,7 +33,7 @@ fn edit(dir: &Path, file: &str, from: &str, to: &str) {
 }
 
 /// Append one line to `file`.
-fn append(dir: &Path, file: &str, line: &str) {
+pub(crate) fn append(dir: &Path, file: &str, line: &str) {
     let p = dir.join(file);
     let mut s = std::fs::read_to_string(&p).unwrap();
     s.push_str(line);
@@ -41,7 +41,7 @@ fn append(dir: &Path, file: &str, line: &str) {
     std::fs::write(&p, s).unwrap();
 }
 
-fn check(dir: &Path) -> Command {
+pub(crate) fn check(dir: &Path) -> Command {
     let mut c = Command::cargo_bin("spillnet").unwrap();
     c.arg("check").arg("--data").arg(dir);
     c
@@ -49,7 +49,7 @@ fn check(dir: &Path) -> Command {
 
 /// Run `spillnet check` on `dir` and assert exit code 1 and the exact error
 /// line `error: <dir>/<rest>`.
-fn fails_with(dir: &Path, rest: &str) {
+pub(crate) fn fails_with(dir: &Path, rest: &str) {
     let out = check(dir).assert().code(1);
     let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
     let expected = format!("error: {}/{rest}\n", dir.display());

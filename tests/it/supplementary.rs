@@ -6,15 +6,13 @@
 //! each asserting the complete error line (file, 1-based data row, column,
 //! reason) and exit code 1.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use assert_cmd::Command;
 use spillnet::io::load::load_dataset;
 use spillnet::io::tables::PatentKind;
 
-fn fixture_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny")
-}
+use super::check::{append, check, edit, fails_with, fixture_dir};
 
 const CHOICES: &str = "\
 model_a,model_b,year,count
@@ -75,42 +73,10 @@ fn fixture() -> tempfile::TempDir {
     dir
 }
 
-/// Replace the first occurrence of `from` (which must occur) in `file`.
-fn edit(dir: &Path, file: &str, from: &str, to: &str) {
-    let p = dir.join(file);
-    let s = std::fs::read_to_string(&p).unwrap();
-    assert!(s.contains(from), "{file} does not contain {from:?}");
-    std::fs::write(&p, s.replacen(from, to, 1)).unwrap();
-}
-
-/// Append one line to `file`.
-fn append(dir: &Path, file: &str, line: &str) {
-    let p = dir.join(file);
-    let mut s = std::fs::read_to_string(&p).unwrap();
-    s.push_str(line);
-    s.push('\n');
-    std::fs::write(&p, s).unwrap();
-}
-
-fn check(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("spillnet").unwrap();
-    c.arg("check").arg("--data").arg(dir);
-    c
-}
-
 fn stdout_of(dir: &Path, extra: &[&str]) -> String {
     let out = check(dir).args(extra).assert().success();
     assert!(out.get_output().stderr.is_empty(), "{}", String::from_utf8_lossy(&out.get_output().stderr));
     String::from_utf8(out.get_output().stdout.clone()).unwrap()
-}
-
-/// Run `spillnet check` on `dir` and assert exit code 1 and the exact error
-/// line `error: <dir>/<rest>`.
-fn fails_with(dir: &Path, rest: &str) {
-    let out = check(dir).assert().code(1);
-    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
-    assert_eq!(stderr, format!("error: {}/{rest}\n", dir.display()));
-    assert!(out.get_output().stdout.is_empty(), "nothing is printed on stdout on error");
 }
 
 /// `text` with its runs of spaces collapsed (table alignment is not checked here).

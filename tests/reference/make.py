@@ -223,6 +223,15 @@ SEEDS = {"fe3_nested": 11, "fe2": 12, "nofe": 13, "weights": 14, "twoway": 15, "
 LSMR_TOL = 1e-14
 
 
+def write_case_data(out_root, case, df):
+    """Write a case's data.csv (full precision) and read it back, so the fits
+    see exactly the numbers the Rust tests read. Returns (case folder, frame)."""
+    cdir = os.path.join(out_root, case)
+    os.makedirs(cdir, exist_ok=True)
+    df.to_csv(os.path.join(cdir, "data.csv"), index=False, float_format="%.17g")
+    return cdir, pd.read_csv(os.path.join(cdir, "data.csv"))
+
+
 def coef_rows(fit, names):
     """Estimate, SE, t (or z), p and 95 % CI of each coefficient, from pyfixest's tidy()."""
     tidy = fit.tidy()
@@ -508,10 +517,7 @@ def iv_main(out_root, only):
             continue
         rng = np.random.default_rng(IV_SEEDS[case])
         df = make_iv_data(case, rng)
-        cdir = os.path.join(out_root, case)
-        os.makedirs(cdir, exist_ok=True)
-        df.to_csv(os.path.join(cdir, "data.csv"), index=False, float_format="%.17g")
-        df = pd.read_csv(os.path.join(cdir, "data.csv"))
+        cdir, df = write_case_data(out_root, case, df)
         models = []
         for vc, sscd in spec["vcovs"]:
             if case == "iv_two_endog":
@@ -629,10 +635,7 @@ def pois_main(out_root, only):
             continue
         rng = np.random.default_rng(POIS_SEEDS[case])
         df = make_pois_data(case, rng)
-        cdir = os.path.join(out_root, case)
-        os.makedirs(cdir, exist_ok=True)
-        df.to_csv(os.path.join(cdir, "data.csv"), index=False, float_format="%.17g")
-        df = pd.read_csv(os.path.join(cdir, "data.csv"))
+        cdir, df = write_case_data(out_root, case, df)
         models = []
         for vc, sscd in spec["vcovs"]:
             kw = dict(vcov=pf_vcov(vc), ssc=pf.ssc(**sscd), fixef_tol=FIXEF_TOL, fixef_maxiter=100000,
