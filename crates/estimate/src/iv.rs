@@ -218,7 +218,7 @@ fn tss_of(v: &[f64], w: Option<&[f64]>) -> f64 {
 
 /// Least squares of each `ys` column on `x` (all weight-transformed):
 /// bread $(X'X)^{-1}$ and coefficients.
-fn solve(x: &[Vec<f64>], ys: &[&[f64]]) -> Result<(SymMatrix, Vec<Vec<f64>>), EstimateError> {
+pub(crate) fn solve(x: &[Vec<f64>], ys: &[&[f64]]) -> Result<(SymMatrix, Vec<Vec<f64>>), EstimateError> {
     let k = x.len();
     let llt = cross(x).to_faer().llt(Side::Lower).map_err(|_| EstimateError::NotFullRank)?;
     let bread = SymMatrix::from_faer(&llt.inverse());

@@ -41,13 +41,14 @@
 
 use faer::Mat;
 use faer::Side;
-use faer::linalg::solvers::{DenseSolveCore, Solve};
+use faer::linalg::solvers::Solve;
 use statrs::function::gamma::ln_gamma;
 
 use super::EstimateError;
 use super::design::Design;
 use super::fe::{self, FeIndex};
 use super::fit::{ClusterVar, Diagnostics, FitCore, FitStat, Fitted, FixedEffect, SymMatrix};
+use super::iv::solve;
 use super::ols::{FitOptions, collinear_columns, cross, dot};
 
 /// Options of [`fit_poisson`].
@@ -500,12 +501,8 @@ pub fn fit_poisson(design: &Design, opts: &PoissonOptions) -> Result<PoissonFit,
         let sw: Vec<f64> = cw.iter().map(|v| v.sqrt()).collect();
         let wx: Vec<Vec<f64>> = x_t.iter().map(|c| c.iter().zip(&sw).map(|(a, s)| a * s).collect()).collect();
         let wz: Vec<f64> = z_t.iter().zip(&sw).map(|(a, s)| a * s).collect();
-        let k = wx.len();
-        let xtx = cross(&wx);
-        let llt = xtx.to_faer().llt(Side::Lower).map_err(|_| EstimateError::NotFullRank)?;
-        let rhs = Mat::from_fn(k, 1, |i, _| dot(&wx[i], &wz));
-        let sol = llt.solve(&rhs);
-        let delta: Vec<f64> = (0..k).map(|i| sol[(i, 0)]).collect();
+        let (bread, mut betas) = solve(&wx, &[&wz])?;
+        let delta = betas.remove(0);
         let mut resid = z_t;
         for (c, d) in x_t.iter().zip(&delta) {
             resid.iter_mut().zip(c).for_each(|(r, v)| *r -= d * v);
@@ -523,7 +520,7 @@ pub fn fit_poisson(design: &Design, opts: &PoissonOptions) -> Result<PoissonFit,
         let dev = deviance(&y, &mu, user_w.as_deref());
         criterion = (dev - last).abs() / (0.1 + last.abs());
         last = dev;
-        last_step = Some(IrlsStep { wx, wz, beta: delta, bread: SymMatrix::from_faer(&llt.inverse()), weights: cw });
+        last_step = Some(IrlsStep { wx, wz, beta: delta, bread, weights: cw });
         if criterion < opts.tol {
             converged = true;
             break;

@@ -100,9 +100,14 @@ pub fn coefplot_svg(p: &CoefPlot) -> String {
             labels.push(&q.label);
         }
     }
+    // Distinct numeric positions, sorted (empty for a categorical plot).
+    let mut xs: Vec<f64> =
+        if numeric { p.series.iter().flat_map(|s| &s.points).filter_map(|q| q.position).collect() } else { Vec::new() };
+    xs.sort_by(f64::total_cmp);
+    xs.dedup();
+    let rotate = !numeric && (labels.len() > 6 || labels.iter().any(|l| l.chars().count() > 10));
     let (x_lo, x_hi) = if numeric {
-        let xs = p.series.iter().flat_map(|s| &s.points).filter_map(|q| q.position);
-        let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x)));
+        let (lo, hi) = (xs[0], xs[xs.len() - 1]);
         let pad = if hi > lo { 0.06 * (hi - lo) } else { 1.0 };
         (lo - pad, hi + pad)
     } else {
@@ -159,10 +164,7 @@ pub fn coefplot_svg(p: &CoefPlot) -> String {
     );
     // x ticks.
     if numeric {
-        let mut xs: Vec<f64> = p.series.iter().flat_map(|s| &s.points).filter_map(|q| q.position).collect();
-        xs.sort_by(f64::total_cmp);
-        xs.dedup();
-        let ticks = if xs.len() <= 25 { xs } else { nice_ticks(x_lo, x_hi, 10) };
+        let ticks = if xs.len() <= 25 { xs.clone() } else { nice_ticks(x_lo, x_hi, 10) };
         let step = if ticks.len() > 1 { ticks[1] - ticks[0] } else { 1.0 };
         for v in ticks {
             let _ = writeln!(
@@ -174,7 +176,6 @@ pub fn coefplot_svg(p: &CoefPlot) -> String {
             );
         }
     } else {
-        let rotate = labels.len() > 6 || labels.iter().any(|l| l.chars().count() > 10);
         for (j, l) in labels.iter().enumerate() {
             let (x, y) = (sx(j as f64), TOP + ph + 18.0);
             if rotate {
@@ -204,14 +205,8 @@ pub fn coefplot_svg(p: &CoefPlot) -> String {
     }
     // Points and intervals, series side by side.
     let k = p.series.len().max(1) as f64;
-    let slot = if numeric {
-        let mut xs: Vec<f64> = p.series.iter().flat_map(|s| &s.points).filter_map(|q| q.position).collect();
-        xs.sort_by(f64::total_cmp);
-        xs.dedup();
-        xs.windows(2).map(|w| w[1] - w[0]).fold(f64::INFINITY, f64::min).min(x_hi - x_lo)
-    } else {
-        1.0
-    };
+    let slot =
+        if numeric { xs.windows(2).map(|w| w[1] - w[0]).fold(f64::INFINITY, f64::min).min(x_hi - x_lo) } else { 1.0 };
     let dodge = if k > 1.0 { 0.5 * slot / k } else { 0.0 };
     for (j, series) in p.series.iter().enumerate() {
         let colour = COLOURS[j % COLOURS.len()];
@@ -250,12 +245,11 @@ pub fn coefplot_svg(p: &CoefPlot) -> String {
         }
     }
     // Axis labels and legend.
-    let rotated = !numeric && (labels.len() > 6 || labels.iter().any(|l| l.chars().count() > 10));
     let _ = writeln!(
         s,
         "<text x=\"{:.2}\" y=\"{:.2}\" text-anchor=\"middle\">{}</text>",
         LEFT + pw / 2.0,
-        if rotated { H - 10.0 } else { TOP + ph + 42.0 },
+        if rotate { H - 10.0 } else { TOP + ph + 42.0 },
         esc(&p.x_label)
     );
     let _ = writeln!(
