@@ -15,6 +15,7 @@ use crate::error::Result;
 use crate::io::Indexed;
 use crate::io::write::{ColumnData, TableData, TableFormat, write_table};
 use crate::montecarlo::{McOptions, McSummary, run_montecarlo};
+use crate::report::evidence::{case_plot_svg, plots};
 use crate::report::regression_table::few_clusters_warning;
 use crate::report::spillover::{placebo_csv, placebo_svg, render_study};
 use crate::report::table::{Cell, Column, OutputFormat, Table, TextLayout, Width, render};
@@ -63,12 +64,16 @@ pub fn study_with_progress(
     let n_models = crate::study::specs::count_specs(&opts.groups);
     let models_bar = progress.bar(n_models as u64, "estimating specifications");
     let placebo_bar = progress.bar(opts.placebo.map_or(0, |p| p.draws as u64), "placebo draws");
+    let n_evidence = opts.groups.iter().filter(|g| g.is_evidence()).count();
+    let evidence_bar = progress.bar(n_evidence as u64, "further evidence (benchmark, alternatives, …)");
     let result = run_study(ds, &panel, opts, &|step, n| match step {
         "models" => models_bar.inc(n),
+        "evidence" => evidence_bar.inc(n),
         _ => placebo_bar.inc(n),
     })?;
     models_bar.finish();
     placebo_bar.finish();
+    evidence_bar.finish();
     Ok((panel, result))
 }
 
@@ -152,6 +157,11 @@ pub fn write_study(
         files.push(path);
     }
     files.extend(write_placebo(result, &dir.join("placebo.csv"), ctx)?);
+    for p in plots(result) {
+        let path = dir.join(format!("{}.svg", p.name));
+        write_atomic(&path, case_plot_svg(p).as_bytes())?;
+        files.push(path);
+    }
     Ok(files)
 }
 
@@ -180,6 +190,18 @@ pub fn run(cfg: &SpilloverConfig, ctx: &mut Ctx<'_>) -> Result<()> {
         (Some(_), None) => ctx.info("placebo draws not saved: pass --placebo-out FILE.csv (or --out) to keep them")?,
         _ => {}
     }
+    for p in plots(&result) {
+        match &cfg.out {
+            Some(out) => {
+                let path = sibling(out, &format!("_{}.svg", p.name));
+                write_atomic(&path, case_plot_svg(p).as_bytes())?;
+                ctx.info(format_args!("wrote {}", path.display()))?;
+            }
+            None => {
+                ctx.info(format_args!("figure {} not saved: pass --out FILE to keep it beside the report", p.name))?
+            }
+        }
+    }
     warn_study(&result, ctx)
 }
 
@@ -189,7 +211,11 @@ pub fn run(cfg: &SpilloverConfig, ctx: &mut Ctx<'_>) -> Result<()> {
 /// demeaning that did not converge, collinear regressors dropped.
 pub fn warn_study(result: &StudyResult, ctx: &mut Ctx<'_>) -> Result<()> {
     for s in &result.skipped {
-        let what = if s.group.is_some() { format!("specification {} ({})", s.id, s.label) } else { s.label.clone() };
+        let what = match s.group {
+            Some(g) if g.is_evidence() => format!("{} ({}: {})", s.label, g, s.id),
+            Some(_) => format!("specification {} ({})", s.id, s.label),
+            None => s.label.clone(),
+        };
         ctx.warn(format_args!("{what} skipped: {}", s.reason))?;
     }
     let mut few: Vec<(String, Vec<&str>)> = Vec::new();

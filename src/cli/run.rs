@@ -578,6 +578,7 @@ mod tests {
             boot: Some(BootOptions { reps: 999, seed: 1, weights: BootWeights::Rademacher }),
             placebo: None,
             defects_survey: "iqs".into(),
+            case: crate::study::CaseOptions { seed: 1, bootstrap_reps: 500 },
         };
         let (_dir, run) = run_config("[spillover]\n");
         let section = run.spillover.unwrap();

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::exposure::pairs::{FlowMode, Overlap, PairOptions};
 use crate::montecarlo::McOptions;
 use crate::report::table::OutputFormat;
-use crate::study::{BootOptions, PlaceboLevel, PlaceboOptions, SpecGroup, StudyOptions};
+use crate::study::{BootOptions, CaseOptions, PlaceboLevel, PlaceboOptions, SpecGroup, StudyOptions};
 use crate::synth::Scale;
 
 /// Specification table (command-line spelling).
@@ -246,6 +246,7 @@ impl SpilloverArgs {
                 boot,
                 placebo,
                 defects_survey: self.defects_survey.trim().to_owned(),
+                case: CaseOptions { seed: self.seed, ..CaseOptions::default() },
                 ..StudyOptions::default()
             },
             format: self.format.into(),

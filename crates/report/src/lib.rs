@@ -6,6 +6,7 @@
 
 pub mod coefplot;
 pub mod data_reference;
+pub mod evidence;
 pub mod graph_stats;
 pub mod regression_table;
 pub mod spillover;

@@ -105,7 +105,7 @@ struct JsonTable<'a> {
 }
 
 /// Significance stars: 3 for p < 0.01, 2 for p < 0.05, 1 for p < 0.1.
-fn stars(p: f64) -> u8 {
+pub(crate) fn stars(p: f64) -> u8 {
     if p < 0.01 {
         3
     } else if p < 0.05 {

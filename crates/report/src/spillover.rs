@@ -13,9 +13,10 @@ use std::fmt::Write as _;
 
 use serde_json::json;
 
+use crate::evidence;
 use crate::regression_table::{ModelColumn, boot_p, full, model_json, render};
 use crate::table::{Cell, Column, OutputFormat, Table, fixed, to_csv};
-use spillnet_estimate::BOOT_P_RULE;
+use spillnet_estimate::{BOOT_P_RULE, Inference, LincomResult};
 use spillnet_network::channels::affiliation::AffiliationMode;
 use spillnet_study::{FittedSpec, PLACEBO_P_RULE, PlaceboResult, Skipped, SpecGroup, StudyResult};
 
@@ -50,7 +51,7 @@ fn sections(r: &StudyResult) -> Vec<(SpecGroup, Vec<&FittedSpec>, Vec<&Skipped>)
             let models = r.models.iter().filter(|m| m.spec.group == g).collect::<Vec<_>>();
             (g, models, r.skipped.iter().filter(|s| s.group == Some(g)).collect::<Vec<_>>())
         })
-        .filter(|(_, m, s)| !m.is_empty() || !s.is_empty())
+        .filter(|(g, m, s)| !g.is_evidence() && (!m.is_empty() || !s.is_empty()))
         .collect()
 }
 
@@ -221,6 +222,7 @@ fn text_or_md(r: &StudyResult, md: bool) -> String {
         }
         out.push('\n');
     }
+    out.push_str(&evidence::text_or_md(r, md));
     out
 }
 
@@ -257,6 +259,7 @@ fn latex(r: &StudyResult) -> String {
         }
         out.push('\n');
     }
+    out.push_str(&evidence::latex(r, &latex_text));
     out
 }
 
@@ -268,22 +271,28 @@ pub fn coefficients_table(r: &StudyResult) -> Table {
         "vcov",
     ];
     let mut t = Table::new(names.into_iter().map(Column::new).collect());
-    for m in &r.models {
-        let rows = m.inference.coefs.iter().map(|c| (c, "coef")).chain(m.lincoms.iter().map(|l| (&l.row, "lincom")));
-        for (c, kind) in rows {
+    let mut push = |id: &str, group: SpecGroup, title: &str, label: &str, inf: &Inference, lcs: &[LincomResult], n| {
+        for (c, kind) in inf.coefs.iter().map(|c| (c, "coef")).chain(lcs.iter().map(|l| (&l.row, "lincom"))) {
             let mut cells = vec![
-                Cell::text(&m.spec.id),
-                Cell::text(m.spec.group.to_string()),
-                Cell::text(&m.spec.title),
-                Cell::text(&m.spec.label),
+                Cell::text(id),
+                Cell::text(group.to_string()),
+                Cell::text(title),
+                Cell::text(label),
                 Cell::text(&c.name),
                 Cell::text(kind),
             ];
             cells.extend([c.estimate, c.se, c.t, c.p, c.ci_low, c.ci_high].map(full));
-            cells.push(Cell::count(m.fit.core.nobs));
-            cells.push(Cell::text(m.inference.vcov_type.to_string()));
+            cells.push(Cell::count(n));
+            cells.push(Cell::text(inf.vcov_type.to_string()));
             t.push(cells);
         }
+    };
+    for m in &r.models {
+        let s = &m.spec;
+        push(&s.id, s.group, &s.title, &s.label, &m.inference, &m.lincoms, m.fit.core.nobs);
+    }
+    for (id, group, title, label, m) in evidence::tidy_models(r) {
+        push(&id, group, title, label, &m.inference, &m.lincoms, m.fit.core().nobs);
     }
     t
 }
@@ -350,6 +359,11 @@ fn json_doc(r: &StudyResult) -> String {
     if let Some(o) = doc.as_object_mut().filter(|_| !r.skipped.is_empty()) {
         o.insert("skipped".into(), json!(r.skipped));
     }
+    // Present when a further-evidence group was asked for.
+    let evidence = evidence::json(r);
+    if let Some(o) = doc.as_object_mut().filter(|_| evidence.as_object().is_some_and(|e| !e.is_empty())) {
+        o.insert("evidence".into(), evidence);
+    }
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
@@ -394,6 +408,7 @@ pub fn render_study(r: &StudyResult, format: OutputFormat) -> String {
                 let title = format!("{} ({})", g.caption(), g.as_str()).replace('"', "\"\"");
                 format!("\"{title}\"\n{}", render(&columns(&models), OutputFormat::CsvTable))
             })
+            .chain(evidence::csv_tables(r))
             .collect::<Vec<_>>()
             .join("\n"),
         OutputFormat::Json => json_doc(r),

@@ -12,6 +12,7 @@
 //! callback.
 #![deny(missing_docs)]
 
+pub mod case;
 pub mod panel;
 pub mod pipeline;
 pub mod placebo;
@@ -19,6 +20,9 @@ pub mod quantify;
 pub mod specs;
 pub mod strengths;
 
+pub use case::{
+    CaseBlock, CaseCell, CaseInput, CaseModel, CaseOptions, CaseOutcome, CasePlot, CasePoint, CaseResult, CaseTable,
+};
 pub use panel::{StudyPanel, build_panel};
 pub use pipeline::{
     BootOptions, FittedSpec, Headline, Mediation, Skipped, StudyOptions, StudyResult, build_and_run, run_study,

@@ -14,6 +14,7 @@
 //! `estimate` (the engine), `exposure::pairs` (options) and its siblings.
 
 use super::StudyError;
+use super::case::{CaseInput, CaseOptions, CaseResult, run_case};
 use super::panel::{Attr, CLUSTER_FOLLOWER, CLUSTER_LEADER, PanelDiagnostics, StudyPanel, build_panel};
 use super::placebo::{PlaceboOptions, PlaceboResult, run_placebo};
 use super::quantify::{Quantification, quantify};
@@ -54,6 +55,8 @@ pub struct StudyOptions {
     pub placebo: Option<PlaceboOptions>,
     /// Survey whose dimensions are defect counts (score = −defects per 100 vehicles).
     pub defects_survey: String,
+    /// Options of the further-evidence groups (seeds, bootstrap draws).
+    pub case: CaseOptions,
 }
 
 impl Default for StudyOptions {
@@ -66,6 +69,7 @@ impl Default for StudyOptions {
             boot: None,
             placebo: None,
             defects_survey: "iqs".into(),
+            case: CaseOptions::default(),
         }
     }
 }
@@ -178,8 +182,11 @@ pub struct StudyResult {
     /// Placebo distribution (when requested).
     pub placebo: Option<PlaceboResult>,
     /// Parts that did not run on these data, with the reason, in table order
-    /// (specifications), then mediation and quantification.
+    /// (specifications), then mediation and quantification, then the
+    /// further-evidence groups and their parts.
     pub skipped: Vec<Skipped>,
+    /// The further-evidence groups that ran, in [`SpecGroup::ALL`] order.
+    pub evidence: Vec<CaseResult>,
 }
 
 /// Fit one specification with two-way clustered inference and its headline lincom.
@@ -365,6 +372,10 @@ pub fn run_study(
         Some(p) if p.draws > 0 => Some(run_placebo(panel, p, &|n| progress("placebo", n))?),
         _ => None,
     };
+    let evidence =
+        run_evidence(&CaseInput { ds, panel, opts, headline: &headline, models: &models }, &mut skipped, &|n| {
+            progress("evidence", n)
+        });
     Ok(StudyResult {
         pairs: panel.pairs.diagnostics.clone(),
         strengths: panel.strengths.diagnostics.clone(),
@@ -375,7 +386,35 @@ pub fn run_study(
         quantification,
         placebo,
         skipped,
+        evidence,
     })
+}
+
+/// Run the further-evidence groups of `opts.groups` ([`run_case`]); a group
+/// the data cannot support, and the parts of a group that could not run,
+/// are appended to `skipped` with their reason.
+fn run_evidence(input: &CaseInput<'_>, skipped: &mut Vec<Skipped>, progress: &(dyn Fn(u64) + Sync)) -> Vec<CaseResult> {
+    let mut groups = input.opts.groups.clone();
+    groups.sort();
+    groups.dedup();
+    let mut out = Vec::new();
+    for g in groups {
+        match run_case(g, input, progress) {
+            None => {}
+            Some(Ok(mut r)) => {
+                skipped.append(&mut r.skipped);
+                out.push(r);
+            }
+            Some(Err(reason)) => skipped.push(Skipped {
+                id: g.as_str().into(),
+                group: Some(g),
+                title: String::new(),
+                label: g.caption().into(),
+                reason,
+            }),
+        }
+    }
+    out
 }
 
 /// [`build_panel`] then [`run_study`].

@@ -41,6 +41,19 @@ impl SpecGroup {
         SpecGroup::Heterogeneity,
     ];
 
+    /// Whether the group is one of the further-evidence analyses
+    /// ([`crate::case`]) rather than a table of the main specifications.
+    pub fn is_evidence(self) -> bool {
+        !matches!(
+            self,
+            SpecGroup::Baseline
+                | SpecGroup::FeVariants
+                | SpecGroup::SameSegment
+                | SpecGroup::Mechanisms
+                | SpecGroup::Heterogeneity
+        )
+    }
+
     /// Command-line name.
     pub fn as_str(self) -> &'static str {
         match self {
