@@ -382,8 +382,9 @@ fn weighted_norm(x: &[f64], weights: Option<&[f64]>) -> f64 {
     }
 }
 
-/// The Krylov preconditioner's exact two-fixed-effect block, built at most
-/// once per design (by the first column that needs it) and shared.
+/// The Krylov preconditioner's two-fixed-effect block (exact, or IC(0) over
+/// the fill budget), built at most once per design (by the first column
+/// that needs it) and shared.
 type SharedTwoFe = OnceLock<Option<TwoFeSolve>>;
 
 /// Largest Cholesky factor (values) of the two-fixed-effect block: as many
@@ -717,8 +718,51 @@ mod tests {
         let info = demean_column(&mut y, &fes, Some(&w), &opts);
         assert!(info.converged && info.iterations <= 3, "{info:?}");
         assert!(max_abs_diff(&y, &exact) < 1e-11, "{}", max_abs_diff(&y, &exact));
-        assert!(TwoFeSolve::build(&fes, Some(&w), 1_000_000).is_some());
-        // A factor over the budget falls back to Jacobi (more iterations, same answer).
+        assert!(TwoFeSolve::build(&fes, Some(&w), 1_000_000).is_some_and(|t| t.is_exact()));
+        // A Schur complement bigger than the budget: Jacobi alone.
         assert!(TwoFeSolve::build(&fes, Some(&w), 3).is_none());
+    }
+
+    #[test]
+    fn over_the_fill_budget_incomplete_cholesky_still_gives_the_exact_projection() {
+        // Workers moving between random firms (a sparse random graph of 40
+        // firms, whose Cholesky factor fills in) plus a year effect, weighted.
+        let (nw, nf, ny) = (60usize, 40u64, 3usize);
+        let mut state = 12_345u64;
+        let mut next = |m: u64| {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) % m
+        };
+        let (mut worker, mut firm, mut year) = (Vec::new(), Vec::new(), Vec::new());
+        for w in 0..nw {
+            let (f1, f2) = (next(nf) as u32, next(nf) as u32);
+            for t in 0..ny {
+                worker.push(w as u32);
+                firm.push(if t == 0 { f1 } else { f2 });
+                year.push(t as u32);
+            }
+        }
+        let (firm, n_firm) = compact(&firm, None);
+        let n = worker.len();
+        let w: Vec<f64> = column(n, 5).iter().map(|v| 0.5 + v.abs() % 2.0).collect();
+        let fes = vec![
+            FeIndex::new(worker, nw, Some(&w)),
+            FeIndex::new(firm, n_firm, Some(&w)),
+            FeIndex::new(year, ny, Some(&w)),
+        ];
+        let x = column(n, 9);
+        let exact = dense_residual(&x, &fes, Some(&w));
+        assert!(TwoFeSolve::build(&fes, Some(&w), 1_000_000).is_some_and(|t| t.is_exact()));
+        let incomplete = (1..100_000)
+            .find_map(|budget| TwoFeSolve::build(&fes, Some(&w), budget))
+            .expect("some budget holds the Schur complement");
+        assert!(!incomplete.is_exact(), "the smallest budget that holds S must be below the exact factor's fill");
+        let norm = weighted_norm(&x, Some(&w));
+        for two in [None, Some(&incomplete)] {
+            let mut z = x.clone();
+            let k = krylov::cg_column(&mut z, norm, &fes, Some(&w), 1e-13, 1000, two);
+            assert!(k.converged, "{k:?}");
+            assert!(max_abs_diff(&z, &exact) < 1e-10, "{}", max_abs_diff(&z, &exact));
+        }
     }
 }

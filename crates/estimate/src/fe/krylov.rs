@@ -21,7 +21,8 @@
 //!
 //! Preconditioner $M$: the exact block of the two largest fixed effects
 //! (a sparse Cholesky factor of their Schur complement, [`TwoFeSolve`] in
-//! module `schur`, when its factor fits the budget) and the diagonal of $A$
+//! module `schur`, when its factor fits the budget; an incomplete Cholesky
+//! factor of the Schur complement when only the complement fits) and the diagonal of $A$
 //! (the weighted level sizes, Jacobi) for the other fixed effects. With two
 //! fixed effects $M = A$ and CG ends after one step; with worker × firm ×
 //! year the year block is the only approximate part, and the iterations no
