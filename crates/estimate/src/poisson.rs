@@ -31,6 +31,14 @@
 //! relative, $|D - D_{\text{old}}| / (0.1 + |D_{\text{old}}|)$ (fixest's and
 //! pyfixest's rule, default 1e-8).
 //!
+//! The demeaning tolerance adapts (as ppmlhdfe's does): 1e-4 in the first
+//! iteration, then 1% of the previous deviance criterion, never tighter
+//! than the user's demeaning tolerance (default 1e-8); the fit is declared
+//! converged only on an iteration demeaned at the user's tolerance (one
+//! more iteration when the criterion falls below `tol` earlier), so the
+//! result is that of a fixed tight tolerance while the early iterations,
+//! far from the solution, sweep less.
+//!
 //! # What the fit holds for inference
 //! With $W = \mathrm{diag}(w\mu)$ of the last iteration: `xt` is
 //! $W^{1/2}\tilde X$, `resid_t` is $W^{1/2}(\tilde z - \tilde X\hat\beta)$
@@ -236,6 +244,13 @@ fn sample(
         }
     }
 }
+
+/// Demeaning tolerance of the first IRLS iteration (or the user's demeaning
+/// tolerance if that is looser).
+const INNER_TOL_START: f64 = 1e-4;
+/// Later iterations demean to this fraction of the previous iteration's
+/// deviance criterion (down to the user's demeaning tolerance).
+const INNER_TOL_FACTOR: f64 = 1e-2;
 
 /// Tolerance of the iterative rectifier: fitted values within
 /// $(-0.1\,\text{tol}, \text{tol})$ count as zero, and observations with a
@@ -452,6 +467,13 @@ pub fn fit_poisson(design: &Design, opts: &PoissonOptions) -> Result<PoissonFit,
     let (mut iterations, mut converged, mut criterion, mut demean_iterations) = (0, false, f64::INFINITY, 0);
     let mut last_step: Option<IrlsStep> = None;
     let mut demean_info = fe::DemeanInfo::none();
+    // Inner (demeaning) tolerance: loose while the IRLS is far from
+    // convergence, the target once it is near — ppmlhdfe's adaptive
+    // tolerance (Correia, Guimarães & Zylkin 2020, §3.2). Convergence is only
+    // declared on an iteration demeaned at the target tolerance, so the
+    // result is the one a fixed tight tolerance gives (to that tolerance).
+    let target_tol = opts.fit.demean.tol;
+    let mut inner_tol = INNER_TOL_START.max(target_tol);
     while iterations < opts.max_iter {
         iterations += 1;
         let z: Vec<f64> = (0..nobs).map(|i| eta[i] + y[i] / mu[i] - 1.0).collect();
@@ -473,7 +495,7 @@ pub fn fit_poisson(design: &Design, opts: &PoissonOptions) -> Result<PoissonFit,
             &col_names,
             &fe_index,
             Some(&cw),
-            &opts.fit.demean,
+            &fe::DemeanOptions { tol: inner_tol, ..opts.fit.demean },
             opts.fit.error_on_no_convergence,
         )?;
         demean_iterations += demean_info.iterations;
@@ -521,9 +543,13 @@ pub fn fit_poisson(design: &Design, opts: &PoissonOptions) -> Result<PoissonFit,
         criterion = (dev - last).abs() / (0.1 + last.abs());
         last = dev;
         last_step = Some(IrlsStep { wx, wz, beta: delta, bread, weights: cw });
-        if criterion < opts.tol {
+        if criterion < opts.tol && inner_tol <= target_tol {
             converged = true;
             break;
+        }
+        inner_tol = (criterion * INNER_TOL_FACTOR).min(inner_tol).max(target_tol);
+        if criterion < opts.tol {
+            inner_tol = target_tol;
         }
     }
     if !converged && opts.fit.error_on_no_convergence {
