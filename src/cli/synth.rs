@@ -25,7 +25,9 @@ Examples:
   spillnet synth --out data --seed 1 --scale paper --force   # the shipped default dataset
   spillnet synth --out /tmp/mc/7 --seed 7 --scale small       # one Monte Carlo draw
   spillnet synth --out /tmp/null --rho 0                      # no planted spillover
-  spillnet synth --out /tmp/ev --scale small --evidence       # with the supplementary evidence";
+  spillnet synth --out /tmp/ev --scale small --evidence       # with the supplementary evidence
+  spillnet synth --out /tmp/ev --scale small --evidence --brand-slope 0.1 --demand-same-group 0.5
+                                                              # plant a brand slope and demand overlap";
 
 /// Panel size (`--scale`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -72,6 +74,21 @@ pub struct SynthArgs {
     /// choices, brand association, patents) with its planted values in truth.json.
     #[arg(long)]
     pub evidence: bool,
+    /// With --evidence: plant a slope B of the affiliated same-segment spillover in the pair's
+    /// standardised brand association (the coefficient of e_JV×SameGroup×BrandAssociation of the
+    /// alternatives group's brand column), in [-1, 1]. Default 0: the quality scores ignore the
+    /// association and every file is that of a run without the flag. Planted value and its
+    /// estimand: truth.json → evidence.brand_association.
+    #[arg(long, value_name = "B", default_value_t = 0.0, allow_negative_numbers = true)]
+    pub brand_slope: f64,
+    /// With --evidence: planted SameGroup coefficient γ of the customer-choice Poisson model
+    /// (ln of the extra co-listing rate of affiliated pairs), in [-3, 3]; default 0.
+    #[arg(long, value_name = "G", default_value_t = 0.0, allow_negative_numbers = true)]
+    pub demand_same_group: f64,
+    /// With --evidence: planted SameGroup×SameSeg coefficient φ of the customer-choice Poisson
+    /// model, in [-3, 3]; default 0.
+    #[arg(long, value_name = "F", default_value_t = 0.0, allow_negative_numbers = true)]
+    pub demand_same_group_seg: f64,
 }
 
 impl SynthArgs {
@@ -81,8 +98,14 @@ impl SynthArgs {
             ScaleArg::Small => Scale::Small,
             ScaleArg::Paper => Scale::Paper,
         };
-        let params = SynthParams { evidence: self.evidence, ..SynthParams::new(self.seed, scale, self.rho) };
-        params.validate().map_err(|e| Error::Usage(format!("--rho: {e}")))?;
+        let params = SynthParams {
+            evidence: self.evidence,
+            brand_slope: self.brand_slope,
+            demand_same_group: self.demand_same_group,
+            demand_same_group_seg: self.demand_same_group_seg,
+            ..SynthParams::new(self.seed, scale, self.rho)
+        };
+        params.validate().map_err(|e| Error::Usage(format!("synth parameters: {e}")))?;
         let format = match self.format {
             FormatArg::Csv => TableFormat::Csv,
             FormatArg::Parquet => TableFormat::Parquet,

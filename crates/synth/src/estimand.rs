@@ -54,6 +54,10 @@ pub struct PairObs {
     /// Supplier overlap, z-scored across the pair-years where it is defined
     /// (both models have ≥ 5 known suppliers); `None` otherwise.
     pub supplier_z: Option<f64>,
+    /// Brand association of the pair, z-scored over the same-segment pairs
+    /// where it is defined; `None` elsewhere, and everywhere unless a brand
+    /// slope is planted (`SynthParams::brand_slope`).
+    pub brand_z: Option<f64>,
 }
 
 impl PairObs {
@@ -78,17 +82,23 @@ pub const RAW_BASIS: [&str; N_RAW] = [
     "SameSeg_x_SameGroup_x_WorkerFlow",
     "SameSeg_x_SupplierOverlap",
     "SameSeg_x_SameGroup_x_SupplierOverlap",
+    "SameSeg_x_SameGroup_x_BrandAssociation",
 ];
 
-/// Number of raw weight terms.
-pub const N_RAW: usize = 6;
+/// Number of raw weight terms (the last, the brand term, is 0 and not
+/// reported unless a brand slope is planted).
+pub const N_RAW: usize = 7;
+
+/// Raw weight terms of the core generator (without the brand term).
+pub const N_CORE: usize = 6;
 
 /// The basis values of a pair (supplier terms are 0 where overlap is undefined).
 pub fn basis(p: &PairObs) -> [f64; N_RAW] {
     let sg = f64::from(u8::from(p.same_group));
     let ss = f64::from(u8::from(p.same_seg()));
     let s = p.supplier_z.unwrap_or(0.0);
-    [sg, sg * ss, ss * p.worker_z, ss * sg * p.worker_z, ss * s, ss * sg * s]
+    let b = p.brand_z.unwrap_or(0.0);
+    [sg, sg * ss, ss * p.worker_z, ss * sg * p.worker_z, ss * s, ss * sg * s, ss * sg * b]
 }
 
 /// Raw weight of a pair under coefficients `coef`.
@@ -106,6 +116,9 @@ pub enum Spec {
     /// Same-segment pairs with supplier overlap defined;
     /// z = [1, SG, W, SG×W, S, SG×S].
     Mechanism,
+    /// Same-segment pairs with brand association defined; z = [1, SG, SG×B]
+    /// (the alternatives group's brand column, Table E.12).
+    Brand,
 }
 
 impl Spec {
@@ -122,6 +135,7 @@ impl Spec {
                 "beta_SupplierOverlap",
                 "beta_SameGroup_x_SupplierOverlap",
             ],
+            Spec::Brand => &["beta0", "beta_SameGroup", "beta_SameGroup_x_BrandAssociation"],
         }
     }
 
@@ -137,6 +151,10 @@ impl Spec {
             Spec::Mechanism => {
                 let s = p.supplier_z.filter(|_| p.same_seg())?;
                 Some(vec![1.0, sg, p.worker_z, sg * p.worker_z, s, sg * s])
+            }
+            Spec::Brand => {
+                let b = p.brand_z.filter(|_| p.same_seg())?;
+                Some(vec![1.0, sg, sg * b])
             }
         }
     }
@@ -261,6 +279,8 @@ pub struct Targets {
     pub same_group: f64,
     /// β_WorkerFlow, β_SameGroup×WorkerFlow, β_SupplierOverlap, β_SameGroup×SupplierOverlap.
     pub mechanism: [f64; 4],
+    /// β_SameGroup×BrandAssociation of [`Spec::Brand`], when planted.
+    pub brand: Option<f64>,
 }
 
 fn main_components(design: &Design, coef: &[f64; N_RAW]) -> Option<[f64; 2]> {
@@ -268,11 +288,23 @@ fn main_components(design: &Design, coef: &[f64; N_RAW]) -> Option<[f64; 2]> {
     Some([main[1] + main[2] + main[3], main[1]])
 }
 
-fn all_components(design: &Design, coef: &[f64; N_RAW]) -> Option<[f64; N_RAW]> {
+fn all_components(design: &Design, coef: &[f64; N_RAW]) -> Option<[f64; N_CORE]> {
     let omega = design.centred(coef);
     let main = design.estimand(Spec::Main, &omega)?;
     let mech = design.estimand(Spec::Mechanism, &omega)?;
     Some([main[1] + main[2] + main[3], main[1], mech[2], mech[3], mech[4], mech[5]])
+}
+
+fn all_with_brand(design: &Design, coef: &[f64; N_RAW]) -> Option<[f64; N_RAW]> {
+    let [a, b, c, d, e, f] = all_components(design, coef)?;
+    let brand = design.estimand(Spec::Brand, &design.centred(coef))?;
+    Some([a, b, c, d, e, f, brand[2]])
+}
+
+fn main_with_brand(design: &Design, coef: &[f64; N_RAW]) -> Option<[f64; 3]> {
+    let [h, g] = main_components(design, coef)?;
+    let brand = design.estimand(Spec::Brand, &design.centred(coef))?;
+    Some([h, g, brand[2]])
 }
 
 /// How the raw weights were calibrated (recorded in truth.json).
@@ -325,13 +357,35 @@ fn calibrate<const K: usize>(
 /// Raw coefficients (in [`RAW_BASIS`] order) whose estimands equal `targets`,
 /// and how far that was possible on this design. The map coefficients →
 /// estimands is linear, so it is built column by column and inverted.
+///
+/// With a planted brand slope ([`Targets::brand`]) the brand term's raw
+/// coefficient is solved together with the others so that the brand
+/// estimand of [`Spec::Brand`] also holds exactly; when that system is
+/// singular the brand term is planted at its raw value (its estimand is
+/// then reported, not planted). Without it the brand term is 0 and the
+/// solution is the core generator's.
 pub fn solve_raw_weights(design: &Design, targets: &Targets) -> ([f64; N_RAW], Calibration) {
     let t = targets;
     let all = [t.headline, t.same_group, t.mechanism[0], t.mechanism[1], t.mechanism[2], t.mechanism[3]];
-    if let Some(c) = calibrate(design, [0.0; N_RAW], [0, 1, 2, 3, 4, 5], all, all_components) {
+    let b = t.brand.unwrap_or(0.0);
+    if let Some(brand) = t.brand {
+        let target = [all[0], all[1], all[2], all[3], all[4], all[5], brand];
+        if let Some(c) = calibrate(design, [0.0; N_RAW], [0, 1, 2, 3, 4, 5, 6], target, all_with_brand) {
+            return (c, Calibration::Full);
+        }
+    }
+    let mut base = [0.0; N_RAW];
+    base[6] = b;
+    if let Some(c) = calibrate(design, base, [0, 1, 2, 3, 4, 5], all, all_components) {
         return (c, Calibration::Full);
     }
-    let raw = [t.same_group, t.headline - t.same_group, t.mechanism[0], t.mechanism[1], t.mechanism[2], t.mechanism[3]];
+    let raw =
+        [t.same_group, t.headline - t.same_group, t.mechanism[0], t.mechanism[1], t.mechanism[2], t.mechanism[3], b];
+    if let Some(brand) = t.brand
+        && let Some(c) = calibrate(design, raw, [0, 1, 6], [t.headline, t.same_group, brand], main_with_brand)
+    {
+        return (c, Calibration::MainOnly);
+    }
     if let Some(c) = calibrate(design, raw, [0, 1], [t.headline, t.same_group], main_components) {
         return (c, Calibration::MainOnly);
     }
@@ -343,7 +397,7 @@ mod tests {
     use super::*;
 
     fn pair(year: i32, dom: usize, jv: usize, dom_seg: usize, jv_seg: usize, sg: bool) -> PairObs {
-        PairObs { year, dom, jv, dom_seg, jv_seg, same_group: sg, worker_z: 0.0, supplier_z: None }
+        PairObs { year, dom, jv, dom_seg, jv_seg, same_group: sg, worker_z: 0.0, supplier_z: None, brand_z: None }
     }
 
     #[test]
@@ -359,7 +413,7 @@ mod tests {
         let pairs: Vec<_> =
             (0..2).flat_map(|d| (0..3).map(move |j| pair(2010, d, 10 + j, 0, 0, d == 0 && j == 0))).collect();
         let design = Design::new(pairs);
-        let omega = design.centred(&[0.0, 1.0, 0.0, 0.0, 0.0, 0.0]);
+        let omega = design.centred(&[0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
         // t = 1 at (0,0): ω = 1 − 1/2 − 1/3 + 1/6 = 1/3.
         assert!((omega[0] - 1.0 / 3.0).abs() < 1e-12);
         assert!(omega.iter().sum::<f64>().abs() < 1e-12);
@@ -368,7 +422,7 @@ mod tests {
     #[test]
     fn single_domestic_model_cells_carry_no_signal() {
         let pairs = vec![pair(2005, 0, 1, 2, 2, true), pair(2005, 0, 2, 2, 2, false)];
-        let omega = Design::new(pairs).centred(&[1.0, 1.0, 0.0, 0.0, 0.0, 0.0]);
+        let omega = Design::new(pairs).centred(&[1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
         assert_eq!(omega, vec![0.0, 0.0]);
     }
 }

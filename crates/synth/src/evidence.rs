@@ -22,14 +22,25 @@
 //!   market): count ~ Poisson(μ), ln μ = a + γ·SameGroup + δ·SameSeg +
 //!   φ·SameGroup×SameSeg + π_p·|Δ ln price| + π_s·|Δ ln size| +
 //!   π_w·|Δ ln power|. SameGroup: the domestic firm's group is the group of a
-//!   domestic parent of the JV (as in the study's pairs). Pairs with count 0
+//!   domestic parent of the JV (as in the study's pairs). γ and φ are 0 by
+//!   default and can be planted (`SynthParams::demand_same_group`,
+//!   `demand_same_group_seg`; `spillnet synth --demand-same-group G
+//!   --demand-same-group-seg F`). Pairs with count 0
 //!   have no row (model_a = the domestic model, model_b = the JV model).
 //! - **Brand association.** Every domestic parent × foreign parent of
 //!   `jv_links` (true pair: they share a JV) is asked of R = 200
 //!   respondents: share = Binomial(R, p) / R with logit p ~ N(μ_true, s²)
-//!   for true pairs and N(μ_other, s²) otherwise. The quality DGP never
-//!   uses the association, so the spillover does not vary with it: the
+//!   for true pairs and N(μ_other, s²) otherwise. By default the quality DGP
+//!   never uses the association, so the spillover does not vary with it: the
 //!   planted slope of e_JV × SameGroup × BrandAssociation (standardised) is 0.
+//!   With `SynthParams::brand_slope` = B ≠ 0 (`spillnet synth --evidence
+//!   --brand-slope B`) the raw weight of every affiliated same-segment pair
+//!   gets a term c_B·z_ij, z_ij the pair's association ([`PairAssociation`])
+//!   z-scored over the same-segment pair-years where it is defined
+//!   ([`standardise`]), and c_B is solved with the other raw weights so that
+//!   the probability limit of the alternatives group's brand column (same-
+//!   segment pairs; e_JV, e_JV×SameGroup, e_JV×SameGroup×BrandAssociation_z)
+//!   is exactly B (`truth.json` → `evidence.brand_association`).
 //! - **Patents.** For each JV-year while the JV is active (2001–2014), the
 //!   foreign parent transfers Poisson(λ_t) patents to the JV and the JV
 //!   licenses Poisson(λ_l) patents to each domestic parent; zero counts
@@ -40,10 +51,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::SynthParams;
 use super::calibrate as cal;
 use super::truth::{BrandTruth, DemandTruth, EvidenceTruth, Param, PatentTruth, SplitTruth};
 use spillnet_io::ids::FirmId;
-use spillnet_io::tables::{BrandAssociation, CustomerChoice, Dataset, FirmKind, PatentFlow, PatentKind};
+use spillnet_io::tables::{BrandAssociation, CustomerChoice, Dataset, Firm, FirmKind, JvLink, PatentFlow, PatentKind};
 
 /// Price (10,000 yuan), size (m², length × width) and power (kW) of a typical
 /// domestic model of each segment, in the order of [`cal::SEGMENTS`].
@@ -129,13 +141,21 @@ fn round_to(x: f64, decimals: i32) -> f64 {
 }
 
 /// Add the evidence to `ds` (model attributes, score halves, the three
-/// supplementary tables), drawn from `seed`'s evidence streams.
-pub fn generate(ds: &mut Dataset, seed: u64) -> EvidenceTruth {
+/// supplementary tables), drawn from `params.seed`'s evidence streams.
+/// `brand`: the planted brand slope, its estimand on this design and the
+/// pair-years of its sample, when one is planted.
+pub fn generate(ds: &mut Dataset, params: &SynthParams, brand: Option<(f64, f64, usize)>) -> EvidenceTruth {
+    let seed = params.seed;
     add_attributes(ds, seed);
     let split_sample = add_halves(ds, seed);
-    let (rows, demand_overlap) = choices(ds, seed);
+    let (rows, demand_overlap) = choices(ds, seed, [params.demand_same_group, params.demand_same_group_seg]);
     ds.customer_choices = rows;
-    let brand_association = add_brands(ds, seed);
+    let mut brand_association = add_brands(ds, seed);
+    if let Some((planted, estimand, n)) = brand {
+        brand_association.spillover_slope_per_sd = planted;
+        brand_association.estimand_slope_per_sd = Some(estimand);
+        brand_association.estimand_pair_years = Some(n as u64);
+    }
     let patents = add_patents(ds, seed);
     EvidenceTruth {
         process: vec![
@@ -147,9 +167,16 @@ pub fn generate(ds: &mut Dataset, seed: u64) -> EvidenceTruth {
              δ·SameSeg + φ·SameGroup×SameSeg + π_p·|Δ ln price| + π_s·|Δ ln size| + π_w·|Δ ln power|; \
              rows with count 0 left out"
                 .into(),
-            "brand_association: share = Binomial(R, p)/R, logit p ~ N(μ_true or μ_other, s²); the quality DGP \
-             ignores it"
-                .into(),
+            if brand.is_some() {
+                "brand_association: share = Binomial(R, p)/R, logit p ~ N(μ_true or μ_other, s²); the raw weight \
+                 of affiliated same-segment pairs has a term c_B·z (z: the pair's association z-scored over the \
+                 same-segment pair-years), c_B solved so that the brand column's estimand is the planted slope"
+                    .into()
+            } else {
+                "brand_association: share = Binomial(R, p)/R, logit p ~ N(μ_true or μ_other, s²); the quality DGP \
+                 ignores it"
+                    .into()
+            },
             "patents: Poisson(λ_t) transfers foreign parent → JV and Poisson(λ_l) licences JV → domestic parent \
              per active JV-year; zero counts left out"
                 .into(),
@@ -215,9 +242,22 @@ fn affiliation(ds: &Dataset) -> impl Fn(&FirmId, &FirmId) -> bool + '_ {
     move |f, g| parents.get(g).is_some_and(|p| p.contains(group[f]))
 }
 
-fn choices(ds: &Dataset, seed: u64) -> (Vec<CustomerChoice>, DemandTruth) {
+/// The demand coefficients with γ (SameGroup) and φ (SameGroup×SameSeg) set to `affiliated`.
+fn demand_coefficients(affiliated: [f64; 2]) -> Vec<(&'static str, f64, &'static str)> {
+    DEMAND_COEFFICIENTS
+        .iter()
+        .map(|&(n, v, m)| match n {
+            "SameGroup" => (n, affiliated[0], m),
+            "SameGroup×SameSeg" => (n, affiliated[1], m),
+            _ => (n, v, m),
+        })
+        .collect()
+}
+
+fn choices(ds: &Dataset, seed: u64, affiliated: [f64; 2]) -> (Vec<CustomerChoice>, DemandTruth) {
     let mut r = rng(seed, Stream::Choices);
-    let coef: BTreeMap<&str, f64> = DEMAND_COEFFICIENTS.iter().map(|&(n, v, _)| (n, v)).collect();
+    let planted = demand_coefficients(affiliated);
+    let coef: BTreeMap<&str, f64> = planted.iter().map(|&(n, v, _)| (n, v)).collect();
     let kind: BTreeMap<&FirmId, FirmKind> = ds.firms.iter().map(|f| (&f.firm_id, f.kind)).collect();
     let same_group = affiliation(ds);
     let (jv, dom): (Vec<_>, Vec<_>) = ds.models.iter().partition(|m| kind.get(&m.firm_id) == Some(&FirmKind::Jv));
@@ -251,7 +291,7 @@ fn choices(ds: &Dataset, seed: u64) -> (Vec<CustomerChoice>, DemandTruth) {
         }
     }
     let truth = DemandTruth {
-        coefficients: DEMAND_COEFFICIENTS.iter().map(|&(n, v, m)| Param::new(n, v, m)).collect(),
+        coefficients: planted.iter().map(|&(n, v, m)| Param::new(n, v, m)).collect(),
         years: [CHOICE_FIRST_YEAR, cal::LAST_YEAR],
         pair_years,
         affiliated_pair_years: affiliated,
@@ -261,11 +301,89 @@ fn choices(ds: &Dataset, seed: u64) -> (Vec<CustomerChoice>, DemandTruth) {
 }
 
 fn add_brands(ds: &mut Dataset, seed: u64) -> BrandTruth {
+    let (rows, true_pairs) = brand_rows(&ds.jv_links, seed);
+    let pairs = rows.len() as u64;
+    ds.brand_association = rows;
+    BrandTruth {
+        respondents: BRAND_RESPONDENTS,
+        pairs,
+        true_pairs,
+        logit_true: [BRAND_LOGIT_TRUE.0, BRAND_LOGIT_TRUE.1],
+        logit_other: [BRAND_LOGIT_OTHER.0, BRAND_LOGIT_OTHER.1],
+        spillover_slope_per_sd: 0.0,
+        estimand_slope_per_sd: None,
+        estimand_pair_years: None,
+    }
+}
+
+/// The `brand_association` rows drawn from `seed`'s brand stream (the rows
+/// `--evidence` writes; drawn before the quality scores when a brand slope is
+/// planted).
+pub fn draw_brands(jv_links: &[JvLink], seed: u64) -> Vec<BrandAssociation> {
+    brand_rows(jv_links, seed).0
+}
+
+/// The brand association of (domestic firm, JV) pairs, as the alternatives
+/// group reads it: the share of (the domestic firm, or failing a row its
+/// group's head firm, whose id is the group id) × the JV's foreign parent,
+/// averaged over the JV's foreign parents that have a row; undefined when
+/// none has.
+#[derive(Debug, Clone)]
+pub struct PairAssociation {
+    share: BTreeMap<(FirmId, FirmId), f64>,
+    group: BTreeMap<FirmId, FirmId>,
+    foreign: BTreeMap<FirmId, BTreeSet<FirmId>>,
+}
+
+impl PairAssociation {
+    /// Index the survey rows, the firms (for their groups) and the JV links (foreign parents).
+    pub fn new(rows: &[BrandAssociation], firms: &[Firm], jv_links: &[JvLink]) -> Self {
+        let share = rows.iter().map(|r| ((r.domestic_firm.clone(), r.foreign_parent.clone()), r.share)).collect();
+        let group = firms.iter().map(|f| (f.firm_id.clone(), FirmId(f.group_id.0.clone()))).collect();
+        let mut foreign: BTreeMap<FirmId, BTreeSet<FirmId>> = BTreeMap::new();
+        for l in jv_links {
+            foreign.entry(l.jv_id.clone()).or_default().insert(l.foreign_parent.clone());
+        }
+        Self { share, group, foreign }
+    }
+
+    /// Association of domestic firm `d` with JV `g`, `None` when undefined.
+    pub fn value(&self, d: &FirmId, g: &FirmId) -> Option<f64> {
+        let parents = self.foreign.get(g)?;
+        let (mut sum, mut n) = (0.0, 0_u32);
+        for f in parents {
+            let key = (d.clone(), f.clone());
+            let v = self.share.get(&key).or_else(|| {
+                let head = self.group.get(d)?;
+                self.share.get(&(head.clone(), f.clone()))
+            });
+            if let Some(v) = v {
+                sum += v;
+                n += 1;
+            }
+        }
+        (n > 0).then(|| sum / f64::from(n))
+    }
+}
+
+/// z-scores of the defined values (population sd); all 0 when the sd is 0.
+pub fn standardise(values: &[Option<f64>]) -> Vec<Option<f64>> {
+    let defined: Vec<f64> = values.iter().flatten().copied().collect();
+    if defined.is_empty() {
+        return values.to_vec();
+    }
+    let n = defined.len() as f64;
+    let mean = defined.iter().sum::<f64>() / n;
+    let sd = (defined.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n).sqrt();
+    values.iter().map(|v| v.map(|x| if sd > 0.0 { (x - mean) / sd } else { 0.0 })).collect()
+}
+
+fn brand_rows(jv_links: &[JvLink], seed: u64) -> (Vec<BrandAssociation>, u64) {
     let mut r = rng(seed, Stream::Brands);
-    let domestic: BTreeSet<&FirmId> = ds.jv_links.iter().map(|l| &l.domestic_parent).collect();
-    let foreign: BTreeSet<&FirmId> = ds.jv_links.iter().map(|l| &l.foreign_parent).collect();
+    let domestic: BTreeSet<&FirmId> = jv_links.iter().map(|l| &l.domestic_parent).collect();
+    let foreign: BTreeSet<&FirmId> = jv_links.iter().map(|l| &l.foreign_parent).collect();
     let partners: BTreeSet<(&FirmId, &FirmId)> =
-        ds.jv_links.iter().map(|l| (&l.domestic_parent, &l.foreign_parent)).collect();
+        jv_links.iter().map(|l| (&l.domestic_parent, &l.foreign_parent)).collect();
     let mut rows = Vec::new();
     let mut true_pairs = 0;
     for &d in &domestic {
@@ -282,16 +400,7 @@ fn add_brands(ds: &mut Dataset, seed: u64) -> BrandTruth {
             });
         }
     }
-    let pairs = rows.len() as u64;
-    ds.brand_association = rows;
-    BrandTruth {
-        respondents: BRAND_RESPONDENTS,
-        pairs,
-        true_pairs,
-        logit_true: [BRAND_LOGIT_TRUE.0, BRAND_LOGIT_TRUE.1],
-        logit_other: [BRAND_LOGIT_OTHER.0, BRAND_LOGIT_OTHER.1],
-        spillover_slope_per_sd: 0.0,
-    }
+    (rows, true_pairs)
 }
 
 fn add_patents(ds: &mut Dataset, seed: u64) -> PatentTruth {

@@ -511,6 +511,7 @@ pub fn generate(params: &SynthParams) -> Result<(Indexed, Truth), SynthError> {
                     same_group: pj.parent_groups.contains(&pd.group),
                     worker_z: 0.0,
                     supplier_z: None,
+                    brand_z: None,
                 });
             }
         }
@@ -520,6 +521,23 @@ pub fn generate(params: &SynthParams) -> Result<(Indexed, Truth), SynthError> {
     for (k, p) in pairs.iter_mut().enumerate() {
         p.worker_z = if w_sd > 0.0 { (raw_w[k] - w_mean) / w_sd } else { 0.0 };
         p.supplier_z = raw_s[k].map(|s| if s_sd > 0.0 { (s - s_mean) / s_sd } else { 0.0 });
+    }
+    // Brand association (only when a brand slope is planted: drawn from the
+    // evidence's own stream, the same rows `evidence::generate` writes).
+    let brands = (params.brand_slope != 0.0).then(|| super::evidence::draw_brands(&net.jv_links, seed));
+    if let Some(rows) = &brands {
+        let assoc = super::evidence::PairAssociation::new(rows, &net.firms, &net.jv_links);
+        let raw: Vec<Option<f64>> = pairs
+            .iter()
+            .map(|p| {
+                let (pd, pj) = (&prods[models[p.dom].producer], &prods[models[p.jv].producer]);
+                p.same_seg().then(|| assoc.value(&pd.id, &pj.id)).flatten()
+            })
+            .collect();
+        let z = super::evidence::standardise(&raw);
+        for (p, z) in pairs.iter_mut().zip(z) {
+            p.brand_z = z;
+        }
     }
     let design = Design::new(pairs);
     let planted = Targets {
@@ -531,6 +549,7 @@ pub fn generate(params: &SynthParams) -> Result<(Indexed, Truth), SynthError> {
             params.theta_supplier,
             params.theta_supplier_same_group,
         ],
+        brand: brands.as_ref().map(|_| params.brand_slope),
     };
     let (coef, calibration) = estimand::solve_raw_weights(&design, &planted);
 
@@ -733,7 +752,14 @@ pub fn generate(params: &SynthParams) -> Result<(Indexed, Truth), SynthError> {
         production: Some(production),
         ..Dataset::default()
     };
-    let evidence = params.evidence.then(|| super::evidence::generate(&mut ds, seed));
+    let evidence = params.evidence.then(|| {
+        let brand = brands.is_some().then(|| {
+            let omega = design.centred(&coef);
+            let est = design.estimand(Spec::Brand, &omega).map_or(f64::NAN, |b| b[2]);
+            (params.brand_slope, est, design.sample_size(Spec::Brand))
+        });
+        super::evidence::generate(&mut ds, params, brand)
+    });
     let mut truth = build_truth(
         params,
         calibration,
@@ -837,8 +863,10 @@ fn build_truth(
             ));
         }
     }
+    let n_raw = if params.brand_slope != 0.0 { estimand::N_RAW } else { estimand::N_CORE };
     let raw_weights = estimand::RAW_BASIS
         .iter()
+        .take(n_raw)
         .zip(coef)
         .map(|(n, c)| Param::new(n, *c, "coefficient of this term in the raw pair weight t_ij of e^D_ikt = sum_j t_ij e^JV_jkt + noise (WorkerFlow, SupplierOverlap as z-scores; SupplierOverlap term 0 where undefined)"))
         .collect();

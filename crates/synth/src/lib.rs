@@ -89,6 +89,16 @@ pub struct SynthParams {
     /// `truth.json` → `evidence`. Off by default, so the core tables and
     /// `truth.json` are those of a run without it.
     pub evidence: bool,
+    /// Slope of the affiliated same-segment spillover in the pair's
+    /// standardised brand association (the coefficient of
+    /// e_JV × SameGroup × BrandAssociation_z of the alternatives group's
+    /// brand column); needs `evidence`. 0 (default): the quality scores
+    /// ignore the association and every output is that of the core generator.
+    pub brand_slope: f64,
+    /// Planted γ of the customer-choice Poisson (SameGroup); default 0.
+    pub demand_same_group: f64,
+    /// Planted φ of the customer-choice Poisson (SameGroup×SameSeg); default 0.
+    pub demand_same_group_seg: f64,
 }
 
 impl SynthParams {
@@ -104,6 +114,9 @@ impl SynthParams {
             theta_supplier: calibrate::THETA_SUPPLIER,
             theta_supplier_same_group: calibrate::THETA_SUPPLIER_SAME_GROUP,
             evidence: false,
+            brand_slope: 0.0,
+            demand_same_group: 0.0,
+            demand_same_group_seg: 0.0,
         }
     }
 
@@ -116,11 +129,27 @@ impl SynthParams {
             ("theta_worker_same_group", self.theta_worker_same_group),
             ("theta_supplier", self.theta_supplier),
             ("theta_supplier_same_group", self.theta_supplier_same_group),
+            ("brand_slope", self.brand_slope),
         ];
         for (name, v) in values {
             if !v.is_finite() || v.abs() > 1.0 {
                 return Err(SynthError::Param(format!("{name} = {v} must be a finite number in [-1, 1]")));
             }
+        }
+        for (name, v) in
+            [("demand_same_group", self.demand_same_group), ("demand_same_group_seg", self.demand_same_group_seg)]
+        {
+            if !v.is_finite() || v.abs() > 3.0 {
+                return Err(SynthError::Param(format!("{name} = {v} must be a finite number in [-3, 3]")));
+            }
+        }
+        let planted = self.brand_slope != 0.0 || self.demand_same_group != 0.0 || self.demand_same_group_seg != 0.0;
+        if planted && !self.evidence {
+            return Err(SynthError::Param(
+                "brand_slope, demand_same_group and demand_same_group_seg concern the supplementary evidence: \
+                 they need evidence (`--evidence`)"
+                    .into(),
+            ));
         }
         Ok(())
     }

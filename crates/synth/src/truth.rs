@@ -160,9 +160,19 @@ pub struct BrandTruth {
     /// logit p of other pairs: mean and sd.
     pub logit_other: [f64; 2],
     /// Planted slope of the spillover in the standardised association
-    /// (coefficient of e_JV × SameGroup × BrandAssociation_z): 0, since the
-    /// quality DGP never uses the association.
+    /// (coefficient of e_JV × SameGroup × BrandAssociation_z): 0 by default,
+    /// since the quality DGP then never uses the association; the
+    /// `brand_slope` parameter otherwise.
     pub spillover_slope_per_sd: f64,
+    /// With a planted slope: the probability limit of that coefficient in
+    /// the brand column (same-segment pairs with the association defined;
+    /// e_JV, e_JV×SameGroup, e_JV×SameGroup×BrandAssociation_z) on this
+    /// design — equal to the planted slope unless the calibration fell back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimand_slope_per_sd: Option<f64>,
+    /// With a planted slope: pair-years in the brand column's sample.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimand_pair_years: Option<u64>,
 }
 
 /// The patent flows (`truth.json` → `evidence.patents`).
