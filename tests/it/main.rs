@@ -1,6 +1,7 @@
 //! The single integration-test binary (each test binary links polars, so
 //! there is only one). One module per area.
 
+mod alternatives;
 mod architecture;
 mod catalogue;
 mod channel_registry;

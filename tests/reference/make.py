@@ -664,6 +664,44 @@ def pois_main(out_root, only):
 FIXEF_LSQR_TOL = 1e-14
 
 
+# --------------------------------------------------------------------------- alternatives: demand overlap
+
+ALT_DEMAND_FML = ("count ~ SameGroup + SameGroup_x_SameSeg + SameSeg + SameOwnership + abs_dlog_price"
+                  " + abs_dlog_size + abs_dlog_power | year + firm_D + firm_JV")
+
+
+def alt_main(out_root, only):
+    """The alternatives group's demand-overlap Poisson on the panel spillnet
+    exports (cases/alt_demand/data.csv, written by the Rust test
+    `alt_demand_poisson_equals_pyfixest_on_the_exported_panel` with
+    SPILLNET_WRITE_REFERENCE=1 from `synth --scale small --seed 5 --evidence
+    --demand-same-group 0.3 --demand-same-group-seg 0.2`): pyfixest `fepois`
+    with year, domestic-firm and JV-firm fixed effects, CRV1 by firm pair,
+    both separation checks, tight tolerances."""
+    case = "alt_demand"
+    if only and case not in only:
+        return
+    cdir = os.path.join(out_root, case)
+    df = pd.read_csv(os.path.join(cdir, "data.csv"))
+    sscd = {}
+    fit = pf.fepois(ALT_DEMAND_FML, data=df, vcov={"CRV1": "firm_pair"}, ssc=pf.ssc(**sscd), fixef_tol=FIXEF_TOL,
+                    fixef_maxiter=100000, iwls_tol=IWLS_TOL, iwls_maxiter=100, separation_check=["fe", "ir"])
+    names = [str(c) for c in fit._coefnames]
+    sample = df.loc[fit._data.index] if hasattr(fit, "_data") else df
+    model = dict(vcov="CRV1:firm_pair", ssc=ssc_string(sscd), nobs=int(fit._N),
+                 collinear=[str(c) for c in (getattr(fit, "_collin_vars", []) or [])],
+                 n_separated=int(getattr(fit, "n_separation_na", 0) or 0),
+                 clusters=int(sample["firm_pair"].nunique()),
+                 deviance=g17(fit.deviance), loglik=g17(fit._loglik), coefs=coef_rows(fit, names))
+    expected = dict(case=case, formula=ALT_DEMAND_FML, n_rows=int(len(df)), models=[model],
+                    generator=dict(python=sys.version.split()[0], pyfixest=pf.__version__, numpy=np.__version__,
+                                   pandas=pd.__version__, fixef_tol=FIXEF_TOL, iwls_tol=IWLS_TOL))
+    with open(os.path.join(cdir, "expected.json"), "w") as fh:
+        fh.write(json.dumps(expected, indent=1))
+        fh.write("\n")
+    print("wrote", cdir)
+
+
 def make_fixef_data(rng):
     """Worker x firm panel in two blocks that never mix (two connected
     components), string worker ids, a few singletons and one missing cell."""
@@ -742,6 +780,7 @@ def main():
     only = set(sys.argv[1:])
     iv_main(out_root, only)
     pois_main(out_root, only)
+    alt_main(out_root, only)
     fixef_main(out_root, only)
     for case, spec in CASES.items():
         if only and case not in only:

@@ -14,6 +14,8 @@
 
 use rayon::prelude::*;
 
+pub mod alternatives;
+
 use spillnet_study::StudyError;
 
 /// Why a Monte Carlo run failed.

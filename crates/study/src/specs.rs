@@ -29,16 +29,19 @@ pub enum SpecGroup {
     Mechanisms,
     /// Same-segment pairs: formation period, JV age bins and slope, cumulative production, province.
     Heterogeneity,
+    /// Alternative explanations: demand overlap (Poisson), brand association, patents, geography.
+    Alternatives,
 }
 
 impl SpecGroup {
     /// Every group, in table order.
-    pub const ALL: [SpecGroup; 5] = [
+    pub const ALL: [SpecGroup; 6] = [
         SpecGroup::Baseline,
         SpecGroup::FeVariants,
         SpecGroup::SameSegment,
         SpecGroup::Mechanisms,
         SpecGroup::Heterogeneity,
+        SpecGroup::Alternatives,
     ];
 
     /// Whether the group is one of the further-evidence analyses
@@ -62,6 +65,7 @@ impl SpecGroup {
             SpecGroup::SameSegment => "same-segment",
             SpecGroup::Mechanisms => "mechanisms",
             SpecGroup::Heterogeneity => "heterogeneity",
+            SpecGroup::Alternatives => "alternatives",
         }
     }
 
@@ -75,6 +79,9 @@ impl SpecGroup {
                 "Mechanisms: worker flow and supplier overlap (same-segment pairs with supplier data)"
             }
             SpecGroup::Heterogeneity => "Heterogeneity of the affiliated spillover (same-segment pairs)",
+            SpecGroup::Alternatives => {
+                "Alternative explanations: demand overlap, brand association, patent transfers, geography"
+            }
         }
     }
 }
@@ -90,7 +97,7 @@ impl FromStr for SpecGroup {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         SpecGroup::ALL.into_iter().find(|g| g.as_str() == s).ok_or_else(|| {
             format!(
-                "unknown spec `{s}` (expected baseline, fe-variants, same-segment, mechanisms, heterogeneity or all)"
+                "unknown spec `{s}` (expected baseline, fe-variants, same-segment, mechanisms, heterogeneity, alternatives or all)"
             )
         })
     }
@@ -273,6 +280,7 @@ pub fn specs_for(group: SpecGroup) -> Vec<Spec> {
                 .map(|(i, (label, terms))| spec(group, i + 1, label, SameSegment, terms, vec![]))
                 .collect()
         }
+        SpecGroup::Alternatives => Vec::new(),
     }
 }
 

@@ -17,6 +17,8 @@
 //! [`run_case`], the dispatch from a group to its analysis module. Imports
 //! `estimate` (fit types, inference) and its parent's pipeline types.
 
+pub mod alternatives;
+
 use std::sync::Arc;
 
 use super::panel::StudyPanel;
@@ -211,12 +213,12 @@ pub type CaseOutcome = Result<CaseResult, String>;
 /// Run the further-evidence analysis of `group`; `None` when `group` is one
 /// of the main specification tables (estimated by the pipeline itself).
 pub fn run_case(group: SpecGroup, input: &CaseInput<'_>, progress: &(dyn Fn(u64) + Sync)) -> Option<CaseOutcome> {
-    let _ = (input, progress);
     match group {
         SpecGroup::Baseline
         | SpecGroup::FeVariants
         | SpecGroup::SameSegment
         | SpecGroup::Mechanisms
         | SpecGroup::Heterogeneity => None,
+        SpecGroup::Alternatives => Some(alternatives::run(input, progress)),
     }
 }
