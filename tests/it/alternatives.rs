@@ -119,12 +119,11 @@ fn alternatives_on_the_shipped_data_skip_each_part_with_a_note() {
 /// of 0.017, 0.023 and 0.0052. The bounds — |bias| < 0.1 for γ and φ planted
 /// at 0.5 (20 %), < 0.015 for the slope planted at 0.1 (15 %) — are 4–6 and
 /// 3 of those standard errors; coverage ≥ 0.8 is 3.7 binomial standard
-/// errors below 0.95 at n = 30. A lost interaction, an association taken
-/// from the wrong firm or a mis-specified Poisson moves the mean further
-/// (e.g. dropping the JV-firm fixed effects or the attribute controls biases
-/// γ by more than 0.1 on these designs is not claimed; the bound is loose on
-/// purpose); the exact-target check ties the generator's calibration to the
-/// estimator's definition of the standardised association.
+/// errors below 0.95 at n = 30. The bounds are loose on purpose: they catch
+/// a lost interaction, an association read for the wrong firm pair, a
+/// different standardisation or a broken Poisson, not a bias of a few
+/// percent. The target check ties the generator's calibration (exact) to the
+/// planted value.
 #[test]
 fn montecarlo_recovers_the_planted_demand_and_brand_coefficients() {
     for (target, bias_bound) in [(AltTarget::Demand, 0.1), (AltTarget::Brand, 0.015)] {
