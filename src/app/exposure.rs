@@ -104,5 +104,8 @@ pub fn run(cfg: &ExposureJobConfig, ctx: &mut Ctx<'_>) -> Result<()> {
     let zeros: Vec<String> =
         panel.channels.iter().zip(&d.zero_weight_rows).map(|(c, n)| format!("{}={n}", c.as_str())).collect();
     ctx.info(format_args!("zero-weight rows per channel: {}", zeros.join(", ")))?;
+    for c in &d.absent_channels {
+        ctx.info(format_args!("channel {c}: not on these data (its source table is absent), no column"))?;
+    }
     Ok(())
 }

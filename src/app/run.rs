@@ -314,6 +314,9 @@ fn exposure_steps(job: &mut Job<'_>, dataset: &Indexed, ctx: &mut Ctx<'_>) -> Re
         for (c, n) in panel.channels.iter().zip(&d.zero_weight_rows) {
             step.count(format!("zero_weight_rows.{}", c.as_str()), *n as u64);
         }
+        for c in &d.absent_channels {
+            step.count(format!("absent_channel.{c} (source table absent: no column)"), 0);
+        }
         job.manifest.end_step(step)?;
         ctx.detail(format_args!(
             "exposure {} ({} rows, {} focal units, {} JV units)",

@@ -79,8 +79,10 @@ pub struct ExposureArgs {
     #[arg(long, value_name = "DIR", default_value = "data")]
     pub data: PathBuf,
     /// Channels, comma-separated, one output column each: `affiliation`, `worker_flow`,
-    /// `supplier_overlap`, `geography`, or the name of a registered channel (default: the
-    /// four built-in ones, `affiliation,worker_flow,supplier_overlap,geography`).
+    /// `supplier_overlap`, `geography`, or the name of a registered channel such as
+    /// `patent_flow` (patents transferred or licensed from the JV to the focal firm's group up
+    /// to t; needs a patents table, otherwise it has no column and a note says so). Default:
+    /// the four built-in ones, `affiliation,worker_flow,supplier_overlap,geography`.
     #[arg(
         long,
         value_parser = parse_channel,

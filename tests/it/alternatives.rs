@@ -144,3 +144,66 @@ fn montecarlo_recovers_the_planted_demand_and_brand_coefficients() {
         }
     }
 }
+
+/// The `patent_flow` channel, recomputed from the patents table: in the
+/// study's pair panel (weight of each pair-year), in the graph (one edge per
+/// JV, domestic firm and year with scores where the weight is positive) and
+/// absent on data without patents (the shipped data).
+#[test]
+fn patent_flow_channel_equals_a_direct_sum_and_is_absent_without_patents() {
+    use spillnet::graph::{Channel as GraphChannel, build_graph, graph_stats};
+    let (ds, _) = generate(&evidence_params(4)).unwrap();
+    let t = ds.tables();
+    let group: BTreeMap<&str, &str> = t.firms.iter().map(|f| (f.firm_id.as_str(), f.group_id.0.as_str())).collect();
+    let direct = |jv: &str, dom: &str, year: i32| -> u64 {
+        t.patents
+            .iter()
+            .filter(|p| p.from_firm.as_str() == jv && group[p.to_firm.as_str()] == group[dom] && p.year <= year)
+            .map(|p| p.count)
+            .sum()
+    };
+    let pairs = build_pairs(&ds, &PairOptions::default()).unwrap();
+    let (_, w) = pairs.registered.iter().find(|(n, _)| *n == "patent_flow").expect("a patent_flow column");
+    let mut nonzero = 0;
+    for r in 0..pairs.len() {
+        let (f, g) = (&pairs.firm_names[pairs.domestic_firm[r] as usize], &pairs.firm_names[pairs.jv_firm[r] as usize]);
+        let want = direct(g.as_str(), f.as_str(), pairs.year[r]) as f64;
+        assert_eq!(w[r], want, "row {r}");
+        nonzero += usize::from(want > 0.0);
+    }
+    assert!(nonzero > 0);
+    let (_, z) = pairs.registered_z.iter().find(|(n, _)| *n == "patent_flow").unwrap();
+    let z = z.as_ref().unwrap();
+    let n = w.len() as f64;
+    let mean = w.iter().sum::<f64>() / n;
+    let sd = (w.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    assert!((z[0] - (w[0] - mean) / sd).abs() < 1e-12);
+
+    // Graph: JV → domestic-firm edges in every year with quality scores.
+    let years: std::collections::BTreeSet<i32> = t.quality.iter().map(|q| q.year).collect();
+    let kinds = |k: &'static str| -> Vec<&str> {
+        t.firms.iter().filter(|f| f.kind.as_str() == k).map(|f| f.firm_id.as_str()).collect()
+    };
+    let (mut edges, mut weight) = (0usize, 0u64);
+    for g in kinds("jv") {
+        for f in kinds("domestic") {
+            for &y in &years {
+                let v = direct(g, f, y);
+                edges += usize::from(v > 0);
+                weight += v;
+            }
+        }
+    }
+    let stats = graph_stats(&build_graph(&ds).unwrap());
+    let ch = GraphChannel::Registered("patent_flow");
+    assert_eq!(stats.edges_by_channel.get(&ch).copied(), Some(edges));
+    assert_eq!(stats.weight_by_channel.get(&ch).copied(), Some(weight as f64));
+
+    // The shipped data have no patents: no column, no edges, the mechanism column is skipped.
+    let shipped = crate::common::shipped_dataset();
+    let pairs = build_pairs(&shipped, &PairOptions::default()).unwrap();
+    assert!(pairs.registered.iter().all(|(n, _)| *n != "patent_flow"));
+    assert!(spillnet::study::panel::Attr::PatentFlow.unavailable(&pairs).unwrap().contains("no patents table"));
+    let stats = graph_stats(&build_graph(&shipped).unwrap());
+    assert_eq!(stats.edges_by_channel.get(&ch).copied().unwrap_or(0), 0);
+}

@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use super::StudyError;
 use super::strengths::{Strengths, relative_strengths};
 use spillnet_io::Indexed;
+use spillnet_network::channels::patent_flow::NAME as PATENT_FLOW;
 use spillnet_network::exposure::pairs::{PairOptions, PairPanel, build_pairs};
 
 /// Cluster variable: follower (domestic) firm × survey category.
@@ -39,6 +40,10 @@ pub enum Attr {
     WorkerFlow,
     /// Supplier overlap, z-scored; undefined when either model has too few suppliers.
     SupplierOverlap,
+    /// Patent flow JV → the domestic firm's group (the registered channel
+    /// `patent_flow`: patents transferred or licensed up to t), z-scored
+    /// across all pair-years; unavailable without a `patents` table.
+    PatentFlow,
     /// The JV was founded before 2000; undefined without a `jv_links` row.
     FormedBefore2000,
     /// JV age t − founded, in years; undefined without a `jv_links` row.
@@ -61,6 +66,7 @@ impl Attr {
             Attr::DiffProv => "DiffProv".into(),
             Attr::WorkerFlow => "WorkerFlow".into(),
             Attr::SupplierOverlap => "SupplierOverlap".into(),
+            Attr::PatentFlow => "PatentFlow".into(),
             Attr::FormedBefore2000 => "FormedBefore2000".into(),
             Attr::JvAge => "JVAge".into(),
             Attr::AgeBin(b) => {
@@ -79,6 +85,7 @@ impl Attr {
             Attr::FormedBefore2000 | Attr::JvAge | Attr::AgeBin(_) => "JV founding year unknown (no jv_links row)",
             Attr::LogCumProdJv | Attr::LogCumProdDom => "no production table",
             Attr::WorkerFlow => "worker flow z-score undefined (no variation)",
+            Attr::PatentFlow => "patent flow z-score undefined (no patents table, or no variation)",
             _ => "attribute undefined",
         }
     }
@@ -95,6 +102,11 @@ impl Attr {
             Attr::SupplierOverlap if (0..p.len()).all(|r| Attr::SupplierOverlap.value(p, r).is_none()) => Some(
                 "supplier overlap undefined for every pair (suppliers table absent, or too few known suppliers per model)".into(),
             ),
+            Attr::PatentFlow => match p.registered_z.iter().find(|(n, _)| *n == PATENT_FLOW) {
+                None => Some("no patents table in the data (the patent_flow channel is absent)".into()),
+                Some((_, None)) => Some("patent flow has no variation across pair-years (z-score undefined)".into()),
+                Some(_) => None,
+            },
             Attr::LogCumProdJv | Attr::LogCumProdDom if p.log_cum_prod_jv.is_none() => {
                 Some("no production table in the data".into())
             }
@@ -112,6 +124,9 @@ impl Attr {
             Attr::DiffProv => Some(b(!p.same_prov[r])),
             Attr::WorkerFlow => p.worker_flow_z.as_ref().map(|z| z[r]),
             Attr::SupplierOverlap => p.supplier_overlap_z.as_ref().and_then(|z| z[r]),
+            Attr::PatentFlow => {
+                p.registered_z.iter().find(|(n, _)| *n == PATENT_FLOW).and_then(|(_, z)| z.as_ref()).map(|z| z[r])
+            }
             Attr::FormedBefore2000 => p.formed_before_2000[r].map(b),
             Attr::JvAge => p.jv_age[r].map(f64::from),
             Attr::AgeBin(k) => {

@@ -236,10 +236,12 @@ pub fn specs_for(group: SpecGroup) -> Vec<Spec> {
             let base = || vec![vec![], vec![SG]];
             let wf = vec![vec![WF], vec![SG, WF]];
             let so = vec![vec![SO], vec![SG, SO]];
-            let cols: [(&str, Vec<Vec<Attr>>); 3] = [
+            let pf = vec![vec![Attr::PatentFlow], vec![SG, Attr::PatentFlow]];
+            let cols: [(&str, Vec<Vec<Attr>>); 4] = [
                 ("worker flow", [base(), wf.clone()].concat()),
                 ("supplier overlap", [base(), so.clone()].concat()),
                 ("both channels", [base(), wf, so].concat()),
+                ("patent flow (needs a patents table)", [base(), pf].concat()),
             ];
             // Every column uses the rows with supplier data (see `required_attrs`), so the columns share one sample.
             cols.into_iter()

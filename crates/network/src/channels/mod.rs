@@ -7,6 +7,9 @@
 //! - [`geography`]: both firms are in the same (known) province.
 //! - [`worker_flow`]: workers who moved from the JV firm to the focal firm, over a [`worker_flow::Window`].
 //! - [`supplier_overlap`]: overlap of two supplier sets by an [`supplier_overlap::OverlapIndex`].
+//! - [`patent_flow`] (registered, in [`BUILT_IN`]): patents transferred or licensed from the JV
+//!   to the focal firm's group; present only when the data have a `patents` table
+//!   ([`registered_for`]).
 //!
 //! Where the exposure tables and the study used different definitions, the
 //! difference is a named option of the channel (the window of worker flows,
@@ -26,6 +29,7 @@
 
 pub mod affiliation;
 pub mod geography;
+pub mod patent_flow;
 pub mod supplier_overlap;
 pub mod worker_flow;
 
@@ -64,7 +68,7 @@ impl std::fmt::Debug for ChannelDef {
 
 /// Channels registered by this crate besides the four built-in ones (a new
 /// channel file adds its `ChannelDef` here).
-pub const BUILT_IN: &[ChannelDef] = &[];
+pub const BUILT_IN: &[ChannelDef] = &[patent_flow::DEF];
 
 /// Channels registered at run time (by a program embedding the library, or a test).
 static REGISTERED: RwLock<Vec<ChannelDef>> = RwLock::new(Vec::new());
@@ -80,6 +84,15 @@ pub fn register(def: ChannelDef) {
 pub fn registered() -> Vec<ChannelDef> {
     let r = REGISTERED.read().unwrap_or_else(std::sync::PoisonError::into_inner);
     BUILT_IN.iter().chain(r.iter()).copied().collect()
+}
+
+/// The registered channels these data carry: [`registered`] without the
+/// built-in ones whose optional source table is absent (`patent_flow`
+/// without `patents`). Consumers build their columns and edges from this
+/// list, so data without the table give the outputs of a build without the
+/// channel.
+pub fn registered_for(data: &Indexed) -> Vec<ChannelDef> {
+    registered().into_iter().filter(|d| d.name != patent_flow::NAME || patent_flow::present(data)).collect()
 }
 
 /// The registered channel called `name`.

@@ -260,6 +260,9 @@ pub struct ExposureDiagnostics {
     /// Per channel (in [`ExposurePanel::channels`] order): rows whose raw
     /// weights over the JV units observed in `t` sum to zero.
     pub zero_weight_rows: Vec<usize>,
+    /// Requested registered channels left out because the data lack their
+    /// source table (e.g. `patent_flow` without `patents`).
+    pub absent_channels: Vec<&'static str>,
 }
 
 /// The kernel: `Σ_j weights[j] · quality[j]`, skipping `j` whose quality is
@@ -318,6 +321,34 @@ struct Grid {
 pub fn compute_exposure(data: &Indexed, cfg: &ExposureConfig) -> Result<ExposurePanel, ExposureError> {
     if cfg.channels.is_empty() {
         return Err(ExposureError::Data("no exposure channel requested".into()));
+    }
+    // Registered channels whose source table the data lack (patent_flow
+    // without patents) have no column; they are listed in the diagnostics.
+    let present: Vec<&str> = crate::channels::registered_for(data).iter().map(|d| d.name).collect();
+    let absent: Vec<&'static str> = cfg
+        .channels
+        .iter()
+        .filter_map(|c| match c {
+            Channel::Registered(name) if !present.contains(name) => Some(*name),
+            _ => None,
+        })
+        .collect();
+    if !absent.is_empty() {
+        let channels: Vec<Channel> = cfg
+            .channels
+            .iter()
+            .copied()
+            .filter(|c| !matches!(c, Channel::Registered(n) if absent.contains(n)))
+            .collect();
+        if channels.is_empty() {
+            return Err(ExposureError::Data(format!(
+                "no requested exposure channel is available on these data ({}: source table absent)",
+                absent.join(", ")
+            )));
+        }
+        let mut panel = compute_exposure(data, &ExposureConfig { channels, ..cfg.clone() })?;
+        panel.diagnostics.absent_channels = absent;
+        return Ok(panel);
     }
     let uniq: BTreeSet<Channel> = cfg.channels.iter().copied().collect();
     if uniq.len() != cfg.channels.len() {

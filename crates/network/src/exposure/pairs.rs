@@ -202,6 +202,9 @@ pub struct PairPanel {
     /// Registered channels ([`crate::channels::registered`]): (name, weight of
     /// the JV firm on the domestic firm in the row's year), one entry per row.
     pub registered: Vec<(&'static str, Vec<f64>)>,
+    /// The registered channels' weights z-scored across all rows (the
+    /// standardisation option, as worker flow); `None` without variation.
+    pub registered_z: Vec<(&'static str, Option<Vec<f64>>)>,
     /// Counts, exclusions and z-gaps.
     pub diagnostics: PairDiagnostics,
 }
@@ -464,11 +467,18 @@ pub fn build_pairs(ds: &Indexed, opts: &PairOptions) -> Result<PairPanel, Exposu
         supplier_overlap_gap_z,
     };
     let has_prod = prod.is_some();
-    let mut registered = Vec::new();
-    for def in crate::channels::registered() {
+    let mut registered: Vec<(&'static str, Vec<f64>)> = Vec::new();
+    for def in crate::channels::registered_for(ds) {
         let channel = (def.build)(ds, &firms)?;
         registered.push((def.name, (0..n).map(|r| channel.weight(domestic_firm[r], jv_firm[r], year[r])).collect()));
     }
+    let registered_z = registered
+        .iter()
+        .map(|(name, w)| {
+            let z = zscorer(&stats(w.iter().copied(), opts.standardisation)).map(|z| w.iter().map(|&v| z(v)).collect());
+            (*name, z)
+        })
+        .collect();
     Ok(PairPanel {
         model_names,
         firm_names,
@@ -490,6 +500,7 @@ pub fn build_pairs(ds: &Indexed, opts: &PairOptions) -> Result<PairPanel, Exposu
         log_cum_prod_domestic: has_prod.then_some(lp_dom),
         diagnostics,
         registered,
+        registered_z,
     })
 }
 

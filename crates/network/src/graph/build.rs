@@ -201,7 +201,7 @@ pub fn build_graph(data: &Indexed) -> Result<KnowledgeGraph, GraphError> {
     }
 
     // Registered channels: JV firm → domestic firm edges in every year with a quality score.
-    let registered = crate::channels::registered();
+    let registered = crate::channels::registered_for(data);
     if !registered.is_empty() {
         let firms = Firms::new(data);
         let years: BTreeSet<i32> = data.quality.iter().map(|q| q.year).collect();
