@@ -269,8 +269,8 @@ runs the baseline (2) regression and records the headline estimate, its two-way 
 whether the 95% CI covers the planted ρ; with --placebo N also the placebo p-value.
 
 With --target demand or brand it checks an estimator of the alternatives group instead: each
-seed generates the dataset with --evidence and a planted value (as `spillnet synth --evidence
---demand-same-group G --demand-same-group-seg F` or `--brand-slope B`), runs the demand-overlap
+seed generates the dataset with the supplementary evidence and a planted value (as `spillnet
+synth` with its evidence, demand-overlap and brand-slope options), runs the demand-overlap
 Poisson (target: the planted SameGroup and SameGroup×SameSeg coefficients) or the brand column
 (1) (target: the planted slope's estimand on that design, truth.json), and reports bias, sd, mean
 SE and 95% CI coverage per coefficient.

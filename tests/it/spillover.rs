@@ -337,7 +337,22 @@ fn parts_the_data_cannot_support_are_skipped_with_the_reason_and_the_rest_is_wri
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     let v = json(&out);
     let skipped: Vec<&str> = v["skipped"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
-    assert_eq!(skipped, ["mechanisms.1", "mechanisms.3", "heterogeneity.4", "mediation", "quantification"]);
+    // Also mechanisms.4 (patent flow) and the alternatives parts: this synthetic folder has no
+    // patents, customer_choices or brand_association table.
+    assert_eq!(
+        skipped,
+        [
+            "mechanisms.1",
+            "mechanisms.3",
+            "mechanisms.4",
+            "heterogeneity.4",
+            "mediation",
+            "quantification",
+            "alternatives.demand",
+            "alternatives.brand",
+            "alternatives.patents"
+        ]
+    );
     let reason = |id: &str| v["skipped"].as_array().unwrap().iter().find(|s| s["id"] == id).unwrap()["reason"].clone();
     assert!(reason("mechanisms.1").as_str().unwrap().contains("no worker moves"));
     assert!(reason("heterogeneity.4").as_str().unwrap().contains("no production table"));
@@ -359,7 +374,7 @@ fn parts_the_data_cannot_support_are_skipped_with_the_reason_and_the_rest_is_wri
         .unwrap();
     let text = String::from_utf8(text.stdout).unwrap();
     assert!(text.contains("(1) worker flow: SKIPPED, WorkerFlow: no worker moves"), "{text}");
-    assert!(text.contains("Skipped 3 specification(s)") && text.contains("Not computed: quantification"), "{text}");
+    assert!(text.contains("Skipped 7 specification(s)") && text.contains("Not computed: quantification"), "{text}");
 }
 
 /// Mediation shares divide by the headline; with no planted spillover

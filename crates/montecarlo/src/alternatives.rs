@@ -21,10 +21,9 @@
 use rayon::prelude::*;
 
 use super::McError;
-use spillnet_estimate::{FitOptions, Ssc};
-use spillnet_network::exposure::pairs::{PairOptions, build_pairs};
 use spillnet_study::case::alternatives::{brand, demand};
 use spillnet_study::panel::build_panel;
+use spillnet_study::pipeline::StudyOptions;
 use spillnet_synth::{Scale, SynthParams, generate};
 
 /// Which estimator the Monte Carlo checks.
@@ -129,43 +128,58 @@ pub struct AltMcSummary {
     pub results: Vec<AltDraw>,
 }
 
-fn draw(row: &spillnet_estimate::CoefRow, seed: u64, target: f64, nobs: usize) -> AltDraw {
-    AltDraw {
+/// The draw of coefficient `name` from inference rows given as
+/// (name, estimate, se, ci_low, ci_high).
+fn draw(
+    rows: &[(String, f64, f64, f64, f64)],
+    name: &str,
+    seed: u64,
+    target: f64,
+    nobs: usize,
+) -> Result<AltDraw, McError> {
+    let (_, estimate, se, ci_low, ci_high) = rows
+        .iter()
+        .find(|r| r.0 == name)
+        .cloned()
+        .ok_or_else(|| McError::Request(format!("seed {seed}: {name} was not estimated (collinear)")))?;
+    Ok(AltDraw {
         seed,
-        name: row.name.clone(),
+        name: name.into(),
         target,
-        estimate: row.estimate,
-        se: row.se,
-        ci_low: row.ci_low,
-        ci_high: row.ci_high,
-        covered: row.ci_low <= target && target <= row.ci_high,
+        estimate,
+        se,
+        ci_low,
+        ci_high,
+        covered: ci_low <= target && target <= ci_high,
         nobs,
-    }
+    })
 }
 
 fn one(seed: u64, o: &AltMcOptions) -> Result<Vec<AltDraw>, McError> {
     let mut params =
         SynthParams { evidence: true, ..SynthParams::new(seed, o.scale, spillnet_synth::calibrate::DEFAULT_RHO) };
     let err = |e: String| McError::Request(format!("seed {seed}: {e}"));
+    // The study's defaults (pair options, engine options, ssc), as `spillnet spillover`.
+    let study = StudyOptions::default();
+    macro_rules! rows {
+        ($inference:expr) => {
+            $inference.coefs.iter().map(|c| (c.name.clone(), c.estimate, c.se, c.ci_low, c.ci_high)).collect::<Vec<_>>()
+        };
+    }
     match o.target {
         AltTarget::Demand => {
             params.demand_same_group = o.demand[0];
             params.demand_same_group_seg = o.demand[1];
             let (ds, _) = generate(&params)?;
-            let pairs = build_pairs(&ds, &PairOptions::default()).map_err(|e| err(e.to_string()))?;
-            let panel = demand::demand_panel(&ds, &pairs).map_err(err)?;
-            let f = demand::fit_demand(&panel, &Ssc::default()).map_err(err)?;
-            let mut out = Vec::new();
-            for (name, target) in [("SameGroup", o.demand[0]), ("SameGroup_x_SameSeg", o.demand[1])] {
-                let row = f
-                    .inference
-                    .coefs
-                    .iter()
-                    .find(|c| c.name == name)
-                    .ok_or_else(|| err(format!("{name} was not estimated (collinear)")))?;
-                out.push(draw(row, seed, target, f.fit.core.nobs));
-            }
-            Ok(out)
+            let panel = build_panel(&ds, &study.pairs)?;
+            let dp = demand::demand_panel(&ds, &panel.pairs).map_err(err)?;
+            let f = demand::fit_demand(&dp, &study.ssc).map_err(err)?;
+            let r = rows!(f.inference);
+            let n = f.fit.core.nobs;
+            Ok(vec![
+                draw(&r, "SameGroup", seed, o.demand[0], n)?,
+                draw(&r, "SameGroup_x_SameSeg", seed, o.demand[1], n)?,
+            ])
         }
         AltTarget::Brand => {
             params.brand_slope = o.brand_slope;
@@ -175,17 +189,10 @@ fn one(seed: u64, o: &AltMcOptions) -> Result<Vec<AltDraw>, McError> {
                 .as_ref()
                 .and_then(|e| e.brand_association.estimand_slope_per_sd)
                 .ok_or_else(|| err("the generator recorded no brand estimand".into()))?;
-            let panel = build_panel(&ds, &PairOptions::default())?;
-            let b = brand::fit_brand(&ds, &panel, &FitOptions::default(), &Ssc::default()).map_err(err)?;
-            let name = "e_JV:SameGroup:BrandAssociation";
-            let row = b
-                .slope
-                .inference
-                .coefs
-                .iter()
-                .find(|c| c.name == name)
-                .ok_or_else(|| err(format!("{name} was not estimated (collinear)")))?;
-            Ok(vec![draw(row, seed, target, b.slope.fit.core.nobs)])
+            let panel = build_panel(&ds, &study.pairs)?;
+            let b = brand::fit_brand(&ds, &panel, &study.fit, &study.ssc).map_err(err)?;
+            let r = rows!(b.slope.inference);
+            Ok(vec![draw(&r, "e_JV:SameGroup:BrandAssociation", seed, target, b.slope.fit.core.nobs)?])
         }
     }
 }
