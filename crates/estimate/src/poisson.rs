@@ -31,9 +31,10 @@
 //! relative, $|D - D_{\text{old}}| / (0.1 + |D_{\text{old}}|)$ (fixest's and
 //! pyfixest's rule, default 1e-8).
 //!
-//! The demeaning tolerance adapts (as ppmlhdfe's does): 1e-4 in the first
-//! iteration, then 1% of the previous deviance criterion, never tighter
-//! than the user's demeaning tolerance (default 1e-8); the fit is declared
+//! The demeaning tolerance adapts (as ppmlhdfe's does): the user's in the
+//! first iteration (whose regressors decide collinearity with the fixed
+//! effects), then 1% of the previous deviance criterion but at most 1e-4,
+//! never tighter than the user's demeaning tolerance (default 1e-8); the fit is declared
 //! converged only on an iteration demeaned at the user's tolerance (one
 //! more iteration when the criterion falls below `tol` earlier), so the
 //! result is that of a fixed tight tolerance while the early iterations,
@@ -245,8 +246,8 @@ fn sample(
     }
 }
 
-/// Demeaning tolerance of the first IRLS iteration (or the user's demeaning
-/// tolerance if that is looser).
+/// Loosest demeaning tolerance of the IRLS iterations after the first (or
+/// the user's demeaning tolerance if that is looser).
 const INNER_TOL_START: f64 = 1e-4;
 /// Later iterations demean to this fraction of the previous iteration's
 /// deviance criterion (down to the user's demeaning tolerance).
@@ -472,8 +473,11 @@ pub fn fit_poisson(design: &Design, opts: &PoissonOptions) -> Result<PoissonFit,
     // tolerance (Correia, Guimarães & Zylkin 2020, §3.2). Convergence is only
     // declared on an iteration demeaned at the target tolerance, so the
     // result is the one a fixed tight tolerance gives (to that tolerance).
+    // The first iteration demeans at the user's tolerance: its regressors
+    // decide which are collinear with the fixed effects (a loosely demeaned
+    // collinear column keeps a residual above the collinearity threshold).
     let target_tol = opts.fit.demean.tol;
-    let mut inner_tol = INNER_TOL_START.max(target_tol);
+    let mut inner_tol = target_tol;
     while iterations < opts.max_iter {
         iterations += 1;
         let z: Vec<f64> = (0..nobs).map(|i| eta[i] + y[i] / mu[i] - 1.0).collect();
@@ -547,6 +551,7 @@ pub fn fit_poisson(design: &Design, opts: &PoissonOptions) -> Result<PoissonFit,
             converged = true;
             break;
         }
+        inner_tol = if iterations == 1 { INNER_TOL_START } else { inner_tol };
         inner_tol = (criterion * INNER_TOL_FACTOR).min(inner_tol).max(target_tol);
         if criterion < opts.tol {
             inner_tol = target_tol;

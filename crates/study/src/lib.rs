@@ -4,7 +4,9 @@
 //! engine and two-way clustered inference, the headline spillover with its
 //! delta-method SE and wild-bootstrap p-value, mediation shares
 //! ([`pipeline`]), quantification in defects ([`quantify`]), the permutation
-//! placebo ([`placebo`]). The Monte Carlo check of the whole estimator lives
+//! placebo ([`placebo`]), the further evidence of SPEC §7 ([`case`], its
+//! results as data in [`evidence`]), and the whole study in one call
+//! ([`run`]). The Monte Carlo check of the whole estimator lives
 //! in `spillnet-montecarlo`, above both this crate and the generator.
 //!
 //! Sits after `estimate` in the pipeline: depends on `spillnet-io` (tables,
@@ -13,22 +15,24 @@
 #![deny(missing_docs)]
 
 pub mod case;
+pub mod evidence;
 pub mod panel;
 pub mod pipeline;
 pub mod placebo;
 pub mod quantify;
+pub mod run;
 pub mod specs;
 pub mod strengths;
 
-pub use case::{
-    CaseBlock, CaseCell, CaseInput, CaseModel, CaseOptions, CaseOutcome, CasePlot, CasePoint, CaseResult, CaseTable,
+pub use case::CaseInput;
+pub use evidence::{
+    CaseBlock, CaseCell, CaseModel, CaseOptions, CaseOutcome, CasePlot, CasePoint, CaseResult, CaseTable,
 };
 pub use panel::{StudyPanel, build_panel};
-pub use pipeline::{
-    BootOptions, FittedSpec, Headline, Mediation, Skipped, StudyOptions, StudyResult, build_and_run, run_study,
-};
+pub use pipeline::{BootOptions, FittedSpec, Headline, Mediation, StudyOptions, StudyResult};
 pub use placebo::{PLACEBO_P_RULE, PlaceboLevel, PlaceboOptions, PlaceboResult};
-pub use specs::{Spec, SpecGroup};
+pub use run::{build_and_run, run_study};
+pub use specs::{Skipped, Spec, SpecGroup};
 
 /// Why the study could not be carried out.
 #[derive(Debug, thiserror::Error)]

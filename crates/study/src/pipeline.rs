@@ -1,7 +1,9 @@
-//! The study end to end (SPEC §3–4): long panel → every requested
+//! The study's main specifications (SPEC §3–4): every requested
 //! specification fitted by the estimation engine with two-way clustered
 //! inference → headline spillover (delta-method SE, wild-bootstrap p-value)
-//! → mediation shares → quantification in defects → permutation placebo.
+//! → mediation shares; the options and results of the whole study
+//! ([`crate::run`] runs it end to end, with quantification, placebo and the
+//! further evidence).
 //!
 //! A part the data cannot support (a specification whose attribute has no
 //! source in the data, or that cannot be estimated; mediation without its
@@ -10,21 +12,23 @@
 //! defines the headline, is the one part whose failure is an error.
 //!
 //! Owns [`StudyOptions`], [`FittedSpec`], [`Headline`], [`Mediation`],
-//! [`Skipped`], [`StudyResult`] and [`run_study`] / [`estimate_specs`]. Imports
-//! `estimate` (the engine), `exposure::pairs` (options) and its siblings.
+//! [`StudyResult`], [`fit_spec`], [`estimate_specs`] and [`mediation`];
+//! re-exports [`Skipped`] (defined in `specs`). Imports `estimate` (the
+//! engine), `exposure::pairs` (options), `evidence` (result types) and its
+//! siblings.
 
 use super::StudyError;
-use super::case::{CaseInput, CaseOptions, CaseResult, run_case};
-use super::panel::{Attr, CLUSTER_FOLLOWER, CLUSTER_LEADER, PanelDiagnostics, StudyPanel, build_panel};
-use super::placebo::{PlaceboOptions, PlaceboResult, run_placebo};
-use super::quantify::{Quantification, quantify};
+use super::evidence::{CaseOptions, CaseResult};
+use super::panel::{Attr, CLUSTER_FOLLOWER, CLUSTER_LEADER, PanelDiagnostics, StudyPanel};
+use super::placebo::{PlaceboOptions, PlaceboResult};
+use super::quantify::Quantification;
+pub use super::specs::Skipped;
 use super::specs::{SampleReport, Spec, SpecGroup, build_design, specs_for, unavailable};
 use super::strengths::StrengthDiagnostics;
 use spillnet_estimate::{
     BootResult, BootSpec, BootWeights, FitOptions, Inference, Lincom, LincomResult, OlsFit, Ssc, VcovSpec,
     fit_ols_owned, lincom, vcov, wild_bootstrap,
 };
-use spillnet_io::Indexed;
 use spillnet_network::exposure::pairs::{PairDiagnostics, PairOptions};
 
 /// Wild bootstrap of the headline.
@@ -145,21 +149,6 @@ pub fn mediation_caveat(p: f64) -> Option<String> {
     (p.is_nan() || p >= MEDIATION_HEADLINE_ALPHA).then(|| {
         format!("the headline is not significant at 10 % (p = {p:.4}): it may be 0, so a share of it is not meaningful")
     })
-}
-
-/// A part of the study that did not run on these data, and why.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Skipped {
-    /// Specification id (`mechanisms.1`), or `mediation` / `quantification`.
-    pub id: String,
-    /// The table of a specification; `None` for mediation and quantification.
-    pub group: Option<SpecGroup>,
-    /// Column title of a specification (`(1)`); empty otherwise.
-    pub title: String,
-    /// What it is (the specification's label).
-    pub label: String,
-    /// Why it was skipped.
-    pub reason: String,
 }
 
 /// Everything the study produced.
@@ -332,97 +321,4 @@ fn mechanism_rows(panel: &StudyPanel) -> Vec<usize> {
             p.same_seg[r] && Attr::SupplierOverlap.value(p, r).is_some() && Attr::WorkerFlow.value(p, r).is_some()
         })
         .collect()
-}
-
-/// Run the whole study on a dataset and its long panel ([`build_panel`]).
-///
-/// `progress(step, n)`: `step` names the phase (`models`, `placebo`), `n`
-/// the units finished.
-pub fn run_study(
-    ds: &Indexed,
-    panel: &StudyPanel,
-    opts: &StudyOptions,
-    progress: &(dyn Fn(&str, u64) + Sync),
-) -> Result<StudyResult, StudyError> {
-    if panel.is_empty() {
-        return Err(StudyError::Data(
-            "the pair panel is empty: no year has both a domestic and a JV model with quality scores".into(),
-        ));
-    }
-    let (models, headline, mut skipped) = estimate_specs(panel, opts, &|n| progress("models", n))?;
-    let mediation = mediation(panel, &models, &headline);
-    if opts.groups.contains(&SpecGroup::Mechanisms) && !models.iter().any(|m| m.spec.id == MEDIATION_SPEC) {
-        skipped.push(Skipped {
-            id: "mediation".into(),
-            group: None,
-            title: String::new(),
-            label: "mediation shares".into(),
-            reason: format!("they need the mechanisms column with both channels ({MEDIATION_SPEC}), which was skipped"),
-        });
-    }
-    let quantification = match quantify(ds, &panel.pairs, &opts.defects_survey, headline.estimate) {
-        Ok(q) => Some(q),
-        Err(reason) => {
-            let label = format!("quantification in defects per 100 vehicles ({} survey)", opts.defects_survey);
-            skipped.push(Skipped { id: "quantification".into(), group: None, title: String::new(), label, reason });
-            None
-        }
-    };
-    let placebo = match &opts.placebo {
-        Some(p) if p.draws > 0 => Some(run_placebo(panel, p, &|n| progress("placebo", n))?),
-        _ => None,
-    };
-    let evidence =
-        run_evidence(&CaseInput { ds, panel, opts, headline: &headline, models: &models }, &mut skipped, &|n| {
-            progress("evidence", n)
-        });
-    Ok(StudyResult {
-        pairs: panel.pairs.diagnostics.clone(),
-        strengths: panel.strengths.diagnostics.clone(),
-        panel: panel.diagnostics.clone(),
-        models,
-        headline,
-        mediation,
-        quantification,
-        placebo,
-        skipped,
-        evidence,
-    })
-}
-
-/// Run the further-evidence groups of `opts.groups` ([`run_case`]); a group
-/// the data cannot support, and the parts of a group that could not run,
-/// are appended to `skipped` with their reason.
-fn run_evidence(input: &CaseInput<'_>, skipped: &mut Vec<Skipped>, progress: &(dyn Fn(u64) + Sync)) -> Vec<CaseResult> {
-    let mut groups = input.opts.groups.clone();
-    groups.sort();
-    groups.dedup();
-    let mut out = Vec::new();
-    for g in groups {
-        match run_case(g, input, progress) {
-            None => {}
-            Some(Ok(mut r)) => {
-                skipped.append(&mut r.skipped);
-                out.push(r);
-            }
-            Some(Err(reason)) => skipped.push(Skipped {
-                id: g.as_str().into(),
-                group: Some(g),
-                title: String::new(),
-                label: g.caption().into(),
-                reason,
-            }),
-        }
-    }
-    out
-}
-
-/// [`build_panel`] then [`run_study`].
-pub fn build_and_run(
-    ds: &Indexed,
-    opts: &StudyOptions,
-    progress: &(dyn Fn(&str, u64) + Sync),
-) -> Result<StudyResult, StudyError> {
-    let panel = build_panel(ds, &opts.pairs)?;
-    run_study(ds, &panel, opts, progress)
 }

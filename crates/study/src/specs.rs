@@ -410,6 +410,21 @@ pub fn build_design(panel: &StudyPanel, spec: &Spec) -> (Design, SampleReport) {
     (Design { y, x, weights: None, fe, clusters }, report)
 }
 
+/// A part of the study that did not run on these data, and why.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Skipped {
+    /// Specification id (`mechanisms.1`), or `mediation` / `quantification`.
+    pub id: String,
+    /// The table of a specification; `None` for mediation and quantification.
+    pub group: Option<SpecGroup>,
+    /// Column title of a specification (`(1)`); empty otherwise.
+    pub title: String,
+    /// What it is (the specification's label).
+    pub label: String,
+    /// Why it was skipped.
+    pub reason: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::panel::AGE_BINS;
