@@ -35,6 +35,12 @@ pub enum SpecArg {
     /// pair), brand association (×SameGroup×BrandAssociation and by tercile), patent table, geography;
     /// each part skipped with a note when its table is absent.
     Alternatives,
+    /// Event study: e_JV×SameGroup by years since the firm pair's first affiliated model pair (binned),
+    /// with affiliated-firm-pair dummies; same-segment pairs; table and coefficient plot event_study.svg.
+    EventStudy,
+    /// Robustness of the headline: IQS-only and APEAL-only, balanced panel and long-lived models,
+    /// SEs under alternative clusterings, and a seeded pairs (firm-pair block) bootstrap of 500 draws.
+    Robustness,
     /// Every table.
     All,
 }
@@ -193,6 +199,8 @@ pub fn spec_groups(specs: &[SpecArg]) -> Vec<SpecGroup> {
             SpecArg::Mechanisms => g.push(SpecGroup::Mechanisms),
             SpecArg::Heterogeneity => g.push(SpecGroup::Heterogeneity),
             SpecArg::Alternatives => g.push(SpecGroup::Alternatives),
+            SpecArg::EventStudy => g.push(SpecGroup::EventStudy),
+            SpecArg::Robustness => g.push(SpecGroup::Robustness),
             SpecArg::All => g.extend(SpecGroup::ALL),
         }
     }

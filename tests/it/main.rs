@@ -10,6 +10,7 @@ mod cli;
 mod common;
 mod estimate;
 mod estimate_props;
+mod event_robustness;
 mod exposure;
 mod exposure_cli;
 mod fixef;

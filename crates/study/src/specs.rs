@@ -31,17 +31,23 @@ pub enum SpecGroup {
     Heterogeneity,
     /// Alternative explanations: demand overlap (Poisson), brand association, patents, geography.
     Alternatives,
+    /// Further evidence: the affiliated spillover by years since the firm pair's first affiliated model pair.
+    EventStudy,
+    /// Further evidence: by survey, balanced and long-lived samples, alternative clusterings, block bootstrap.
+    Robustness,
 }
 
 impl SpecGroup {
     /// Every group, in table order.
-    pub const ALL: [SpecGroup; 6] = [
+    pub const ALL: [SpecGroup; 8] = [
         SpecGroup::Baseline,
         SpecGroup::FeVariants,
         SpecGroup::SameSegment,
         SpecGroup::Mechanisms,
         SpecGroup::Heterogeneity,
         SpecGroup::Alternatives,
+        SpecGroup::EventStudy,
+        SpecGroup::Robustness,
     ];
 
     /// Whether the group is one of the further-evidence analyses
@@ -66,6 +72,8 @@ impl SpecGroup {
             SpecGroup::Mechanisms => "mechanisms",
             SpecGroup::Heterogeneity => "heterogeneity",
             SpecGroup::Alternatives => "alternatives",
+            SpecGroup::EventStudy => "event-study",
+            SpecGroup::Robustness => "robustness",
         }
     }
 
@@ -81,6 +89,9 @@ impl SpecGroup {
             SpecGroup::Heterogeneity => "Heterogeneity of the affiliated spillover (same-segment pairs)",
             SpecGroup::Alternatives => {
                 "Alternative explanations: demand overlap, brand association, patent transfers, geography"
+            SpecGroup::EventStudy => "Event study: the affiliated spillover by years since the firm pair's year 0",
+            SpecGroup::Robustness => {
+                "Robustness: by survey, balanced and long-lived samples, alternative clusterings, block bootstrap"
             }
         }
     }
@@ -97,7 +108,7 @@ impl FromStr for SpecGroup {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         SpecGroup::ALL.into_iter().find(|g| g.as_str() == s).ok_or_else(|| {
             format!(
-                "unknown spec `{s}` (expected baseline, fe-variants, same-segment, mechanisms, heterogeneity, alternatives or all)"
+                "unknown spec `{s}` (expected baseline, fe-variants, same-segment, mechanisms, heterogeneity, alternatives, event-study, robustness or all)"
             )
         })
     }
@@ -282,7 +293,8 @@ pub fn specs_for(group: SpecGroup) -> Vec<Spec> {
                 .map(|(i, (label, terms))| spec(group, i + 1, label, SameSegment, terms, vec![]))
                 .collect()
         }
-        SpecGroup::Alternatives => Vec::new(),
+        // Further evidence (crate::case): no specification table of their own.
+        SpecGroup::Alternatives | SpecGroup::EventStudy | SpecGroup::Robustness => Vec::new(),
     }
 }
 

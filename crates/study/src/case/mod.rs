@@ -18,6 +18,8 @@
 //! `specs`, `strengths` and the engine.
 
 pub mod alternatives;
+pub mod event_study;
+pub mod robustness;
 
 use super::panel::StudyPanel;
 use super::pipeline::{FittedSpec, Headline, StudyOptions};
@@ -54,5 +56,7 @@ pub fn run_case(group: SpecGroup, input: &CaseInput<'_>, progress: &(dyn Fn(u64)
         | SpecGroup::Mechanisms
         | SpecGroup::Heterogeneity => None,
         SpecGroup::Alternatives => Some(alternatives::run(input, progress)),
+        SpecGroup::EventStudy => Some(event_study::run(input, progress)),
+        SpecGroup::Robustness => Some(robustness::run(input, progress)),
     }
 }
