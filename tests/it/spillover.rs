@@ -338,7 +338,8 @@ fn parts_the_data_cannot_support_are_skipped_with_the_reason_and_the_rest_is_wri
     let v = json(&out);
     let skipped: Vec<&str> = v["skipped"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
     // Also mechanisms.4 (patent flow) and the alternatives parts: this synthetic folder has no
-    // patents, customer_choices or brand_association table.
+    // patents, customer_choices or brand_association table; the robustness group's IQS-only
+    // column needs the `iqs` survey too.
     assert_eq!(
         skipped,
         [
@@ -350,13 +351,15 @@ fn parts_the_data_cannot_support_are_skipped_with_the_reason_and_the_rest_is_wri
             "quantification",
             "alternatives.demand",
             "alternatives.brand",
-            "alternatives.patents"
+            "alternatives.patents",
+            "robustness.iqs"
         ]
     );
     let reason = |id: &str| v["skipped"].as_array().unwrap().iter().find(|s| s["id"] == id).unwrap()["reason"].clone();
     assert!(reason("mechanisms.1").as_str().unwrap().contains("no worker moves"));
     assert!(reason("heterogeneity.4").as_str().unwrap().contains("no production table"));
     assert!(reason("quantification").as_str().unwrap().contains("`iqs` survey"));
+    assert!(reason("robustness.iqs").as_str().unwrap().contains("no `iqs` survey (surveys: apeal, initial)"));
     // 2 baseline + 5 fixed-effect variants + 1 same-segment + 1 mechanism + 4 heterogeneity columns.
     let ids: Vec<&str> = v["models"].as_array().unwrap().iter().map(|m| m["spec"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), 13, "{ids:?}");
@@ -374,7 +377,9 @@ fn parts_the_data_cannot_support_are_skipped_with_the_reason_and_the_rest_is_wri
         .unwrap();
     let text = String::from_utf8(text.stdout).unwrap();
     assert!(text.contains("(1) worker flow: SKIPPED, WorkerFlow: no worker moves"), "{text}");
-    assert!(text.contains("Skipped 7 specification(s)") && text.contains("Not computed: quantification"), "{text}");
+    // The robustness group's IQS-only column is counted with them.
+    assert!(text.contains("Skipped 8 specification(s)") && text.contains("Not computed: quantification"), "{text}");
+    assert!(text.contains("IQS only: SKIPPED, the quality table has no `iqs` survey"), "{text}");
 }
 
 /// Mediation shares divide by the headline; with no planted spillover
