@@ -89,6 +89,7 @@ impl SpecGroup {
             SpecGroup::Heterogeneity => "Heterogeneity of the affiliated spillover (same-segment pairs)",
             SpecGroup::Alternatives => {
                 "Alternative explanations: demand overlap, brand association, patent transfers, geography"
+            }
             SpecGroup::EventStudy => "Event study: the affiliated spillover by years since the firm pair's year 0",
             SpecGroup::Robustness => {
                 "Robustness: by survey, balanced and long-lived samples, alternative clusterings, block bootstrap"
