@@ -200,7 +200,13 @@ fn wald_f(fit: &dyn Fitted, names: &[String], spec: &VcovSpec, ssc: &Ssc) -> Res
         Err(_) => f64::NAN,
     };
     let f = w / q as f64;
-    let p = FisherSnedecor::new(q as f64, inf.df_t.max(1) as f64).map_or(f64::NAN, |d| d.sf(f));
+    // A singular or non-PSD (eigen-fixed multiway) vcov can give W < 0 or NaN: no p-value then
+    // (statrs panics outside the F support).
+    let p = if f.is_finite() && f >= 0.0 {
+        FisherSnedecor::new(q as f64, inf.df_t.max(1) as f64).map_or(f64::NAN, |d| d.sf(f))
+    } else {
+        f64::NAN
+    };
     Ok((f, inf.df_t, p))
 }
 
