@@ -4,7 +4,8 @@
 //! $\text{Score}_{ikt} = \lambda_{it} + \lambda_{skt} + e_{ikt}$; the residual
 //! $e_{ikt}$ is model i's relative strength in dimension k in year t.
 //!
-//! Owns [`relative_strengths`], [`Strengths`] and [`StrengthDiagnostics`].
+//! Owns [`relative_strengths`] (and its variants on other model lists or
+//! scores), [`Strengths`] and [`StrengthDiagnostics`].
 //! The residuals come from the estimation engine's alternating projections
 //! ([`spillnet_estimate::fe::demean`]), which are exact in one sweep on a
 //! balanced block and converge to the least-squares residual otherwise.
@@ -16,7 +17,7 @@ use super::StudyError;
 use spillnet_estimate::fe::{DemeanOptions, Demeaner, FeIndex, compact, demean};
 use spillnet_io::Indexed;
 use spillnet_io::ids::ModelId;
-use spillnet_io::tables::FirmKind;
+use spillnet_io::tables::{FirmKind, QualityScore};
 use spillnet_network::exposure::measure::QualityValue;
 use spillnet_network::exposure::pairs::PairPanel;
 
@@ -136,6 +137,22 @@ pub fn relative_quality(ds: &Indexed) -> Result<Vec<QualityValue>, StudyError> {
 /// # Complexity
 /// O(Q · sweeps) for Q quality rows (one sweep on balanced data).
 pub fn relative_strengths_for(ds: &Indexed, model_names: &[ModelId]) -> Result<Strengths, StudyError> {
+    relative_strengths_of(ds, model_names, &|q| Some(q.score))
+}
+
+/// [`relative_strengths_for`] on another score of each quality row: `score`
+/// gives the value to residualise (e.g. one half of the split-sample scores),
+/// `None` leaving the row out (as if the model-year lacked that dimension).
+/// Dimensions and categories are those of every quality row, so dimension
+/// indices agree with [`relative_strengths_for`]'s.
+///
+/// # Errors
+/// As [`relative_strengths_for`].
+pub fn relative_strengths_of(
+    ds: &Indexed,
+    model_names: &[ModelId],
+    score: &dyn Fn(&QualityScore) -> Option<f64>,
+) -> Result<Strengths, StudyError> {
     let ix = ds.index();
     // Dimensions and their survey categories (validation checked that a
     // dimension belongs to one survey: the first row's is every row's).
@@ -182,13 +199,14 @@ pub fn relative_strengths_for(ds: &Indexed, model_names: &[ModelId]) -> Result<S
             foreign_rows += 1;
             continue;
         };
+        let Some(value) = score(q) else { continue };
         let next = keys.len() as u32;
         let b = *index.entry((q.year, k)).or_insert_with(|| {
             keys.push((q.year, k));
             next
         });
         let d = dimensions.binary_search(&q.dimension).expect("dimension listed") as u32;
-        rows[usize::from(jv)].push((b, d, (s * nd as u32 + d, q.year), q.score));
+        rows[usize::from(jv)].push((b, d, (s * nd as u32 + d, q.year), value));
     }
 
     let nb = keys.len();
