@@ -12,8 +12,8 @@ use crate::app::spillover::{MonteCarloConfig, SpilloverConfig};
 use crate::channels::affiliation::AffiliationMode;
 use crate::error::{Error, Result};
 use crate::exposure::pairs::{FlowMode, Overlap, PairOptions};
-use crate::montecarlo::McOptions;
 use crate::montecarlo::alternatives::{AltMcOptions, AltTarget};
+use crate::montecarlo::{McOptions, McTarget};
 use crate::report::table::OutputFormat;
 use crate::study::{BootOptions, CaseOptions, PlaceboLevel, PlaceboOptions, SpecGroup, StudyOptions};
 use crate::synth::Scale;
@@ -31,6 +31,8 @@ pub enum SpecArg {
     Mechanisms,
     /// Formation period, JV-age bins and slope, cumulative production, same/different province.
     Heterogeneity,
+    /// JV benchmark (Table 2): JV models split at random (--seed) into leaders and followers, Z = SameFirm, SameSeg, SameFirm×SameSeg; the headline ÷ the JV sum (and for JVs formed before 2000) with delta-method SEs from one stacked fit.
+    Benchmark,
     /// Alternative explanations: demand overlap (Poisson of customer_choices, FE year + firms, SE by firm
     /// pair), brand association (×SameGroup×BrandAssociation and by tercile), patent table, geography;
     /// each part skipped with a note when its table is absent.
@@ -38,9 +40,13 @@ pub enum SpecArg {
     /// Event study: e_JV×SameGroup by years since the firm pair's first affiliated model pair (binned),
     /// with affiliated-firm-pair dummies; same-segment pairs; table and coefficient plot event_study.svg.
     EventStudy,
+    /// Split-sample IV (Table E.7): e_JV from score_half1 instrumented by score_half2, the reverse, and both stacked, beside OLS, with the clustered first-stage F (needs quality.score_half1/2).
+    MeasurementIv,
     /// Robustness of the headline: IQS-only and APEAL-only, balanced panel and long-lived models,
     /// SEs under alternative clusterings, and a seeded pairs (firm-pair block) bootstrap of 500 draws.
     Robustness,
+    /// Foster–Haltiwanger–Syverson decomposition of the change in affiliated (and non-affiliated) domestic defects, first to last year, equal weights: incumbents, entrants, exits.
+    Decomposition,
     /// Every table.
     All,
 }
@@ -198,9 +204,12 @@ pub fn spec_groups(specs: &[SpecArg]) -> Vec<SpecGroup> {
             SpecArg::SameSegment => g.push(SpecGroup::SameSegment),
             SpecArg::Mechanisms => g.push(SpecGroup::Mechanisms),
             SpecArg::Heterogeneity => g.push(SpecGroup::Heterogeneity),
+            SpecArg::Benchmark => g.push(SpecGroup::Benchmark),
             SpecArg::Alternatives => g.push(SpecGroup::Alternatives),
             SpecArg::EventStudy => g.push(SpecGroup::EventStudy),
+            SpecArg::MeasurementIv => g.push(SpecGroup::MeasurementIv),
             SpecArg::Robustness => g.push(SpecGroup::Robustness),
+            SpecArg::Decomposition => g.push(SpecGroup::Decomposition),
             SpecArg::All => g.extend(SpecGroup::ALL),
         }
     }
@@ -275,6 +284,9 @@ const MC_AFTER_HELP: &str = "\
 Each seed generates a synthetic dataset (as `spillnet synth --seed S --scale SCALE --rho R`),
 runs the baseline (2) regression and records the headline estimate, its two-way clustered SE and
 whether the 95% CI covers the planted ρ; with --placebo N also the placebo p-value.
+With --target measurement-iv each dataset is generated with --evidence and the draw is the stacked
+split-sample IV's e_JV:SameGroup (the measurement-iv group), compared with that dataset's planted
+IV estimand (truth.json estimand same_segment.beta_SameGroup); bias = mean(estimate − planted).
 
 With --target demand or brand it checks an estimator of the alternatives group instead: each
 seed generates the dataset with the supplementary evidence and a planted value (as `spillnet
@@ -287,7 +299,8 @@ Examples:
   spillnet montecarlo --seeds 200 --scale small --rho 0.098 --out mc.csv
   spillnet montecarlo --seeds 100 --rho 0 --null --placebo 99    # p-values ≈ uniform
   spillnet montecarlo --target demand --seeds 200 --demand 0.5,0.5 --out mc_demand.csv
-  spillnet montecarlo --target brand --seeds 200 --brand-slope 0.1";
+  spillnet montecarlo --target brand --seeds 200 --brand-slope 0.1
+  spillnet montecarlo --target measurement-iv --seeds 100 --out mc_iv.csv";
 
 /// Monte Carlo of the study's estimator on synthetic data with a planted spillover.
 #[derive(Debug, clap::Args)]
@@ -324,7 +337,8 @@ pub struct MonteCarloArgs {
     #[arg(long, conflicts_with = "format")]
     pub json: bool,
     /// Estimator checked: `headline` (baseline (2), default), `demand` (the alternatives group's
-    /// demand-overlap Poisson) or `brand` (its brand-association slope).
+    /// demand-overlap Poisson), `brand` (its brand-association slope) or `measurement-iv` (the
+    /// stacked split-sample IV).
     #[arg(long, value_enum, value_name = "TARGET", default_value = "headline")]
     pub target: McTargetArg,
     /// With --target demand: planted SameGroup and SameGroup×SameSeg coefficients of the
@@ -345,6 +359,9 @@ pub enum McTargetArg {
     Demand,
     /// The alternatives group's brand-association slope.
     Brand,
+    /// The affiliated coefficient of the stacked split-sample IV (measurement-iv) on data generated
+    /// with --evidence; planted value: each draw's truth estimand same_segment.beta_SameGroup.
+    MeasurementIv,
 }
 
 impl MonteCarloArgs {
@@ -353,11 +370,18 @@ impl MonteCarloArgs {
         if self.seeds == 0 {
             return Err(usage("--seeds must be at least 1"));
         }
+        if self.target != McTargetArg::Headline && self.placebo > 0 {
+            return Err(usage("--placebo is run for --target headline only"));
+        }
         if !(self.rho.is_finite() && self.rho.abs() <= 1.0) {
             return Err(usage(format!("--rho {} must be a number in [-1, 1]", self.rho)));
         }
         Ok(MonteCarloConfig {
             options: McOptions {
+                target: match self.target {
+                    McTargetArg::MeasurementIv => McTarget::MeasurementIv,
+                    _ => McTarget::Headline,
+                },
                 first_seed: self.first_seed,
                 seeds: self.seeds,
                 scale: match self.scale {
@@ -369,7 +393,7 @@ impl MonteCarloArgs {
                 placebo: (self.placebo > 0).then_some((self.placebo, self.placebo_level.into())),
             },
             alternatives: match self.target {
-                McTargetArg::Headline => None,
+                McTargetArg::Headline | McTargetArg::MeasurementIv => None,
                 target => {
                     let demand = [self.demand[0], self.demand[1]];
                     if demand.iter().any(|v| !v.is_finite() || v.abs() > 3.0) {

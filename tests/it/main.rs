@@ -3,6 +3,7 @@
 
 mod alternatives;
 mod architecture;
+mod case_benchmark_iv_fhs;
 mod catalogue;
 mod channel_registry;
 mod check;

@@ -551,6 +551,126 @@ def iv_main(out_root, only):
         print("wrote", cdir)
 
 
+# --------------------------------------------------------------------------- measurement-iv (split-sample IV)
+#
+# data.csv is the measurement-iv group's panel exported by spillnet (the
+# ignored test write_measurement_iv_reference_panel, on `synth --seed 3
+# --scale small --evidence`): e_D, e_JV from half 1 and from half 2,
+# SameGroup and the study's two cluster keys. This script does not write it.
+# pyfixest 0.60 fits one endogenous regressor only, so:
+# * OLS and the one-endogenous IVs (e_JV:SameGroup instrumented by the other
+#   half's, half 1 and stacked; e_JV alone is degenerate on same-segment
+#   pairs, its coefficient identically 0): pyfixest feols, CRV1 two-way cl_D + cl_JV with
+#   fixest's eigenvalue fix applied to pyfixest's vcov (fixest and spillnet
+#   zero the negative eigenvalues of a non-PSD multiway vcov; pyfixest does
+#   not); first-stage F under iid and CRV1 cl_D from pyfixest;
+# * the two-endogenous IVs (e_JV and e_JV:SameGroup): coefficients from
+#   pyfixest's two stages (first stages' fitted values, then OLS of e_D on
+#   them), SEs from a numpy 2SLS sandwich (bread (X̂'X̂)⁻¹, scores X̂·u with
+#   u = y − Xb, two-way CRV1 = V(cl_D) + V(cl_JV) − V(cl_D ∩ cl_JV), ssc
+#   (n−1)/(n−K)·G/(G−1) with G the smaller cluster count, eigenvalue fix),
+#   the same sandwich being checked against pyfixest's SEs on the
+#   one-endogenous models first.
+
+
+def iv_sandwich(y, X, Z, cls):
+    Xhat = Z @ np.linalg.solve(Z.T @ Z, Z.T @ X)
+    B = np.linalg.inv(Xhat.T @ Xhat)
+    b = B @ Xhat.T @ y
+    u = y - X @ b
+    S = Xhat * u[:, None]
+    n, K = X.shape
+    codes = [pd.factorize(c)[0] for c in cls]
+    inter = pd.factorize(pd.Series(list(zip(*codes))))[0]
+    G = min(c.max() + 1 for c in codes)
+
+    def meat(c):
+        Sg = np.zeros((c.max() + 1, K))
+        np.add.at(Sg, c, S)
+        return Sg.T @ Sg
+
+    M = meat(codes[0]) + meat(codes[1]) - meat(inter)
+    V = (n - 1) / (n - K) * G / (G - 1) * B @ M @ B
+    lam, q = np.linalg.eigh(V)
+    if (lam < 0).any():
+        V = q @ np.diag(np.maximum(lam, 0.0)) @ q.T
+    return b, V
+
+
+def stacked(df, sg):
+    a = pd.DataFrame(dict(e_D=df.e_D, x=df.e_JV_h1, z=df.e_JV_h2, SG=df.SameGroup, cl_D=df.cl_D, cl_JV=df.cl_JV))
+    b = pd.DataFrame(dict(e_D=df.e_D, x=df.e_JV_h2, z=df.e_JV_h1, SG=df.SameGroup, cl_D=df.cl_D, cl_JV=df.cl_JV))
+    return pd.concat([a, b], ignore_index=True) if sg == "stacked" else (a if sg == "h1" else b)
+
+
+def measurement_iv_main(out_root, only):
+    if only and "measurement_iv" not in only:
+        return
+    cdir = os.path.join(out_root, "measurement_iv")
+    df = pd.read_csv(os.path.join(cdir, "data.csv"))
+    two = {"CRV1": "cl_D+cl_JV"}
+    models = {}
+
+    def entry(names, b, V, n):
+        return dict(nobs=int(n), coefs=[dict(name=nm, estimate=g17(b[j]), se=g17(np.sqrt(V[j, j])))
+                                        for j, nm in enumerate(names)])
+
+    d = stacked(df, "h1")
+    d["xg"] = d.x * d.SG
+    fit = pf.feols("e_D ~ x + xg", data=d, vcov=two)
+    V, _ = fixed_vcov(fit)
+    models["ols_half1"] = entry(["(Intercept)", "e_JV", "e_JV:SameGroup"], fit.coef().to_numpy(), V, fit._N)
+    for key, which in [("iv1_half1", "h1"), ("iv1_stacked", "stacked")]:
+        d = stacked(df, which)
+        d["xg"] = d.x * d.SG
+        d["zg"] = d.z * d.SG
+        fit = pf.feols("e_D ~ 1 | xg ~ zg", data=d, vcov=two)
+        V, _ = fixed_vcov(fit)
+        b = fit.coef().to_numpy()
+        # The numpy sandwich must reproduce pyfixest (validates it for the two-endogenous models).
+        X = np.column_stack([np.ones(len(d)), d.xg])
+        Z = np.column_stack([np.ones(len(d)), d.zg])
+        b2, V2 = iv_sandwich(d.e_D.to_numpy(), X, Z, [d.cl_D.to_numpy(), d.cl_JV.to_numpy()])
+        assert np.allclose(b2, b, rtol=1e-10, atol=1e-14), (b2, b)
+        assert np.allclose(np.sqrt(np.diag(V2)), np.sqrt(np.diag(V)), rtol=1e-10, atol=0), (V2, V)
+        m = entry(["(Intercept)", "e_JV:SameGroup"], b, V, fit._N)
+        fs = {}
+        for vc, name in [("iid", "iid"), ({"CRV1": "cl_D"}, "CRV1:cl_D")]:
+            f1 = pf.feols("e_D ~ 1 | xg ~ zg", data=d, vcov=vc)
+            f1.first_stage()
+            fs[name] = g17(f1._f_stat_1st_stage)
+        m["first_stage_f"] = fs
+        models[key] = m
+    for key, which in [("iv2_half1", "h1"), ("iv2_half2", "h2"), ("iv2_stacked", "stacked")]:
+        d = stacked(df, which)
+        d["xg"] = d.x * d.SG
+        d["zg"] = d.z * d.SG
+        d["xh"] = pf.feols("x ~ z + zg", data=d).predict()
+        d["xgh"] = pf.feols("xg ~ z + zg", data=d).predict()
+        b = pf.feols("e_D ~ xh + xgh", data=d).coef().to_numpy()
+        X = np.column_stack([np.ones(len(d)), d.x, d.xg])
+        Z = np.column_stack([np.ones(len(d)), d.z, d.zg])
+        b2, V = iv_sandwich(d.e_D.to_numpy(), X, Z, [d.cl_D.to_numpy(), d.cl_JV.to_numpy()])
+        assert np.allclose(b2, b, rtol=1e-9, atol=1e-14), (b2, b)
+        models[key] = entry(["(Intercept)", "e_JV", "e_JV:SameGroup"], b, V, len(d))
+    expected = dict(case="measurement_iv", rows=int(len(df)), models=models,
+                    generator=dict(python=sys.version.split()[0], pyfixest=pf.__version__,
+                                   numpy=np.__version__, pandas=pd.__version__))
+    with open(os.path.join(cdir, "expected.json"), "w") as fh:
+        fh.write(json.dumps(expected, indent=1))
+        fh.write("\n")
+    print("wrote", cdir)
+
+
+def fixed_vcov(fit):
+    v = np.asarray(fit._vcov, dtype=float)
+    lam, q = np.linalg.eigh(v)
+    fixed = bool((lam < 0).any())
+    if fixed:
+        v = q @ np.diag(np.maximum(lam, 0.0)) @ q.T
+    return v, fixed
+
+
 # --------------------------------------------------------------------------- Poisson (fepois) cases
 
 IWLS_TOL = 1e-13
@@ -779,6 +899,7 @@ def main():
     out_root = os.path.join(HERE, "cases")
     only = set(sys.argv[1:])
     iv_main(out_root, only)
+    measurement_iv_main(out_root, only)
     pois_main(out_root, only)
     alt_main(out_root, only)
     fixef_main(out_root, only)

@@ -29,25 +29,34 @@ pub enum SpecGroup {
     Mechanisms,
     /// Same-segment pairs: formation period, JV age bins and slope, cumulative production, province.
     Heterogeneity,
+    /// The JV benchmark: similarity among JV models of the same firm, and the headline as a share of it.
+    Benchmark,
     /// Alternative explanations: demand overlap (Poisson), brand association, patents, geography.
     Alternatives,
     /// Further evidence: the affiliated spillover by years since the firm pair's first affiliated model pair.
     EventStudy,
+    /// Split-sample IV: e_JV from one half of the survey respondents instrumented by the other half.
+    MeasurementIv,
     /// Further evidence: by survey, balanced and long-lived samples, alternative clusterings, block bootstrap.
     Robustness,
+    /// Foster–Haltiwanger–Syverson decomposition of affiliated domestic quality change.
+    Decomposition,
 }
 
 impl SpecGroup {
     /// Every group, in table order.
-    pub const ALL: [SpecGroup; 8] = [
+    pub const ALL: [SpecGroup; 11] = [
         SpecGroup::Baseline,
         SpecGroup::FeVariants,
         SpecGroup::SameSegment,
         SpecGroup::Mechanisms,
         SpecGroup::Heterogeneity,
+        SpecGroup::Benchmark,
         SpecGroup::Alternatives,
         SpecGroup::EventStudy,
+        SpecGroup::MeasurementIv,
         SpecGroup::Robustness,
+        SpecGroup::Decomposition,
     ];
 
     /// Whether the group is one of the further-evidence analyses
@@ -71,9 +80,12 @@ impl SpecGroup {
             SpecGroup::SameSegment => "same-segment",
             SpecGroup::Mechanisms => "mechanisms",
             SpecGroup::Heterogeneity => "heterogeneity",
+            SpecGroup::Benchmark => "benchmark",
             SpecGroup::Alternatives => "alternatives",
             SpecGroup::EventStudy => "event-study",
+            SpecGroup::MeasurementIv => "measurement-iv",
             SpecGroup::Robustness => "robustness",
+            SpecGroup::Decomposition => "decomposition",
         }
     }
 
@@ -87,12 +99,17 @@ impl SpecGroup {
                 "Mechanisms: worker flow and supplier overlap (same-segment pairs with supplier data)"
             }
             SpecGroup::Heterogeneity => "Heterogeneity of the affiliated spillover (same-segment pairs)",
+            SpecGroup::Benchmark => "JV benchmark: similarity among JV models of the same JV firm (Table 2)",
             SpecGroup::Alternatives => {
                 "Alternative explanations: demand overlap, brand association, patent transfers, geography"
             }
             SpecGroup::EventStudy => "Event study: the affiliated spillover by years since the firm pair's year 0",
+            SpecGroup::MeasurementIv => "Measurement-error IV: split-sample scores (Table E.7)",
             SpecGroup::Robustness => {
                 "Robustness: by survey, balanced and long-lived samples, alternative clusterings, block bootstrap"
+            }
+            SpecGroup::Decomposition => {
+                "Entry/exit decomposition of affiliated domestic quality change (Foster–Haltiwanger–Syverson)"
             }
         }
     }
@@ -109,7 +126,8 @@ impl FromStr for SpecGroup {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         SpecGroup::ALL.into_iter().find(|g| g.as_str() == s).ok_or_else(|| {
             format!(
-                "unknown spec `{s}` (expected baseline, fe-variants, same-segment, mechanisms, heterogeneity, alternatives, event-study, robustness or all)"
+                "unknown spec `{s}` (expected baseline, fe-variants, same-segment, mechanisms, heterogeneity, \
+                 benchmark, alternatives, event-study, measurement-iv, robustness, decomposition or all)"
             )
         })
     }
@@ -295,7 +313,12 @@ pub fn specs_for(group: SpecGroup) -> Vec<Spec> {
                 .collect()
         }
         // Further evidence (crate::case): no specification table of their own.
-        SpecGroup::Alternatives | SpecGroup::EventStudy | SpecGroup::Robustness => Vec::new(),
+        SpecGroup::Benchmark
+        | SpecGroup::Alternatives
+        | SpecGroup::EventStudy
+        | SpecGroup::MeasurementIv
+        | SpecGroup::Robustness
+        | SpecGroup::Decomposition => Vec::new(),
     }
 }
 

@@ -18,7 +18,10 @@
 //! `specs`, `strengths` and the engine.
 
 pub mod alternatives;
+pub mod benchmark;
+pub mod decomposition;
 pub mod event_study;
+pub mod measurement_iv;
 pub mod robustness;
 
 use super::panel::StudyPanel;
@@ -55,8 +58,11 @@ pub fn run_case(group: SpecGroup, input: &CaseInput<'_>, progress: &(dyn Fn(u64)
         | SpecGroup::SameSegment
         | SpecGroup::Mechanisms
         | SpecGroup::Heterogeneity => None,
+        SpecGroup::Benchmark => Some(benchmark::run(input, progress)),
         SpecGroup::Alternatives => Some(alternatives::run(input, progress)),
         SpecGroup::EventStudy => Some(event_study::run(input, progress)),
+        SpecGroup::MeasurementIv => Some(measurement_iv::run(input, progress)),
         SpecGroup::Robustness => Some(robustness::run(input, progress)),
+        SpecGroup::Decomposition => Some(decomposition::run(input, progress)),
     }
 }
