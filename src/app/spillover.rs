@@ -15,7 +15,7 @@ use crate::error::Result;
 use crate::io::Indexed;
 use crate::io::write::{ColumnData, TableData, TableFormat, write_table};
 use crate::montecarlo::alternatives::{AltMcOptions, AltMcSummary, run_alternatives_mc};
-use crate::montecarlo::{McOptions, McSummary, run_montecarlo};
+use crate::montecarlo::{McOptions, McSummary, McTarget, run_montecarlo};
 use crate::report::evidence::{case_plot_svg, plots};
 use crate::report::regression_table::few_clusters_warning;
 use crate::report::spillover::{placebo_csv, placebo_svg, render_study};
@@ -266,16 +266,31 @@ pub fn montecarlo_table(s: &McSummary) -> Table {
         Column::new("value").width(Width::Min(0)),
         Column::new("pct_of_rho").width(Width::Min(0)).decorated("(", "% of ρ)"),
     ])
-    .titled(format!(
-        "Monte Carlo: {} synthetic datasets (seeds {}–{}, scale {}), planted headline ρ = {}",
-        s.draws,
-        o.first_seed,
-        o.first_seed + s.draws as u64 - 1,
-        o.scale.as_str(),
-        o.rho
-    ))
+    .titled(match o.target {
+        McTarget::Headline => format!(
+            "Monte Carlo: {} synthetic datasets (seeds {}–{}, scale {}), planted headline ρ = {}",
+            s.draws,
+            o.first_seed,
+            o.first_seed + s.draws as u64 - 1,
+            o.scale.as_str(),
+            o.rho
+        ),
+        McTarget::MeasurementIv => format!(
+            "Monte Carlo of the split-sample IV (e_JV:SameGroup, stacked): {} synthetic datasets with evidence \
+             (seeds {}–{}, scale {}, ρ = {}), planted IV estimand per dataset, mean {:.5}",
+            s.draws,
+            o.first_seed,
+            o.first_seed + s.draws as u64 - 1,
+            o.scale.as_str(),
+            o.rho,
+            s.mean_planted
+        ),
+    })
     .with_layout(TextLayout { title_indent: 0, indent: 0, gap: 1, header: false, rules: false });
     let relative = s.relative_bias.map_or(Cell::Empty, |r| Cell::float(100.0 * r, 1));
+    if o.target != McTarget::Headline {
+        t.push(vec![Cell::text("mean planted value"), Cell::float(s.mean_planted, 5)]);
+    }
     t.push(vec![Cell::text("mean estimate"), Cell::float(s.mean_estimate, 5)]);
     t.push(vec![Cell::text("bias"), Cell::float(s.bias, 5), relative]);
     t.push(vec![Cell::text("sd of estimates"), Cell::float(s.sd_estimate, 5)]);

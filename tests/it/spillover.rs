@@ -13,7 +13,7 @@ use approx::assert_relative_eq;
 use assert_cmd::Command;
 use spillnet::exposure::pairs::build_pairs;
 use spillnet::io::tables::FirmKind;
-use spillnet::montecarlo::{McOptions, run_montecarlo};
+use spillnet::montecarlo::{McOptions, McTarget, run_montecarlo};
 use spillnet::study::{
     PlaceboLevel, PlaceboOptions, SpecGroup, StudyOptions, StudyResult, build_and_run, build_panel, run_study,
 };
@@ -184,6 +184,7 @@ fn placebo_fast_path_equals_the_engine_and_is_reproducible() {
 #[test]
 fn monte_carlo_over_100_seeds_is_unbiased_with_correct_coverage() {
     let opts = McOptions {
+        target: McTarget::Headline,
         first_seed: 1,
         seeds: 100,
         scale: Scale::Small,
@@ -203,6 +204,7 @@ fn monte_carlo_over_100_seeds_is_unbiased_with_correct_coverage() {
 #[test]
 fn placebo_p_values_are_roughly_uniform_without_a_spillover() {
     let opts = McOptions {
+        target: McTarget::Headline,
         first_seed: 1000,
         seeds: 100,
         scale: Scale::Small,

@@ -6,7 +6,12 @@
 //! placebo on each dataset and summarise its p-values (roughly uniform when
 //! ρ = 0).
 //!
-//! Owns [`McOptions`], [`McDraw`], [`McSummary`] and [`run_montecarlo`].
+//! Other targets ([`McTarget`]): the split-sample IV of the measurement-iv
+//! group (data generated with the supplementary evidence; the planted value
+//! of each draw is its own design's IV estimand, so bias is the mean of
+//! estimate − planted).
+//!
+//! Owns [`McOptions`], [`McTarget`], [`McDraw`], [`McSummary`] and [`run_montecarlo`].
 //! Seeds run in parallel with rayon; every draw is a pure function of its
 //! seed, so results do not depend on the thread count. Sits above both
 //! `spillnet-synth` and `spillnet-study`, so neither depends on the other.
@@ -32,15 +37,47 @@ pub enum McError {
     #[error("{0}")]
     Request(String),
 }
+use spillnet_study::case::measurement_iv::{build_iv_panel, fit_stacked};
 use spillnet_study::panel::build_panel;
 use spillnet_study::pipeline::{StudyOptions, fit_spec};
 use spillnet_study::placebo::{PlaceboLevel, PlaceboOptions, run_placebo};
 use spillnet_study::specs::{SpecGroup, specs_for};
 use spillnet_synth::{Scale, SynthParams, generate};
 
+/// What each draw estimates and compares with its planted value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum McTarget {
+    /// The headline of baseline (2); planted value ρ.
+    #[default]
+    Headline,
+    /// The affiliated coefficient (`e_JV:SameGroup`) of the stacked
+    /// split-sample IV of the measurement-iv group, on data generated with
+    /// the supplementary evidence (score halves = score + N(0, σ_h²) noise).
+    /// Planted value: the draw's `truth.json` estimand
+    /// `same_segment.beta_SameGroup` (the full-score estimator's probability
+    /// limit, which the IV recovers: `evidence.split_sample.iv_attenuation` = 1).
+    MeasurementIv,
+}
+
+impl McTarget {
+    /// Command-line name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            McTarget::Headline => "headline",
+            McTarget::MeasurementIv => "measurement-iv",
+        }
+    }
+}
+
+/// The truth estimand that the measurement-iv target recovers.
+pub const IV_ESTIMAND: &str = "same_segment.beta_SameGroup";
+
 /// Monte Carlo request.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct McOptions {
+    /// What each draw estimates.
+    pub target: McTarget,
     /// First seed; seeds `first_seed .. first_seed + seeds`.
     pub first_seed: u64,
     /// Number of datasets.
@@ -61,9 +98,9 @@ pub struct McOptions {
 pub struct McDraw {
     /// Seed of the synthetic dataset.
     pub seed: u64,
-    /// Planted headline.
+    /// Planted value of the target (ρ for the headline; the draw's IV estimand).
     pub rho: f64,
-    /// Estimated headline.
+    /// Estimate of the target.
     pub estimate: f64,
     /// Its two-way clustered delta-method SE.
     pub se: f64,
@@ -88,9 +125,11 @@ pub struct McSummary {
     pub draws: usize,
     /// Mean estimate.
     pub mean_estimate: f64,
-    /// Mean estimate − ρ.
+    /// Mean planted value (ρ for the headline).
+    pub mean_planted: f64,
+    /// Mean estimate − mean planted value.
     pub bias: f64,
-    /// |bias| / |ρ| (`None` when ρ = 0).
+    /// |bias| / |mean planted value| (`None` when it is 0).
     pub relative_bias: Option<f64>,
     /// Standard deviation of the estimates across datasets.
     pub sd_estimate: f64,
@@ -108,7 +147,37 @@ pub struct McSummary {
     pub results: Vec<McDraw>,
 }
 
+fn one_iv(seed: u64, opts: &McOptions) -> Result<McDraw, McError> {
+    let mut params = SynthParams::new(seed, opts.scale, opts.rho);
+    params.evidence = true;
+    let (ds, truth) = generate(&params)?;
+    let planted = truth
+        .estimands
+        .iter()
+        .find(|p| p.name == IV_ESTIMAND)
+        .map(|p| p.value)
+        .ok_or_else(|| McError::Request(format!("truth.json has no estimand {IV_ESTIMAND}")))?;
+    let study = StudyOptions::default();
+    let panel = build_panel(&ds, &study.pairs)?;
+    let p = build_iv_panel(&ds, &panel).map_err(McError::Request)?;
+    let (row, nobs) = fit_stacked(&p, &study).map_err(|e| McError::Request(format!("seed {seed}: {e}")))?;
+    Ok(McDraw {
+        seed,
+        rho: planted,
+        estimate: row.estimate,
+        se: row.se,
+        ci_low: row.ci_low,
+        ci_high: row.ci_high,
+        covered: row.ci_low <= planted && planted <= row.ci_high,
+        nobs,
+        p_placebo: None,
+    })
+}
+
 fn one(seed: u64, opts: &McOptions) -> Result<McDraw, McError> {
+    if opts.target == McTarget::MeasurementIv {
+        return one_iv(seed, opts);
+    }
     let mut params = SynthParams::new(seed, opts.scale, opts.rho);
     if opts.zero_other_effects {
         params.gamma_same_group = 0.0;
@@ -158,6 +227,9 @@ pub fn run_montecarlo(opts: &McOptions, progress: &(dyn Fn(u64) + Sync)) -> Resu
     if opts.seeds == 0 {
         return Err(McError::Request("Monte Carlo: at least one seed is needed".into()));
     }
+    if opts.target == McTarget::MeasurementIv && opts.placebo.is_some_and(|(d, _)| d > 0) {
+        return Err(McError::Request("Monte Carlo: the placebo is run for the headline target only".into()));
+    }
     let results: Vec<McDraw> = (0..opts.seeds as u64)
         .into_par_iter()
         .map(|s| {
@@ -169,7 +241,11 @@ pub fn run_montecarlo(opts: &McOptions, progress: &(dyn Fn(u64) + Sync)) -> Resu
     let n = results.len() as f64;
     let mean = results.iter().map(|d| d.estimate).sum::<f64>() / n;
     let sd = (results.iter().map(|d| (d.estimate - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0)).sqrt();
-    let bias = mean - opts.rho;
+    let mean_planted = match opts.target {
+        McTarget::Headline => opts.rho,
+        McTarget::MeasurementIv => results.iter().map(|d| d.rho).sum::<f64>() / n,
+    };
+    let bias = mean - mean_planted;
     let ps: Vec<f64> = results.iter().filter_map(|d| d.p_placebo).collect();
     let (pm, p10, ks) = if ps.is_empty() {
         (None, None, None)
@@ -185,8 +261,9 @@ pub fn run_montecarlo(opts: &McOptions, progress: &(dyn Fn(u64) + Sync)) -> Resu
         options: *opts,
         draws: results.len(),
         mean_estimate: mean,
+        mean_planted,
         bias,
-        relative_bias: (opts.rho != 0.0).then(|| bias.abs() / opts.rho.abs()),
+        relative_bias: (mean_planted != 0.0).then(|| bias.abs() / mean_planted.abs()),
         sd_estimate: sd,
         mean_se: results.iter().map(|d| d.se).sum::<f64>() / n,
         coverage: results.iter().filter(|d| d.covered).count() as f64 / n,
