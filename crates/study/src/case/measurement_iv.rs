@@ -277,8 +277,11 @@ pub struct IvColumn {
     pub ci: [f64; 2],
     /// Observations.
     pub nobs: usize,
-    /// Clustered first-stage F per endogenous regressor (IV columns).
+    /// Clustered first-stage Wald F per endogenous regressor (IV columns;
+    /// NaN when the clustered first-stage vcov is singular).
     pub first_stage_f: Vec<(String, f64)>,
+    /// First-stage F under iid per endogenous regressor (fixest's `ivf1`).
+    pub first_stage_f_iid: Vec<(String, f64)>,
 }
 
 /// The group's typed results (`evidence.measurement-iv`).
@@ -304,35 +307,38 @@ pub fn run(input: &CaseInput<'_>, progress: &(dyn Fn(u64) + Sync)) -> CaseOutcom
         .iter()
         .map(|(title, fit, inf)| {
             let row = inf.coefs.iter().find(|c| c.name == AFFILIATED);
-            let fs = fit
-                .fit_stats()
-                .into_iter()
-                .filter(|s| s.key.starts_with("ivwald1::"))
-                .map(|s| (s.key.trim_start_matches("ivwald1::").to_owned(), s.value))
-                .collect();
+            let stats = fit.fit_stats();
+            let fs = |prefix: &str| -> Vec<(String, f64)> {
+                stats
+                    .iter()
+                    .filter(|s| s.key.starts_with(prefix))
+                    .map(|s| (s.key.trim_start_matches(prefix).to_owned(), s.value))
+                    .collect()
+            };
             IvColumn {
                 title: title.clone(),
                 estimate: row.map_or(f64::NAN, |r| r.estimate),
                 se: row.map_or(f64::NAN, |r| r.se),
                 ci: row.map_or([f64::NAN; 2], |r| [r.ci_low, r.ci_high]),
                 nobs: fit.core().nobs,
-                first_stage_f: fs,
+                first_stage_f: fs("ivwald1::"),
+                first_stage_f_iid: fs("ivf1::"),
             }
         })
         .collect();
     let (ols, iv) = (&columns[0], &columns[3]);
-    let f_list =
-        |c: &IvColumn| c.first_stage_f.iter().map(|(n, f)| format!("{n} {f:.1}")).collect::<Vec<_>>().join(", ");
+    let f_list = |v: &[(String, f64)]| v.iter().map(|(n, f)| format!("{n} {f:.1}")).collect::<Vec<_>>().join(", ");
     let lines = vec![
         format!(
             "Affiliated effect (e_JV × SameGroup, same-segment pairs): OLS with half-1 scores {:.4} (SE {:.4}) vs \
-             split-sample IV (stacked) {:.4} (SE {:.4}); clustered first-stage F: {} (the study: OLS {:.3}, IV {:.3}, \
-             F = {:.0}).",
+             split-sample IV (stacked) {:.4} (SE {:.4}); first-stage F, clustered Wald: {}; iid: {} (the study: \
+             OLS {:.3}, IV {:.3}, F = {:.0}).",
             ols.estimate,
             ols.se,
             iv.estimate,
             iv.se,
-            f_list(iv),
+            f_list(&iv.first_stage_f),
+            f_list(&iv.first_stage_f_iid),
             STUDY_VALUES[0],
             STUDY_VALUES[1],
             STUDY_VALUES[2]
