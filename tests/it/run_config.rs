@@ -66,12 +66,13 @@ fn run_default_config_writes_every_output_and_a_manifest_with_input_hashes() {
         "{stdout}"
     );
     // Stderr: only the notes of the parts the shipped data cannot support (they are in the
-    // report too): the patent-flow mechanism column and the alternatives group's parts.
+    // report too): the patent-flow mechanism column, the alternatives group's parts and the
+    // measurement-iv group (no score halves).
     let stderr = String::from_utf8_lossy(&run.get_output().stderr).into_owned();
     for line in stderr.lines() {
         assert!(line.starts_with("warning: ") && line.contains(" skipped: "), "unexpected stderr line: {line}");
     }
-    for part in ["mechanisms.4", "alternatives.demand", "alternatives.brand", "alternatives.patents"] {
+    for part in ["mechanisms.4", "alternatives.demand", "alternatives.brand", "alternatives.patents", "measurement-iv"] {
         assert!(stderr.contains(part), "{part} is not reported as skipped: {stderr}");
     }
     let written = files(&out);

@@ -341,7 +341,8 @@ fn parts_the_data_cannot_support_are_skipped_with_the_reason_and_the_rest_is_wri
     let skipped: Vec<&str> = v["skipped"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
     // Also mechanisms.4 (patent flow) and the alternatives parts: this synthetic folder has no
     // patents, customer_choices or brand_association table; the robustness group's IQS-only
-    // column needs the `iqs` survey too.
+    // column needs the `iqs` survey too; no score halves (measurement-iv), no defect survey
+    // (decomposition).
     assert_eq!(
         skipped,
         [
@@ -354,7 +355,9 @@ fn parts_the_data_cannot_support_are_skipped_with_the_reason_and_the_rest_is_wri
             "alternatives.demand",
             "alternatives.brand",
             "alternatives.patents",
-            "robustness.iqs"
+            "measurement-iv",
+            "robustness.iqs",
+            "decomposition"
         ]
     );
     let reason = |id: &str| v["skipped"].as_array().unwrap().iter().find(|s| s["id"] == id).unwrap()["reason"].clone();

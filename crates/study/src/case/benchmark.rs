@@ -62,8 +62,8 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use super::{CaseBlock, CaseCell, CaseInput, CaseModel, CaseOutcome, CaseResult, CaseTable};
+use super::{Skipped, StudyOptions};
 use crate::panel::{CLUSTER_FOLLOWER, CLUSTER_LEADER, StudyPanel, compact_keys};
-use crate::pipeline::{Skipped, StudyOptions};
 use crate::specs::{Sample, Spec, SpecGroup, build_design, specs_for, unavailable};
 use spillnet_estimate::design::{Column, Design, Factor};
 use spillnet_estimate::{Inference, Lincom, OlsFit, VcovSpec, fit_ols_owned, lincom, vcov};
@@ -332,6 +332,8 @@ pub struct Ratio {
     pub study_value: f64,
     /// Observations of the stacked fit (study rows, benchmark rows).
     pub nobs: [usize; 2],
+    /// Terms of the sums dropped as collinear (the sums are over the kept terms).
+    pub dropped: Vec<String>,
 }
 
 /// The benchmark's typed results (`evidence.benchmark`).
@@ -377,11 +379,19 @@ pub fn stacked_ratio(
     let na = d.fe[0].codes.iter().filter(|&&c| c == 0).count();
     let fit = fit_ols_owned(d, &opts.fit).map_err(|e| e.to_string())?;
     let inf = clustered(&fit, [CLUSTER_FOLLOWER, CLUSTER_LEADER], opts)?;
-    let weights = |names: Vec<String>| -> Result<Vec<f64>, String> {
+    // A term dropped as collinear (e.g. SameFirm×SameSeg equal to SameFirm when every same-firm pair
+    // is in the same segment) leaves the sum to the kept terms; listed in `dropped`.
+    let mut dropped = Vec::new();
+    let mut weights = |names: Vec<String>| -> Result<Vec<f64>, String> {
         let mut w = vec![0.0; fit.core.coef_names.len()];
-        for n in names {
-            let j = fit.core.coef_index(&n).ok_or_else(|| format!("stacked fit: no coefficient {n} (collinear?)"))?;
-            w[j] = 1.0;
+        for n in &names {
+            match fit.core.coef_index(n) {
+                Some(j) => w[j] = 1.0,
+                None => dropped.push(n.clone()),
+            }
+        }
+        if w.iter().all(|&x| x == 0.0) {
+            return Err(format!("stacked fit: every term of {} was dropped as collinear", names.join(" + ")));
         }
         Ok(w)
     };
@@ -400,6 +410,7 @@ pub fn stacked_ratio(
         ratio: Est::new(r, se),
         study_value: f64::NAN,
         nobs: [na, fit.core.nobs - na],
+        dropped,
     };
     Ok((fit, inf, ratio))
 }
@@ -407,7 +418,13 @@ pub fn stacked_ratio(
 fn model(title: &str, d: Design, opts: &StudyOptions) -> Result<CaseModel, String> {
     let mut fit = fit_ols_owned(d, &opts.fit).map_err(|e| e.to_string())?;
     let inference = clustered(&fit, [CLUSTER_JV_FOLLOWER, CLUSTER_JV_LEADER], opts)?;
-    let names: Vec<String> = JV_TERMS[1..].iter().map(|s| (*s).to_owned()).collect();
+    // The JV sum over the kept terms (a term collinear with another, e.g. SameFirm×SameSeg when
+    // every same-firm pair is in the same segment, is dropped by the engine; the table shows which).
+    let names: Vec<String> =
+        JV_TERMS[1..].iter().filter(|t| fit.core.coef_index(t).is_some()).map(|s| (*s).to_owned()).collect();
+    if names.is_empty() {
+        return Err("every interaction of e_L was dropped as collinear".into());
+    }
     let lc = lincom(&fit, &inference, &sum_lincom(&names)).map_err(|e| e.to_string())?;
     fit.core.slim();
     Ok(CaseModel { title: title.into(), fit: Arc::new(fit), inference, lincoms: vec![lc] })
@@ -545,6 +562,13 @@ pub fn run(input: &CaseInput<'_>, progress: &(dyn Fn(u64) + Sync)) -> CaseOutcom
         jv.pair_years,
         jv.len()
     )];
+    for r in ratios.iter().filter(|r| !r.dropped.is_empty()) {
+        lines.push(format!(
+            "{}: dropped as collinear, so the sums are over the remaining terms: {}.",
+            r.label,
+            r.dropped.join(", ")
+        ));
+    }
     for r in &ratios {
         lines.push(format!(
             "{}: {:.4} / {:.4} = {:.1} % (SE {:.1} pp; the study {:.0} %).",

@@ -47,9 +47,9 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use super::StudyOptions;
 use super::{CaseBlock, CaseInput, CaseModel, CaseOutcome, CaseResult};
 use crate::panel::{CLUSTER_FOLLOWER, CLUSTER_LEADER, StudyPanel, compact_keys};
-use crate::pipeline::StudyOptions;
 use crate::specs::SpecGroup;
 use crate::strengths::relative_strengths_of;
 use spillnet_estimate::design::{Column, Design, Factor};
