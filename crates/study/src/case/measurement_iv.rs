@@ -29,7 +29,7 @@
 //! independent N(0, σ_h²) noise (`HALF_NOISE_SD`), so step 1 on a half
 //! returns e + (projected noise) and the IV estimand of β1 is the planted
 //! same-segment SameGroup coefficient of the full-score estimator
-//! (`truth.json` → `estimands` `same_segment.SameGroup`;
+//! (`truth.json` → `estimands` → `same_segment.beta_SameGroup`;
 //! `evidence.split_sample.iv_attenuation` = 1), while OLS on half 1 is
 //! attenuated.
 //!
