@@ -382,8 +382,9 @@ fn parts_the_data_cannot_support_are_skipped_with_the_reason_and_the_rest_is_wri
         .unwrap();
     let text = String::from_utf8(text.stdout).unwrap();
     assert!(text.contains("(1) worker flow: SKIPPED, WorkerFlow: no worker moves"), "{text}");
-    // The robustness group's IQS-only column is counted with them.
-    assert!(text.contains("Skipped 8 specification(s)") && text.contains("Not computed: quantification"), "{text}");
+    // The further-evidence parts are counted with them: the robustness group's IQS-only column,
+    // the three alternatives parts and the measurement-iv and decomposition groups.
+    assert!(text.contains("Skipped 10 specification(s)") && text.contains("Not computed: quantification"), "{text}");
     assert!(text.contains("IQS only: SKIPPED, the quality table has no `iqs` survey"), "{text}");
 }
 
