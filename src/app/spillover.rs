@@ -215,7 +215,8 @@ pub fn run(cfg: &SpilloverConfig, ctx: &mut Ctx<'_>) -> Result<()> {
 pub fn warn_study(result: &StudyResult, ctx: &mut Ctx<'_>) -> Result<()> {
     for s in &result.skipped {
         let what = match s.group {
-            Some(g) if g.is_evidence() => format!("{} ({}: {})", s.label, g, s.id),
+            Some(g) if g.is_evidence() && s.id == g.as_str() => format!("{} ({g})", s.label),
+            Some(g) if g.is_evidence() => format!("{} ({})", s.label, s.id),
             Some(_) => format!("specification {} ({})", s.id, s.label),
             None => s.label.clone(),
         };

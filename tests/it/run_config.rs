@@ -72,7 +72,8 @@ fn run_default_config_writes_every_output_and_a_manifest_with_input_hashes() {
     for line in stderr.lines() {
         assert!(line.starts_with("warning: ") && line.contains(" skipped: "), "unexpected stderr line: {line}");
     }
-    for part in ["mechanisms.4", "alternatives.demand", "alternatives.brand", "alternatives.patents", "measurement-iv"] {
+    for part in ["mechanisms.4", "alternatives.demand", "alternatives.brand", "alternatives.patents", "measurement-iv"]
+    {
         assert!(stderr.contains(part), "{part} is not reported as skipped: {stderr}");
     }
     let written = files(&out);

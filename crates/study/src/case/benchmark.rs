@@ -61,9 +61,10 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
+use super::StudyOptions;
 use super::{CaseBlock, CaseCell, CaseInput, CaseModel, CaseOutcome, CaseResult, CaseTable};
-use super::{Skipped, StudyOptions};
 use crate::panel::{CLUSTER_FOLLOWER, CLUSTER_LEADER, StudyPanel, compact_keys};
+use crate::specs::Skipped;
 use crate::specs::{Sample, Spec, SpecGroup, build_design, specs_for, unavailable};
 use spillnet_estimate::design::{Column, Design, Factor};
 use spillnet_estimate::{Inference, Lincom, OlsFit, VcovSpec, fit_ols_owned, lincom, vcov};

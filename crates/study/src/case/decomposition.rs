@@ -40,8 +40,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::Skipped;
 use super::{CaseBlock, CaseCell, CaseInput, CaseOutcome, CaseResult, CaseTable};
+use crate::specs::Skipped;
 use crate::specs::SpecGroup;
 use spillnet_io::Indexed;
 use spillnet_io::tables::FirmKind;
