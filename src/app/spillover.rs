@@ -364,16 +364,7 @@ fn run_alternatives(o: &AltMcOptions, cfg: &MonteCarloConfig, ctx: &mut Ctx<'_>)
         write_table(path, &t, TableFormat::Csv)?;
         ctx.info(format_args!("wrote {}", path.display()))?;
     }
-    let text = match cfg.format {
-        OutputFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&summary).unwrap_or_default();
-            s.push('\n');
-            s
-        }
-        format => render(&alternatives_mc_table(&summary), format),
-    };
-    std::io::Write::write_all(ctx.out, text.as_bytes()).map_err(super::stdout_err)?;
-    Ok(())
+    print_mc_summary(&summary, || alternatives_mc_table(&summary), cfg.format, ctx)
 }
 
 /// Run `spillnet montecarlo`.
@@ -400,14 +391,24 @@ pub fn run_mc(cfg: &MonteCarloConfig, ctx: &mut Ctx<'_>) -> Result<()> {
         write_table(path, &t, TableFormat::Csv)?;
         ctx.info(format_args!("wrote {}", path.display()))?;
     }
-    let text = match cfg.format {
+    print_mc_summary(&summary, || montecarlo_table(&summary), cfg.format, ctx)
+}
+
+/// Print a Monte Carlo summary on stdout: every field as JSON, or its table
+/// in the other formats.
+fn print_mc_summary(
+    summary: &impl serde::Serialize,
+    table: impl FnOnce() -> Table,
+    format: OutputFormat,
+    ctx: &mut Ctx<'_>,
+) -> Result<()> {
+    let text = match format {
         OutputFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&summary).unwrap_or_default();
+            let mut s = serde_json::to_string_pretty(summary).unwrap_or_default();
             s.push('\n');
             s
         }
-        format => render(&montecarlo_table(&summary), format),
+        format => render(&table(), format),
     };
-    std::io::Write::write_all(ctx.out, text.as_bytes()).map_err(super::stdout_err)?;
-    Ok(())
+    std::io::Write::write_all(ctx.out, text.as_bytes()).map_err(super::stdout_err)
 }
