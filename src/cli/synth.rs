@@ -27,7 +27,9 @@ Examples:
   spillnet synth --out /tmp/null --rho 0                      # no planted spillover
   spillnet synth --out /tmp/ev --scale small --evidence       # with the supplementary evidence
   spillnet synth --out /tmp/ev --scale small --evidence --brand-slope 0.1 --demand-same-group 0.5
-                                                              # plant a brand slope and demand overlap";
+                                                              # plant a brand slope and demand overlap
+  spillnet synth --out /tmp/fe --scale small --jv-similarity 0.584 --spillover-growth 0.01
+                                                              # plant the benchmark's and event study's truths";
 
 /// Panel size (`--scale`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -89,6 +91,20 @@ pub struct SynthArgs {
     /// model, in [-3, 3]; default 0.
     #[arg(long, value_name = "F", default_value_t = 0.0, allow_negative_numbers = true)]
     pub demand_same_group_seg: f64,
+    /// Plant within-JV-firm similarity for the benchmark group: JV models of one JV firm share a
+    /// dimension-strength pattern sized so that the benchmark's JV sum (β_SameFirm + β_SameSeg +
+    /// β_SameFirm×SameSeg) converges to S, in [0, 0.9] (the study: 0.584). Default 0: no pattern,
+    /// every file is that of a run without the flag. Planted value and estimand: truth.json →
+    /// jv_similarity.
+    #[arg(long, value_name = "S", default_value_t = 0.0)]
+    pub jv_similarity: f64,
+    /// Plant growth of the affiliated spillover: a firm pair's spillover grows by G per year since
+    /// its year 0 (the event study's: the first year an affiliated model pair of the two firms is
+    /// on the market), sized so that the event study's slope converges to G, in [-0.1, 0.1].
+    /// Default 0: no growth, every file is that of a run without the flag. Planted value and
+    /// estimand: truth.json → spillover_growth.
+    #[arg(long, value_name = "G", default_value_t = 0.0, allow_negative_numbers = true)]
+    pub spillover_growth: f64,
 }
 
 impl SynthArgs {
@@ -103,6 +119,8 @@ impl SynthArgs {
             brand_slope: self.brand_slope,
             demand_same_group: self.demand_same_group,
             demand_same_group_seg: self.demand_same_group_seg,
+            jv_similarity: self.jv_similarity,
+            spillover_growth: self.spillover_growth,
             ..SynthParams::new(self.seed, scale, self.rho)
         };
         params.validate().map_err(|e| Error::Usage(format!("synth parameters: {e}")))?;

@@ -58,6 +58,11 @@ pub struct PairObs {
     /// where it is defined; `None` elsewhere, and everywhere unless a brand
     /// slope is planted (`SynthParams::brand_slope`).
     pub brand_z: Option<f64>,
+    /// Years since the firm pair's year 0 (the event study's: the first year
+    /// an affiliated model pair of the two firms is on the market) for
+    /// affiliated pairs; `None` elsewhere, and everywhere unless a spillover
+    /// growth is planted (`SynthParams::spillover_growth`).
+    pub years0: Option<f64>,
 }
 
 impl PairObs {
@@ -83,11 +88,15 @@ pub const RAW_BASIS: [&str; N_RAW] = [
     "SameSeg_x_SupplierOverlap",
     "SameSeg_x_SameGroup_x_SupplierOverlap",
     "SameSeg_x_SameGroup_x_BrandAssociation",
+    "SameGroup_x_YearsSinceYear0",
 ];
 
-/// Number of raw weight terms (the last, the brand term, is 0 and not
-/// reported unless a brand slope is planted).
-pub const N_RAW: usize = 7;
+/// Number of raw weight terms (the last two, the brand and growth terms,
+/// are 0 and not reported unless a brand slope / spillover growth is planted).
+pub const N_RAW: usize = 8;
+
+/// Index of the growth term (SameGroup × years since year 0) in [`RAW_BASIS`].
+pub const GROWTH_TERM: usize = 7;
 
 /// Raw weight terms of the core generator (without the brand term).
 pub const N_CORE: usize = 6;
@@ -98,7 +107,8 @@ pub fn basis(p: &PairObs) -> [f64; N_RAW] {
     let ss = f64::from(u8::from(p.same_seg()));
     let s = p.supplier_z.unwrap_or(0.0);
     let b = p.brand_z.unwrap_or(0.0);
-    [sg, sg * ss, ss * p.worker_z, ss * sg * p.worker_z, ss * s, ss * sg * s, ss * sg * b]
+    let e = p.years0.unwrap_or(0.0);
+    [sg, sg * ss, ss * p.worker_z, ss * sg * p.worker_z, ss * s, ss * sg * s, ss * sg * b, sg * e]
 }
 
 /// Raw weight of a pair under coefficients `coef`.
@@ -168,6 +178,10 @@ pub struct Design {
     pub pairs: Vec<PairObs>,
     /// Per pair: number of JV models in its JV segment-year (n_J).
     n_jv: Vec<usize>,
+    /// Per pair: extra variance of the JV model's strength beyond the
+    /// projected iid draw, in units of σ²(1−1/19) (the planted within-JV-firm
+    /// pattern; 0 unless `SynthParams::jv_similarity` is set).
+    jv_extra_var: Option<Vec<f64>>,
     /// Blocks: indices of their pairs.
     blocks: Vec<Vec<usize>>,
 }
@@ -182,7 +196,60 @@ impl Design {
             jv_cells.entry((p.year, p.jv_seg)).or_default().insert(p.jv);
         }
         let n_jv = pairs.iter().map(|p| jv_cells[&(p.year, p.jv_seg)].len()).collect();
-        Self { pairs, n_jv, blocks: by_block.into_values().collect() }
+        Self { pairs, n_jv, jv_extra_var: None, blocks: by_block.into_values().collect() }
+    }
+
+    /// Set the per-pair extra variance of the JV strength (see the field
+    /// `jv_extra_var`): the regressor's variance becomes (1 − 1/n_J) + extra.
+    pub fn set_jv_extra_variance(&mut self, extra: Vec<f64>) {
+        assert_eq!(extra.len(), self.pairs.len(), "one extra variance per pair");
+        self.jv_extra_var = Some(extra);
+    }
+
+    /// Variance of pair `k`'s JV strength in units of σ²(1−1/19).
+    fn jv_variance(&self, k: usize) -> f64 {
+        let v = 1.0 - 1.0 / self.n_jv[k] as f64;
+        match &self.jv_extra_var {
+            Some(x) => v + x[k],
+            None => v,
+        }
+    }
+
+    /// The probability limit of a step-2 regression of e^D on z·e^JV with
+    /// `m` sparse regressors `z(k, pair)` (index, value; `None`: pair outside
+    /// the sample) when the double-centred weights are `omega`; `None` when
+    /// the design is singular. [`Design::estimand`] is this for a [`Spec`].
+    pub fn projection(
+        &self,
+        m: usize,
+        omega: &[f64],
+        z: impl Fn(usize, &PairObs) -> Option<Vec<(usize, f64)>>,
+    ) -> Option<Vec<f64>> {
+        let (a, b) = self.moments(m, omega, z);
+        solve(a, b)
+    }
+
+    /// The cross-product matrix Σ Var(e^JV)·z z' and vector Σ z ω of
+    /// [`Design::projection`] (for a solver that drops collinear terms).
+    pub fn moments(
+        &self,
+        m: usize,
+        omega: &[f64],
+        z: impl Fn(usize, &PairObs) -> Option<Vec<(usize, f64)>>,
+    ) -> (Vec<Vec<f64>>, Vec<f64>) {
+        let mut a = vec![vec![0.0; m]; m];
+        let mut b = vec![0.0; m];
+        for (k, p) in self.pairs.iter().enumerate() {
+            let Some(z) = z(k, p) else { continue };
+            let v = self.jv_variance(k);
+            for &(r, zr) in &z {
+                b[r] += zr * omega[k];
+                for &(c, zc) in &z {
+                    a[r][c] += v * zr * zc;
+                }
+            }
+        }
+        (a, b)
     }
 
     /// The double-centred weights ω of raw coefficients `coef` (one per pair).
@@ -222,7 +289,7 @@ impl Design {
         let mut b = vec![0.0; m];
         for (k, p) in self.pairs.iter().enumerate() {
             let Some(z) = spec.regressors(p) else { continue };
-            let v = 1.0 - 1.0 / self.n_jv[k] as f64;
+            let v = self.jv_variance(k);
             for r in 0..m {
                 b[r] += z[r] * omega[k];
                 for c in 0..m {
@@ -281,6 +348,9 @@ pub struct Targets {
     pub mechanism: [f64; 4],
     /// β_SameGroup×BrandAssociation of [`Spec::Brand`], when planted.
     pub brand: Option<f64>,
+    /// Raw coefficient of the growth term (SameGroup × years since year 0),
+    /// held fixed while the others are solved (0: no growth).
+    pub growth_raw: f64,
 }
 
 fn main_components(design: &Design, coef: &[f64; N_RAW]) -> Option<[f64; 2]> {
@@ -295,7 +365,7 @@ fn all_components(design: &Design, coef: &[f64; N_RAW]) -> Option<[f64; N_CORE]>
     Some([main[1] + main[2] + main[3], main[1], mech[2], mech[3], mech[4], mech[5]])
 }
 
-fn all_with_brand(design: &Design, coef: &[f64; N_RAW]) -> Option<[f64; N_RAW]> {
+fn all_with_brand(design: &Design, coef: &[f64; N_RAW]) -> Option<[f64; 7]> {
     let [a, b, c, d, e, f] = all_components(design, coef)?;
     let brand = design.estimand(Spec::Brand, &design.centred(coef))?;
     Some([a, b, c, d, e, f, brand[2]])
@@ -370,17 +440,28 @@ pub fn solve_raw_weights(design: &Design, targets: &Targets) -> ([f64; N_RAW], C
     let b = t.brand.unwrap_or(0.0);
     if let Some(brand) = t.brand {
         let target = [all[0], all[1], all[2], all[3], all[4], all[5], brand];
-        if let Some(c) = calibrate(design, [0.0; N_RAW], [0, 1, 2, 3, 4, 5, 6], target, all_with_brand) {
+        let mut base = [0.0; N_RAW];
+        base[GROWTH_TERM] = t.growth_raw;
+        if let Some(c) = calibrate(design, base, [0, 1, 2, 3, 4, 5, 6], target, all_with_brand) {
             return (c, Calibration::Full);
         }
     }
     let mut base = [0.0; N_RAW];
     base[6] = b;
+    base[GROWTH_TERM] = t.growth_raw;
     if let Some(c) = calibrate(design, base, [0, 1, 2, 3, 4, 5], all, all_components) {
         return (c, Calibration::Full);
     }
-    let raw =
-        [t.same_group, t.headline - t.same_group, t.mechanism[0], t.mechanism[1], t.mechanism[2], t.mechanism[3], b];
+    let raw = [
+        t.same_group,
+        t.headline - t.same_group,
+        t.mechanism[0],
+        t.mechanism[1],
+        t.mechanism[2],
+        t.mechanism[3],
+        b,
+        t.growth_raw,
+    ];
     if let Some(brand) = t.brand
         && let Some(c) = calibrate(design, raw, [0, 1, 6], [t.headline, t.same_group, brand], main_with_brand)
     {
@@ -397,7 +478,18 @@ mod tests {
     use super::*;
 
     fn pair(year: i32, dom: usize, jv: usize, dom_seg: usize, jv_seg: usize, sg: bool) -> PairObs {
-        PairObs { year, dom, jv, dom_seg, jv_seg, same_group: sg, worker_z: 0.0, supplier_z: None, brand_z: None }
+        PairObs {
+            year,
+            dom,
+            jv,
+            dom_seg,
+            jv_seg,
+            same_group: sg,
+            worker_z: 0.0,
+            supplier_z: None,
+            brand_z: None,
+            years0: None,
+        }
     }
 
     #[test]
@@ -413,7 +505,7 @@ mod tests {
         let pairs: Vec<_> =
             (0..2).flat_map(|d| (0..3).map(move |j| pair(2010, d, 10 + j, 0, 0, d == 0 && j == 0))).collect();
         let design = Design::new(pairs);
-        let omega = design.centred(&[0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+        let omega = design.centred(&[0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
         // t = 1 at (0,0): ω = 1 − 1/2 − 1/3 + 1/6 = 1/3.
         assert!((omega[0] - 1.0 / 3.0).abs() < 1e-12);
         assert!(omega.iter().sum::<f64>().abs() < 1e-12);
@@ -422,7 +514,7 @@ mod tests {
     #[test]
     fn single_domestic_model_cells_carry_no_signal() {
         let pairs = vec![pair(2005, 0, 1, 2, 2, true), pair(2005, 0, 2, 2, 2, false)];
-        let omega = Design::new(pairs).centred(&[1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+        let omega = Design::new(pairs).centred(&[1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
         assert_eq!(omega, vec![0.0, 0.0]);
     }
 }

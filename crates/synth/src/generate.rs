@@ -42,6 +42,7 @@ enum Stream {
     Strengths = 5,
     Noise = 6,
     Production = 7,
+    JvFirmPattern = 8,
 }
 
 fn rng(seed: u64, stream: Stream) -> ChaCha8Rng {
@@ -512,6 +513,7 @@ pub fn generate(params: &SynthParams) -> Result<(Indexed, Truth), SynthError> {
                     worker_z: 0.0,
                     supplier_z: None,
                     brand_z: None,
+                    years0: None,
                 });
             }
         }
@@ -539,7 +541,50 @@ pub fn generate(params: &SynthParams) -> Result<(Indexed, Truth), SynthError> {
             p.brand_z = z;
         }
     }
-    let design = Design::new(pairs);
+    // Growth of the affiliated spillover with years since the firm pair's year 0.
+    let producer_of: Vec<usize> = models.iter().map(|m| m.producer).collect();
+    let event = if params.spillover_growth != 0.0 {
+        let ev = super::further::EventDesign::new(&pairs, &producer_of).ok_or_else(|| {
+            SynthError::Param(
+                "spillover_growth: no affiliated same-segment pair outside its firm pair's year 0 on this design"
+                    .into(),
+            )
+        })?;
+        for (p, e) in pairs.iter_mut().zip(&ev.years0) {
+            p.years0 = *e;
+        }
+        Some(ev)
+    } else {
+        None
+    };
+    let mut design = Design::new(pairs);
+    // Within-JV-firm similarity: the variance c² of the firm pattern that makes the JV sum's estimand S.
+    let jv_similarity = if params.jv_similarity != 0.0 {
+        let by_year: Vec<(i32, Vec<super::further::JvModel>)> = (cal::FIRST_YEAR..=cal::LAST_YEAR)
+            .map(|t| (t, by_year(true, t).into_iter().map(|j| (j, models[j].producer, models[j].segment)).collect()))
+            .collect();
+        let mut jv_models: Vec<usize> =
+            (0..models.len()).filter(|&m| prods[models[m].producer].class == Class::Jv).collect();
+        jv_models.sort_by(|a, b| models[*a].id.cmp(&models[*b].id));
+        let split = super::further::split_leaders(jv_models.len(), super::further::BENCHMARK_SPLIT_SEED);
+        let leaders: BTreeSet<usize> = jv_models.iter().zip(&split).filter(|x| *x.1).map(|x| *x.0).collect();
+        let sim = super::further::JvSimilarity::new(&by_year, Some(&|m| leaders.contains(&m)));
+        let c2 = sim.solve(params.jv_similarity).ok_or_else(|| {
+            SynthError::Param(format!(
+                "jv_similarity = {} is out of reach on this design: the JV sum without a firm pattern is {:.4} \
+                 (NaN: the benchmark's split of seed {} has no same-firm same-segment or no other-firm \
+                 other-segment follower-leader pair; try --scale paper or another seed)",
+                params.jv_similarity,
+                sim.jv_sum(0.0),
+                super::further::BENCHMARK_SPLIT_SEED
+            ))
+        })?;
+        let extra = design.pairs.iter().map(|p| c2 * sim.factor_variance[&(p.jv, p.year)]).collect();
+        design.set_jv_extra_variance(extra);
+        Some((sim, c2))
+    } else {
+        None
+    };
     let planted = Targets {
         headline: params.rho,
         same_group: params.gamma_same_group,
@@ -550,13 +595,38 @@ pub fn generate(params: &SynthParams) -> Result<(Indexed, Truth), SynthError> {
             params.theta_supplier_same_group,
         ],
         brand: brands.as_ref().map(|_| params.brand_slope),
+        growth_raw: 0.0,
     };
-    let (coef, calibration) = estimand::solve_raw_weights(&design, &planted);
+    let (coef, calibration, growth) = match &event {
+        None => {
+            let (c, cal) = estimand::solve_raw_weights(&design, &planted);
+            (c, cal, None)
+        }
+        Some(ev) => {
+            // The event slope's estimand is affine in the growth term's raw coefficient (the
+            // others re-solved to keep their targets): two evaluations give the one that hits g.
+            let slope_at = |g: f64| {
+                let (c, cal) = estimand::solve_raw_weights(&design, &Targets { growth_raw: g, ..planted });
+                let s = ev.slope(&design, &design.centred(&c));
+                (c, cal, s)
+            };
+            let (_, _, s0) = slope_at(0.0);
+            let (_, _, s1) = slope_at(1.0);
+            let (Some((s0, _)), Some((s1, _))) = (s0, s1) else {
+                return Err(SynthError::Param("spillover_growth: the event study's design is singular".into()));
+            };
+            let raw = (params.spillover_growth - s0) / (s1 - s0);
+            let (c, cal, s) = slope_at(raw);
+            let (slope, bins) = s.unwrap_or((f64::NAN, Vec::new()));
+            (c, cal, Some((raw, slope, bins)))
+        }
+    };
 
     // Quality.
     let mut lv = rng(seed, Stream::Levels);
     let mut st = rng(seed, Stream::Strengths);
     let mut nz = rng(seed, Stream::Noise);
+    let mut fp = rng(seed, Stream::JvFirmPattern);
     let level_dev: Vec<f64> = models.iter().map(|_| cal::MODEL_LEVEL_SD * normal(&mut lv)).collect();
     let mut quality: Vec<QualityScore> = Vec::new();
     let mut pair_cursor = 0;
@@ -617,6 +687,35 @@ pub fn generate(params: &SynthParams) -> Result<(Indexed, Truth), SynthError> {
                 }
             }
             e_dom.insert(d, v);
+        }
+        // Planted within-JV-firm pattern, added to the JV models' own strengths only (the
+        // domestic ones above load on the draws e_jv, see `further`).
+        if let Some((_, c2)) = &jv_similarity {
+            let c = c2.sqrt();
+            let mut firms: Vec<usize> = jv.iter().map(|&j| models[j].producer).collect();
+            firms.sort_unstable();
+            firms.dedup();
+            let v: BTreeMap<usize, Vec<f64>> = firms
+                .into_iter()
+                .map(|f| (f, (0..n_dims).map(|_| cal::JV_STRENGTH_SD * normal(&mut fp)).collect()))
+                .collect();
+            for seg in 0..cal::SEGMENTS.len() {
+                let rows: Vec<usize> = jv.iter().copied().filter(|&j| models[j].segment == seg).collect();
+                if rows.is_empty() {
+                    continue;
+                }
+                let raw: Vec<&Vec<f64>> = rows.iter().map(|j| &v[&models[*j].producer]).collect();
+                let row_mean: Vec<f64> = raw.iter().map(|x| x.iter().sum::<f64>() / n_dims as f64).collect();
+                let col_mean: Vec<f64> =
+                    (0..n_dims).map(|k| raw.iter().map(|x| x[k]).sum::<f64>() / rows.len() as f64).collect();
+                let grand = row_mean.iter().sum::<f64>() / rows.len() as f64;
+                for (r, j) in rows.iter().enumerate() {
+                    let e = e_jv.get_mut(j).expect("row exists");
+                    for k in 0..n_dims {
+                        e[k] += c * (raw[r][k] - row_mean[r] - col_mean[k] + grand);
+                    }
+                }
+            }
         }
         // Model-year defect factors, normalised to mean 1 within each class and
         // year so that class means follow the calibrated paths exactly.
@@ -780,6 +879,25 @@ pub fn generate(params: &SynthParams) -> Result<(Indexed, Truth), SynthError> {
         &raw_s,
     );
     truth.evidence = evidence;
+    truth.jv_similarity = jv_similarity.map(|(sim, c2)| super::truth::JvSimilarityTruth {
+        planted_jv_sum: params.jv_similarity,
+        estimand_jv_sum: sim.jv_sum(c2),
+        jv_sum_without_pattern: sim.jv_sum(0.0),
+        pattern_variance_ratio: c2,
+        raw_within_firm_correlation: c2 / (1.0 + c2),
+        ordered_pairs: sim.ordered_pairs,
+    });
+    truth.spillover_growth = growth.map(|(raw, slope, bins)| {
+        let ev = event.as_ref().expect("growth implies the event design");
+        super::truth::GrowthTruth {
+            planted_slope_per_year: params.spillover_growth,
+            estimand_slope_per_year: slope,
+            raw_weight_per_year: raw,
+            top_bin: ev.top_bin,
+            firm_pairs: ev.firm_pairs as u64,
+            estimand_bin_effects: bins,
+        }
+    });
     Ok((Indexed::new(ds).map_err(SynthError::Invalid)?, truth))
 }
 
@@ -863,11 +981,17 @@ fn build_truth(
             ));
         }
     }
-    let n_raw = if params.brand_slope != 0.0 { estimand::N_RAW } else { estimand::N_CORE };
+    let shown = |i: usize| {
+        i < estimand::N_CORE
+            || (i == 6 && params.brand_slope != 0.0)
+            || (i == estimand::GROWTH_TERM && params.spillover_growth != 0.0)
+    };
     let raw_weights = estimand::RAW_BASIS
         .iter()
-        .take(n_raw)
         .zip(coef)
+        .enumerate()
+        .filter(|(i, _)| shown(*i))
+        .map(|(_, x)| x)
         .map(|(n, c)| Param::new(n, *c, "coefficient of this term in the raw pair weight t_ij of e^D_ikt = sum_j t_ij e^JV_jkt + noise (WorkerFlow, SupplierOverlap as z-scores; SupplierOverlap term 0 where undefined)"))
         .collect();
     let process = vec![
@@ -1111,6 +1235,8 @@ fn build_truth(
         per_year,
         notes,
         evidence: None,
+        jv_similarity: None,
+        spillover_growth: None,
     }
 }
 

@@ -10,6 +10,9 @@
 //!   evidence (model attributes, score halves, customer choices, brand
 //!   association, patents) with its planted values; its data-generating
 //!   process is documented there.
+//! - [`further`]: on request, the benchmark's within-JV-firm similarity
+//!   ([`SynthParams::jv_similarity`]) and the event study's spillover growth
+//!   ([`SynthParams::spillover_growth`]), and their estimands.
 //! - [`estimand`]: what the study's two-step estimator converges to on a
 //!   generated design, used to plant weights it recovers exactly.
 //! - [`truth`]: the planted parameters and realised counts (`truth.json`).
@@ -21,6 +24,7 @@
 pub mod calibrate;
 pub mod estimand;
 pub mod evidence;
+pub mod further;
 pub mod generate;
 pub mod network;
 pub mod truth;
@@ -99,6 +103,17 @@ pub struct SynthParams {
     pub demand_same_group: f64,
     /// Planted φ of the customer-choice Poisson (SameGroup×SameSeg); default 0.
     pub demand_same_group_seg: f64,
+    /// Planted JV sum of the benchmark group (β_SameFirm + β_SameSeg +
+    /// β_SameFirm×SameSeg: how much a JV model's dimension-strength pattern
+    /// shares with its own firm's other models; the study: 0.584), in
+    /// [0, 0.9]. 0 (default): no firm pattern, every output is the core
+    /// generator's. See [`further`].
+    pub jv_similarity: f64,
+    /// Planted growth per year of the affiliated spillover with years since
+    /// the firm pair's year 0 (the slope of the event study's bin effects),
+    /// in [-0.1, 0.1]. 0 (default): no growth, every output is the core
+    /// generator's. See [`further`].
+    pub spillover_growth: f64,
 }
 
 impl SynthParams {
@@ -117,6 +132,8 @@ impl SynthParams {
             brand_slope: 0.0,
             demand_same_group: 0.0,
             demand_same_group_seg: 0.0,
+            jv_similarity: 0.0,
+            spillover_growth: 0.0,
         }
     }
 
@@ -142,6 +159,18 @@ impl SynthParams {
             if !v.is_finite() || v.abs() > 3.0 {
                 return Err(SynthError::Param(format!("{name} = {v} must be a finite number in [-3, 3]")));
             }
+        }
+        if !(self.jv_similarity.is_finite() && (0.0..=0.9).contains(&self.jv_similarity)) {
+            return Err(SynthError::Param(format!(
+                "jv_similarity = {} must be a finite number in [0, 0.9]",
+                self.jv_similarity
+            )));
+        }
+        if !(self.spillover_growth.is_finite() && self.spillover_growth.abs() <= 0.1) {
+            return Err(SynthError::Param(format!(
+                "spillover_growth = {} must be a finite number in [-0.1, 0.1]",
+                self.spillover_growth
+            )));
         }
         let planted = self.brand_slope != 0.0 || self.demand_same_group != 0.0 || self.demand_same_group_seg != 0.0;
         if planted && !self.evidence {

@@ -254,6 +254,50 @@ pub struct Truth {
     /// --evidence`; left out of the JSON otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence: Option<EvidenceTruth>,
+    /// The benchmark's planted within-JV-firm similarity (`spillnet synth
+    /// --jv-similarity`; left out of the JSON otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jv_similarity: Option<JvSimilarityTruth>,
+    /// The event study's planted spillover growth (`spillnet synth
+    /// --spillover-growth`; left out of the JSON otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spillover_growth: Option<GrowthTruth>,
+}
+
+/// The benchmark group's planted JV sum (`truth.json` → `jv_similarity`;
+/// the data-generating process is documented in `synth::further`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JvSimilarityTruth {
+    /// Planted JV sum β_SameFirm + β_SameSeg + β_SameFirm×SameSeg.
+    pub planted_jv_sum: f64,
+    /// What the benchmark's JV sum converges to on this design, in
+    /// expectation over its random leader/follower split (equals the planted value).
+    pub estimand_jv_sum: f64,
+    /// The JV sum's estimand without a firm pattern (the step-1 projection's artefact).
+    pub jv_sum_without_pattern: f64,
+    /// c²: variance of each JV firm's pattern relative to a model's own draws.
+    pub pattern_variance_ratio: f64,
+    /// c²/(1 + c²): correlation of two models of one JV firm before step 1.
+    pub raw_within_firm_correlation: f64,
+    /// Ordered same-year pairs of distinct JV models the estimand sums over.
+    pub ordered_pairs: u64,
+}
+
+/// The event study's planted growth (`truth.json` → `spillover_growth`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GrowthTruth {
+    /// Planted slope per year of the event study's bin effects.
+    pub planted_slope_per_year: f64,
+    /// What the event study's slope converges to on this design (equals the planted value).
+    pub estimand_slope_per_year: f64,
+    /// Coefficient of SameGroup × (years since year 0) in the raw pair weights.
+    pub raw_weight_per_year: f64,
+    /// The event study's top bin K on this design (bins 0, 1, …, K−1, ≥K).
+    pub top_bin: i32,
+    /// Affiliated firm pairs with same-segment pairs (the pair dummies).
+    pub firm_pairs: u64,
+    /// Estimands of the bin effects 0..=K (year 0 = 0).
+    pub estimand_bin_effects: Vec<f64>,
 }
 
 impl Truth {
