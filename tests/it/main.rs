@@ -26,4 +26,5 @@ mod spillover;
 mod supplementary;
 mod synth;
 mod synth_evidence;
+mod synth_planted;
 mod walkthrough;
