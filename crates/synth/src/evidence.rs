@@ -4,7 +4,8 @@
 //! brand-association survey and patent flows, with their planted values in
 //! [`EvidenceTruth`] (`truth.json` → `evidence`). Every draw comes from its
 //! own ChaCha8 stream, so the core tables are the same with or without
-//! evidence. Imports `io::tables`, `ids` and its siblings `calibrate`, `truth`.
+//! evidence. Imports `io::tables`, `ids` and its siblings `calibrate`,
+//! `draws` (streams), `truth`.
 //!
 //! Data-generating process:
 //! - **Model attributes.** ln price = ln P_seg + 0.25·JV + 0.15·ε,
@@ -48,11 +49,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::SynthParams;
 use super::calibrate as cal;
+use super::draws::{Stream, normal, rng};
 use super::truth::{BrandTruth, DemandTruth, EvidenceTruth, Param, PatentTruth, SplitTruth};
 use spillnet_io::ids::FirmId;
 use spillnet_io::tables::{BrandAssociation, CustomerChoice, Dataset, Firm, FirmKind, JvLink, PatentFlow, PatentKind};
@@ -96,28 +98,6 @@ pub const BRAND_LOGIT_OTHER: (f64, f64) = (-3.5, 0.5);
 pub const PATENT_TRANSFER_RATE: f64 = 1.5;
 /// Mean patents licensed by a JV to a domestic parent per year.
 pub const PATENT_LICENCE_RATE: f64 = 0.1;
-
-/// Streams of the evidence draws (after the core generator's 1–7).
-#[derive(Debug, Clone, Copy)]
-enum Stream {
-    Attributes = 11,
-    Halves = 12,
-    Choices = 13,
-    Brands = 14,
-    Patents = 15,
-}
-
-fn rng(seed: u64, stream: Stream) -> ChaCha8Rng {
-    let mut r = ChaCha8Rng::seed_from_u64(seed);
-    r.set_stream(stream as u64);
-    r
-}
-
-fn normal(rng: &mut ChaCha8Rng) -> f64 {
-    let u1: f64 = 1.0 - rng.random::<f64>();
-    let u2: f64 = rng.random::<f64>();
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-}
 
 /// A Poisson draw (Knuth's product of uniforms; μ is small here).
 fn poisson(rng: &mut ChaCha8Rng, mu: f64) -> u64 {

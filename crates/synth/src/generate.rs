@@ -18,10 +18,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::calibrate::{self as cal, MoveKind, Scale};
+use super::draws::{Stream, normal, rng};
 use super::estimand::{self, Design, PairObs, Spec, Targets};
 use super::network::{self, DomesticClass, Network};
 use super::truth::{ChannelTruth, Count, DefectTruth, GENERATOR_VERSION, Param, Truth, YearCounts};
@@ -31,32 +32,6 @@ use spillnet_io::ids::{FirmId, GroupId, ModelId, SupplierId};
 use spillnet_io::tables::{
     Dataset, FirmKind, Model, Production, QualityScore, SupplierLink, SupplierTarget, WorkerMove,
 };
-
-/// Random streams, one per table, so that changing one table's draws leaves the others alone.
-#[derive(Debug, Clone, Copy)]
-enum Stream {
-    Models = 1,
-    Suppliers = 2,
-    Moves = 3,
-    Levels = 4,
-    Strengths = 5,
-    Noise = 6,
-    Production = 7,
-    JvFirmPattern = 8,
-}
-
-fn rng(seed: u64, stream: Stream) -> ChaCha8Rng {
-    let mut r = ChaCha8Rng::seed_from_u64(seed);
-    r.set_stream(stream as u64);
-    r
-}
-
-/// A standard normal draw (Box–Muller, one value per call).
-fn normal(rng: &mut ChaCha8Rng) -> f64 {
-    let u1: f64 = 1.0 - rng.random::<f64>(); // (0, 1]
-    let u2: f64 = rng.random::<f64>();
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-}
 
 /// Index drawn with probability proportional to `w` (all ≥ 0, some > 0).
 fn weighted(rng: &mut ChaCha8Rng, w: &[f64]) -> usize {

@@ -22,6 +22,7 @@
 //! in sorted order, and nothing depends on time or thread count.
 
 pub mod calibrate;
+mod draws;
 pub mod estimand;
 pub mod evidence;
 pub mod further;
