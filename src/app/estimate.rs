@@ -19,7 +19,7 @@ use crate::error::Result;
 use crate::estimate::formula::{FeTerm, Formula, Model};
 use crate::estimate::{
     BootResult, BootSpec, BootWeights, FirstStage, FitOptions, Fitted, IvFit, Lincom, OlsFit, PoissonFit,
-    PoissonOptions, Ssc, VcovSpec, first_stage_f, fit_iv, fit_ols_owned, fit_poisson, lincom, vcov, wild_bootstrap,
+    PoissonOptions, Ssc, VcovSpec, first_stage_f, fit_iv, kleibergen_paap, fit_ols_owned, fit_poisson, lincom, vcov, wild_bootstrap,
 };
 use crate::io::frame::{column_names, read_frame};
 use crate::report::regression_table::{ModelColumn, few_clusters_warning, render};
@@ -211,6 +211,7 @@ fn fit_model(cfg: &EstimateConfig, model: &Model, design: ModelDesign, ctx: &mut
             let mut f = fit_iv(&d, &cfg.fit)?;
             if cfg.vcov != VcovSpec::Iid {
                 f.ivwald = first_stage_f(&f, &cfg.vcov, &cfg.ssc)?;
+                f.kp = kleibergen_paap(&f, &cfg.vcov, &cfg.ssc)?;
             }
             ModelFit::Iv(f)
         }

@@ -116,8 +116,10 @@ pub struct EstimateArgs {
     /// With IV models, also print the first-stage regressions (one column per
     /// endogenous regressor, same vcov) before the main table; default off.
     /// The main table always shows the first-stage F (iid), under a robust
-    /// or clustered vcov the first-stage Wald F with that vcov, and the
-    /// Wu–Hausman endogeneity F (iid).
+    /// or clustered vcov the first-stage Wald F with that vcov and the
+    /// Kleibergen–Paap rk Wald F (fixest's `kpr` as rk/L, ivreg2's weak-
+    /// instrument statistic without its (N−L−K)/N factor; p-value from
+    /// χ²(L−K+1)), and the Wu–Hausman endogeneity F (iid).
     #[arg(long)]
     pub first_stage: bool,
     /// Fixed effects to absorb, comma-separated columns of any type, e.g.

@@ -102,6 +102,10 @@ pub struct IvFit {
     /// (fixest's `wh`); `None` when the first-stage residuals are collinear
     /// with the regressors (e.g. instruments equal to the endogenous regressors).
     pub wu_hausman: Option<WuHausman>,
+    /// Kleibergen–Paap rk Wald statistic under the vcov used for inference
+    /// (fixest's `kpr`); `None` until the caller sets it with
+    /// [`kleibergen_paap`](crate::kleibergen_paap).
+    pub kp: Option<crate::kp::KleibergenPaap>,
 }
 
 /// Wu–Hausman test: the F test, under iid with the default ssc, that the
@@ -145,7 +149,13 @@ impl Fitted for IvFit {
             value: w.f,
             p: Some(w.p),
         });
-        ivf.chain(ivwald).chain(wh).collect()
+        let kp = self.kp.iter().map(|k| FitStat {
+            key: "kpr".into(),
+            label: format!("KP rk Wald F ({})", k.vcov),
+            value: k.f,
+            p: Some(k.p),
+        });
+        ivf.chain(ivwald).chain(kp).chain(wh).collect()
     }
 }
 
@@ -467,6 +477,7 @@ pub fn fit_iv(design: &IvDesign, opts: &FitOptions) -> Result<IvFit, EstimateErr
         ivf: Vec::new(),
         ivwald: Vec::new(),
         wu_hausman: None,
+        kp: None,
     };
     fit.ivf = first_stage_f(&fit, &VcovSpec::Iid, &Ssc::default())?;
     fit.wu_hausman = wu_hausman(&fit, &x_act, &y, opts.collin_tol)?;

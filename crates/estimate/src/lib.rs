@@ -44,6 +44,7 @@ pub mod fit;
 pub mod fixef;
 pub mod formula;
 pub mod iv;
+pub mod kp;
 pub mod lincom;
 pub mod ols;
 pub mod poisson;
@@ -57,6 +58,7 @@ pub use fit::{ClusterVar, Diagnostics, FeSize, FitCore, FitStat, Fitted, FixedEf
 pub use fixef::{FeValues, Fixef, FixefOptions, connected_components, recover_fixef, structural_residual};
 pub use formula::{Formula, FormulaError};
 pub use iv::{FirstStage, FirstStageF, IvDesign, IvFit, WuHausman, first_stage_f, fit_iv};
+pub use kp::{KleibergenPaap, kleibergen_paap};
 pub use lincom::{Lincom, LincomResult, lincom};
 pub use ols::{FitOptions, OlsFit, fit_ols, fit_ols_owned};
 pub use poisson::{PoissonFit, PoissonOptions, fit_poisson};

@@ -193,7 +193,7 @@ fn sandwich(bread: &SymMatrix, meat: &SymMatrix) -> SymMatrix {
 }
 
 /// Zero the negative eigenvalues of `v`; returns whether any was negative.
-fn fix_psd(v: &mut SymMatrix) -> bool {
+pub(crate) fn fix_psd(v: &mut SymMatrix) -> bool {
     let m = v.to_faer();
     let Ok(eig) = m.self_adjoint_eigen(Side::Lower) else { return false };
     let s = eig.S().column_vector();
@@ -208,6 +208,80 @@ fn fix_psd(v: &mut SymMatrix) -> bool {
         }
     }
     true
+}
+
+/// $K$ of the small-sample correction without clustering and the factor
+/// applied to the vcov: $(N-1)/(N-K)$ for iid, $N/(N-K)$ for HC1 (`hetero`);
+/// 1 without `K.adj`.
+pub(crate) fn unclustered_df_k(fit: &FitCore, ssc: &Ssc, hetero: bool) -> (usize, f64) {
+    let levels = fit.fe_levels();
+    let dk = ssc::df_k(ssc, fit.k(), &levels, &vec![false; levels.len()]);
+    let n = fit.nobs as f64;
+    let top = if hetero { n } else { n - 1.0 };
+    (dk, if ssc.k_adj { top / (n - dk as f64) } else { 1.0 })
+}
+
+/// The cluster variables `vars` of `fit`, each known and with at least two groups.
+pub(crate) fn cluster_vars<'a>(fit: &'a FitCore, vars: &[String]) -> Result<Vec<&'a ClusterVar>, EstimateError> {
+    vars.iter()
+        .map(|name| {
+            let c = fit
+                .cluster(name)
+                .ok_or_else(|| EstimateError::bad(format!("cluster variable `{name}` is not part of the design")))?;
+            if c.n_groups < 2 {
+                return Err(EstimateError::TooFewClusters { name: name.clone(), groups: c.n_groups });
+            }
+            Ok(c)
+        })
+        .collect()
+}
+
+/// $K$ of the small-sample correction under clustering by `cols` (a fixed
+/// effect is nested when it is a cluster variable or lies within one, as in
+/// fixest) and the factor $(N-1)/(N-K)$ (1 without `K.adj`).
+pub(crate) fn cluster_df_k(fit: &FitCore, cols: &[&ClusterVar], ssc: &Ssc) -> (usize, f64) {
+    let n = fit.nobs as f64;
+    let nested: Vec<bool> =
+        fit.fe.iter().map(|f| cols.iter().any(|c| c.name == f.name || f.is_nested_in(c))).collect();
+    let dk = ssc::df_k(ssc, fit.k(), &fit.fe_levels(), &nested);
+    (dk, if ssc.k_adj { (n - 1.0) / (n - dk as f64) } else { 1.0 })
+}
+
+/// Cameron–Gelbach–Miller inclusion–exclusion over the intersections of the
+/// cluster variables `cols`: $\sum_S (-1)^{|S|+1} c\,g_S\,T_S$ with $T_S$ =
+/// `term(codes of S, clusters of S)` (a `dim × dim` sandwich), $c$ = `k_adj`
+/// and $g_S = G/(G-1)$ under `G.adj` ($G$ per [`GDf`]). Returns the sum and
+/// the smallest number of clusters.
+pub(crate) fn multiway(
+    cols: &[&ClusterVar],
+    ssc: &Ssc,
+    k_adj: f64,
+    dim: usize,
+    term: impl Fn(&[u32], usize) -> SymMatrix,
+) -> (SymMatrix, usize) {
+    let g_min = cols.iter().map(|c| c.n_groups).min().unwrap_or(0);
+    let mut v = SymMatrix::zeros(dim);
+    let m = cols.len();
+    for subset in 1usize..(1 << m) {
+        let members: Vec<usize> = (0..m).filter(|j| subset >> j & 1 == 1).collect();
+        let (codes, g) = if members.len() == 1 {
+            (cols[members[0]].codes.to_vec(), cols[members[0]].n_groups)
+        } else {
+            let parts: Vec<(&[u32], usize)> =
+                members.iter().map(|&j| (cols[j].codes.as_slice(), cols[j].n_groups)).collect();
+            intersect_codes(&parts)
+        };
+        let g_used = match ssc.g_df {
+            GDf::Min => g_min,
+            GDf::Conventional => g,
+        };
+        let g_adj = if ssc.g_adj { g_used as f64 / (g_used as f64 - 1.0) } else { 1.0 };
+        let sign = if members.len() % 2 == 1 { 1.0 } else { -1.0 };
+        let t = term(&codes, g);
+        let c = sign * k_adj * g_adj;
+        v.data.iter_mut().zip(&t.data).for_each(|(a, b)| *a += c * b);
+    }
+    (v, g_min)
 }
 
 /// Compute the vcov of a stored fit and the coefficient table.
@@ -230,61 +304,25 @@ pub fn vcov(fit: &dyn Fitted, spec: &VcovSpec, ssc: &Ssc) -> Result<Inference, E
     let fit: &FitCore = fit.core();
     let n = fit.nobs;
     let k = fit.k();
-    let levels = fit.fe_levels();
     let (vcov, df_k, df_t, n_clusters, eigen_fixed) = match spec {
         VcovSpec::Iid => {
-            let dk = ssc::df_k(ssc, k, &levels, &vec![false; levels.len()]);
-            let adj = if ssc.k_adj { (n as f64 - 1.0) / (n as f64 - dk as f64) } else { 1.0 };
+            let (dk, adj) = unclustered_df_k(fit, ssc, false);
             let mut v = iid::vcov_iid(fit);
             v.data.iter_mut().for_each(|x| *x *= adj);
             (v, dk, n.saturating_sub(dk), Vec::new(), false)
         }
         VcovSpec::Hetero => {
-            let dk = ssc::df_k(ssc, k, &levels, &vec![false; levels.len()]);
-            let adj = if ssc.k_adj { n as f64 / (n as f64 - dk as f64) } else { 1.0 };
+            let (dk, adj) = unclustered_df_k(fit, ssc, true);
             let mut v = sandwich(&fit.bread, &hetero::meat_hetero(fit));
             v.data.iter_mut().for_each(|x| *x *= adj);
             (v, dk, n.saturating_sub(dk), Vec::new(), false)
         }
         VcovSpec::Cluster(vars) => {
-            let mut cols: Vec<&ClusterVar> = Vec::new();
-            for name in vars {
-                let c = fit.cluster(name).ok_or_else(|| {
-                    EstimateError::bad(format!("cluster variable `{name}` is not part of the design"))
-                })?;
-                if c.n_groups < 2 {
-                    return Err(EstimateError::TooFewClusters { name: name.clone(), groups: c.n_groups });
-                }
-                cols.push(c);
-            }
-            // fixest: a fixed effect is nested when it is a cluster variable or lies within one.
-            let nested: Vec<bool> =
-                fit.fe.iter().map(|f| cols.iter().any(|c| c.name == f.name || f.is_nested_in(c))).collect();
-            let dk = ssc::df_k(ssc, k, &levels, &nested);
-            let k_adj = if ssc.k_adj { (n as f64 - 1.0) / (n as f64 - dk as f64) } else { 1.0 };
-            let g_min = cols.iter().map(|c| c.n_groups).min().unwrap_or(0);
-            let mut v = SymMatrix::zeros(k);
+            let cols = cluster_vars(fit, vars)?;
+            let (dk, k_adj) = cluster_df_k(fit, &cols, ssc);
             let m = cols.len();
-            for subset in 1usize..(1 << m) {
-                let members: Vec<usize> = (0..m).filter(|j| subset >> j & 1 == 1).collect();
-                let (codes, g) = if members.len() == 1 {
-                    (cols[members[0]].codes.to_vec(), cols[members[0]].n_groups)
-                } else {
-                    let parts: Vec<(&[u32], usize)> =
-                        members.iter().map(|&j| (cols[j].codes.as_slice(), cols[j].n_groups)).collect();
-                    intersect_codes(&parts)
-                };
-                let g_used = match ssc.g_df {
-                    GDf::Min => g_min,
-                    GDf::Conventional => g,
-                };
-                let g_adj = if ssc.g_adj { g_used as f64 / (g_used as f64 - 1.0) } else { 1.0 };
-                let sign = if members.len() % 2 == 1 { 1.0 } else { -1.0 };
-                let meat = cluster::meat_cluster(fit, &codes, g);
-                let term = sandwich(&fit.bread, &meat);
-                let c = sign * k_adj * g_adj;
-                v.data.iter_mut().zip(&term.data).for_each(|(a, b)| *a += c * b);
-            }
+            let (mut v, g_min) =
+                multiway(&cols, ssc, k_adj, k, |codes, g| sandwich(&fit.bread, &cluster::meat_cluster(fit, codes, g)));
             let fixed = m > 1 && fix_psd(&mut v);
             let ncl = cols.iter().map(|c| (c.name.clone(), c.n_groups)).collect();
             (v, dk, g_min - 1, ncl, fixed)
