@@ -35,8 +35,8 @@ fn push_unique(v: &mut Vec<String>, s: &str) {
 }
 
 /// Numeric and categorical columns the models need, in first-use order:
-/// outcomes, regressors (the variables inside `i()` are read as numbers),
-/// endogenous regressors and instruments, then `weights`; fixed-effect
+/// outcomes, regressors, endogenous regressors and instruments, then
+/// `weights`; the variables inside `i()` (numbers or text), fixed-effect
 /// components, then `clusters`.
 pub fn columns_needed(models: &[Model], weights: Option<&str>, clusters: &[String]) -> (Vec<String>, Vec<String>) {
     let mut numeric = Vec::new();
@@ -48,7 +48,7 @@ pub fn columns_needed(models: &[Model], weights: Option<&str>, clusters: &[Strin
                 match a {
                     Atom::Var(v) => push_unique(&mut numeric, v),
                     Atom::I { var, by, .. } => {
-                        push_unique(&mut numeric, var);
+                        push_unique(&mut categorical, var);
                         if let Some(b) = by {
                             push_unique(&mut numeric, b);
                         }
@@ -186,37 +186,53 @@ fn atom_columns(a: &Atom, cols: &mut Columns) -> Result<Vec<Column>> {
     match a {
         Atom::Var(v) => Ok(vec![Column { name: v.clone(), values: cols.num(v) }]),
         Atom::I { var, by, refs } => {
-            let values = cols.num(var);
+            let codes = cols.cat(var);
             let by_values = by.as_ref().map(|b| cols.num(b));
-            let mut levels: Vec<f64> = values.clone();
-            levels.sort_by(f64::total_cmp);
-            levels.dedup();
+            let n_codes = codes.iter().copied().max().map_or(0, |m| m as usize + 1);
+            let text: Vec<String> = (0..n_codes as u32).map(|c| cols.label(var, c)).collect();
+            // Numbers sort and match `ref` numerically and print without a trailing `.0`;
+            // text (a column of strings) sorts alphabetically and matches `ref` as written, as in fixest.
+            let numbers: Option<Vec<f64>> =
+                text.iter().map(|t| t.parse::<f64>().ok().filter(|v| v.is_finite())).collect();
+            let mut order: Vec<u32> = (0..n_codes as u32).collect();
+            match &numbers {
+                Some(v) => order.sort_by(|a, b| v[*a as usize].total_cmp(&v[*b as usize])),
+                None => order.sort_by(|a, b| text[*a as usize].cmp(&text[*b as usize])),
+            }
+            let name_of = |c: u32| match &numbers {
+                Some(v) => level_label(v[c as usize]),
+                None => text[c as usize].clone(),
+            };
             let mut excluded = Vec::new();
             for r in refs {
-                let want: Option<f64> = r.parse().ok();
-                match levels.iter().find(|l| Some(**l) == want) {
-                    Some(l) => excluded.push(*l),
+                let hit = order.iter().copied().find(|&c| match &numbers {
+                    Some(v) => r.parse::<f64>().ok() == Some(v[c as usize]),
+                    None => text[c as usize] == *r,
+                });
+                match hit {
+                    Some(c) => excluded.push(c),
                     None => {
-                        let shown: Vec<String> = levels.iter().take(20).map(|l| level_label(*l)).collect();
+                        let shown: Vec<String> = order.iter().take(20).map(|&c| name_of(c)).collect();
                         return Err(Error::Usage(format!(
                             "formula: i({var}, ref = {r}): `{var}` has no value {r} (values: {}{})",
                             shown.join(", "),
-                            if levels.len() > 20 { ", …" } else { "" }
+                            if order.len() > 20 { ", …" } else { "" }
                         )));
                     }
                 }
             }
-            Ok(levels
+            Ok(order
                 .iter()
-                .filter(|l| !excluded.contains(l))
-                .map(|&l| {
+                .copied()
+                .filter(|c| !excluded.contains(c))
+                .map(|l| {
                     let name = match by {
-                        Some(b) => format!("{var}::{}:{b}", level_label(l)),
-                        None => format!("{var}::{}", level_label(l)),
+                        Some(b) => format!("{var}::{}:{b}", name_of(l)),
+                        None => format!("{var}::{}", name_of(l)),
                     };
                     let values = match &by_values {
-                        Some(bv) => values.iter().zip(bv).map(|(v, x)| if *v == l { *x } else { 0.0 }).collect(),
-                        None => values.iter().map(|v| f64::from(*v == l)).collect(),
+                        Some(bv) => codes.iter().zip(bv).map(|(c, x)| if *c == l { *x } else { 0.0 }).collect(),
+                        None => codes.iter().map(|c| f64::from(*c == l)).collect(),
                     };
                     Column { name, values }
                 })
@@ -347,16 +363,22 @@ mod tests {
     fn i_and_interactions_expand_to_named_columns() {
         let f = Formula::parse("y ~ i(t, x, ref = 0) + i(t, ref = c(-1, 1)) + x:w | a^b").unwrap();
         let m = f.models().remove(0);
-        let t = vec![-1.0, 0.0, 1.0, 0.0];
+        // t = [-1, 0, 1, 0], read as a categorical column (codes in order of appearance, text labels).
         let num = vec![
             ("y".into(), vec![1.0, 2.0, 3.0, 4.0]),
-            ("t".into(), t),
             ("x".into(), vec![0.5, 1.5, 2.5, 3.5]),
             ("w".into(), vec![2.0, 2.0, 1.0, 1.0]),
         ];
-        let cat = vec![("a".into(), vec![0, 0, 1, 1]), ("b".into(), vec![0, 1, 0, 1])];
-        let mut cols = Columns::new(num, cat, uses(std::slice::from_ref(&m), None, &[]))
-            .with_labels(&["a".into(), "b".into()], vec![vec!["x".into(), "y".into()], vec!["1".into(), "2".into()]]);
+        let cat =
+            vec![("t".into(), vec![0, 1, 2, 1]), ("a".into(), vec![0, 0, 1, 1]), ("b".into(), vec![0, 1, 0, 1])];
+        let mut cols = Columns::new(num, cat, uses(std::slice::from_ref(&m), None, &[])).with_labels(
+            &["t".into(), "a".into(), "b".into()],
+            vec![
+                vec!["-1".into(), "0".into(), "1".into()],
+                vec!["x".into(), "y".into()],
+                vec!["1".into(), "2".into()],
+            ],
+        );
         let (ModelDesign::Ols(d), labels) = build(&m, &mut cols, None, &[]).unwrap() else { panic!("not OLS") };
         assert_eq!(labels, [["x_1", "x_2", "y_1", "y_2"]]);
         let names: Vec<&str> = d.x.iter().map(|c| c.name.as_str()).collect();
@@ -369,11 +391,39 @@ mod tests {
         assert_eq!(d.fe[0].codes, [0, 1, 2, 3]);
         let bad = Formula::parse("y ~ i(t, ref = 7)").unwrap().models().remove(0);
         let mut cols = Columns::new(
-            vec![("y".into(), vec![1.0]), ("t".into(), vec![0.0])],
-            vec![],
+            vec![("y".into(), vec![1.0])],
+            vec![("t".into(), vec![0])],
             uses(std::slice::from_ref(&bad), None, &[]),
-        );
+        )
+        .with_labels(&["t".into()], vec![vec!["0".into()]]);
         let e = build(&bad, &mut cols, None, &[]).unwrap_err().to_string();
         assert!(e.contains("`t` has no value 7 (values: 0)"), "{e}");
+    }
+
+    #[test]
+    fn i_of_a_text_column_sorts_levels_alphabetically_and_matches_ref_as_written() {
+        // brand = [vw, byd, toyota, byd, vw]: codes in order of appearance.
+        let m = Formula::parse("y ~ i(brand, ref = \"toyota\") + i(brand, x)").unwrap().models().remove(0);
+        let mut cols = Columns::new(
+            vec![("y".into(), vec![1.0, 2.0, 3.0, 4.0, 5.0]), ("x".into(), vec![1.0, 2.0, 3.0, 4.0, 5.0])],
+            vec![("brand".into(), vec![0, 1, 2, 1, 0])],
+            uses(std::slice::from_ref(&m), None, &[]),
+        )
+        .with_labels(&["brand".into()], vec![vec!["vw".into(), "byd".into(), "toyota".into()]]);
+        let (ModelDesign::Ols(d), _) = build(&m, &mut cols, None, &[]).unwrap() else { panic!("not OLS") };
+        let names: Vec<&str> = d.x.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["brand::byd", "brand::vw", "brand::byd:x", "brand::toyota:x", "brand::vw:x"]);
+        assert_eq!(d.x[0].values, [0.0, 1.0, 0.0, 1.0, 0.0]);
+        assert_eq!(d.x[1].values, [1.0, 0.0, 0.0, 0.0, 1.0]);
+        assert_eq!(d.x[3].values, [0.0, 0.0, 3.0, 0.0, 0.0]);
+        let bad = Formula::parse("y ~ i(brand, ref = \"ford\")").unwrap().models().remove(0);
+        let mut cols = Columns::new(
+            vec![("y".into(), vec![1.0, 2.0])],
+            vec![("brand".into(), vec![0, 1])],
+            uses(std::slice::from_ref(&bad), None, &[]),
+        )
+        .with_labels(&["brand".into()], vec![vec!["vw".into(), "byd".into()]]);
+        let e = build(&bad, &mut cols, None, &[]).unwrap_err().to_string();
+        assert!(e.contains("`brand` has no value ford (values: byd, vw)"), "{e}");
     }
 }

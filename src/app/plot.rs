@@ -152,6 +152,9 @@ pub fn coef_plot(
                 }
                 if points.iter().all(|p| p.position.is_some()) {
                     points.sort_by(|a, b| a.position.unwrap_or(0.0).total_cmp(&b.position.unwrap_or(0.0)));
+                } else {
+                    // Text levels: alphabetical, as the coefficients are (the reference in its place).
+                    points.sort_by(|a, b| a.label.cmp(&b.label));
                 }
             }
             Selection::Terms(names) => {

@@ -90,6 +90,40 @@ fn event_study_plot_of_an_i_term() {
     assert!(svg.contains("S.E.: iid; OLS"));
 }
 
+/// `i()` of a text column: the levels in alphabetical order with the
+/// reference (hollow, at zero) in its place, the others pyfixest's estimates.
+#[test]
+fn plot_of_an_i_term_of_text_levels() {
+    let exp = expected("formula_i_text");
+    let dir = tempfile::tempdir().unwrap();
+    let svg_path = dir.path().join("brand.svg");
+    let out = Command::cargo_bin("spillnet")
+        .unwrap()
+        .args(["estimate", "--data", case_dir("formula_i_text").join("data.csv").to_str().unwrap()])
+        .args(["--formula", exp["formula"].as_str().unwrap(), "--vcov", "hetero", "--fixef-tol", "1e-13"])
+        .args(["--plot", svg_path.to_str().unwrap(), "--plot-terms", "brand"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let svg = std::fs::read_to_string(&svg_path).unwrap();
+    let m = markers(&svg);
+    let labels: Vec<&str> = m.iter().map(|x| x.1.as_str()).collect();
+    assert_eq!(labels, ["byd", "geely", "great wall", "toyota", "vw"]);
+    let want = exp["models"][0]["coefs"].as_array().unwrap();
+    for (_, label, est, _, cy, hollow) in &m {
+        if label == "toyota" {
+            assert!(*hollow && *est == 0.0, "reference level");
+        } else {
+            let w = want.iter().find(|c| c["name"] == format!("brand::{label}")).unwrap();
+            assert_rel(*est, w["estimate"].as_f64().unwrap(), 1e-8, &format!("brand::{label}"));
+            assert!(!hollow);
+        }
+        assert!((cy - y_pixel(&svg, *est)).abs() < 0.5, "marker {label} off the axis scale");
+    }
+    let xs: Vec<f64> = m.iter().map(|x| x.3).collect();
+    assert!(xs.windows(2).all(|w| w[1] > w[0]), "{xs:?}");
+}
+
 /// Two models (csw) and named terms: a coefficient plot with one series per
 /// model and the terms in the order asked.
 #[test]

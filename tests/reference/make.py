@@ -353,6 +353,18 @@ def make_iv_data(case, rng):
         y = (1.0 + 0.9 * d1 - 0.4 * d2 + 0.5 * x1 + np.sin(f1) + 0.05 * f2 + e
              + 0.4 * rng.normal(size=9)[cl2] + rng.normal(size=n) * (1 + 0.3 * np.abs(x1)))
         return pd.DataFrame(dict(y=y, x1=x1, d1=d1, d2=d2, z1=z1, z2=z2, z3=z3, f1=f1, f2=f2, cl1=cl1, cl2=cl2, w=w))
+    if case == "formula_i_text":
+        # A text column inside i(): brands sorted alphabetically, reference "toyota".
+        n = 1600
+        brands = np.array(["vw", "byd", "toyota", "geely", "great wall"])
+        b = rng.integers(0, 5, n)
+        f3 = rng.integers(0, 30, n)
+        cl = rng.integers(0, 15, n)
+        x1 = rng.normal(size=n)
+        x2 = rng.normal(size=n) + 0.1 * b
+        eff = np.array([0.3, -0.2, 0.0, 0.5, 0.1])
+        y = (0.5 * x2 + eff[b] + 0.2 * b * x1 + np.cos(f3) + rng.normal(size=15)[cl] + rng.normal(size=n))
+        return pd.DataFrame(dict(y=y, x1=x1, x2=x2, brand=brands[b], f3=f3, cl=cl))
     if case in ("formula_i", "formula_i_noref"):
         n = 1800
         f1 = rng.integers(0, 12, n)
@@ -402,6 +414,11 @@ IV_CASES = {
         vcovs=[("iid", {}), ("cluster:cl", {})],
         first_stage=False,
     ),
+    "formula_i_text": dict(
+        fml='y ~ x2 + i(brand, ref = "toyota") + i(brand, x1) | f3', w=None,
+        vcovs=[("hetero", {}), ("cluster:cl", {})],
+        first_stage=False,
+    ),
     # i() without ref: pyfixest leaves out the first level of i(var), keeps every level of i(var, x).
     "formula_i_noref": dict(
         fml="y ~ i(t) + i(f1) + i(t, x1) | f3", w=None,
@@ -410,7 +427,7 @@ IV_CASES = {
     ),
 }
 
-IV_SEEDS = {"iv_fe2": 21, "iv_fe1_weights": 22, "iv_nofe": 23, "formula_i": 24, "iv_two_endog": 25, "iv_no_exog": 26, "formula_i_noref": 24}
+IV_SEEDS = {"iv_fe2": 21, "iv_fe1_weights": 22, "iv_nofe": 23, "formula_i": 24, "iv_two_endog": 25, "iv_no_exog": 26, "formula_i_noref": 24, "formula_i_text": 27}
 
 
 def parse_iv(fml):
