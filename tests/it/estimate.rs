@@ -1063,6 +1063,15 @@ mod cli {
             rest.contains("F-test (1st stage), d1") && rest.contains("Wald (1st stage, cluster:cl1), d1"),
             "{text}"
         );
+        // One endogenous regressor: the KP rk Wald F row equals the first-stage Wald F (numpy's kp.json).
+        let kp: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(case_dir("iv_fe2").join("kp.json")).unwrap()).unwrap();
+        let want = kp["kp"].as_array().unwrap().iter().find(|k| k["vcov"] == "cluster:cl1").unwrap()["f"]
+            .as_f64()
+            .unwrap();
+        let row = rest.lines().find(|l| l.starts_with("KP rk Wald F (cluster:cl1)")).expect("KP row");
+        let got: f64 = row.split_whitespace().last().unwrap().trim_end_matches('*').parse().unwrap();
+        assert!((got / want - 1.0).abs() < 1e-3, "{row} vs {want}");
         let j =
             json_of(&["--data", data.to_str().unwrap(), "--first-stage", "--formula", "y ~ x1 | f1 | d1 ~ z1 + z2"]);
         assert_eq!(j["first_stage"]["models"][0]["depvar"], "d1");
