@@ -19,7 +19,8 @@ use crate::error::Result;
 use crate::estimate::formula::{FeTerm, Formula, Model};
 use crate::estimate::{
     BootResult, BootSpec, BootWeights, FirstStage, FitOptions, Fitted, IvFit, Lincom, OlsFit, PoissonFit,
-    PoissonOptions, Ssc, VcovSpec, first_stage_f, fit_iv, kleibergen_paap, fit_ols_owned, fit_poisson, lincom, vcov, wild_bootstrap,
+    PoissonOptions, Ssc, VcovSpec, first_stage_f, fit_iv, fit_ols_owned, fit_poisson, kleibergen_paap, lincom, vcov,
+    wild_bootstrap,
 };
 use crate::io::frame::{column_names, read_frame};
 use crate::report::regression_table::{ModelColumn, few_clusters_warning, render};

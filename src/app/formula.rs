@@ -369,15 +369,10 @@ mod tests {
             ("x".into(), vec![0.5, 1.5, 2.5, 3.5]),
             ("w".into(), vec![2.0, 2.0, 1.0, 1.0]),
         ];
-        let cat =
-            vec![("t".into(), vec![0, 1, 2, 1]), ("a".into(), vec![0, 0, 1, 1]), ("b".into(), vec![0, 1, 0, 1])];
+        let cat = vec![("t".into(), vec![0, 1, 2, 1]), ("a".into(), vec![0, 0, 1, 1]), ("b".into(), vec![0, 1, 0, 1])];
         let mut cols = Columns::new(num, cat, uses(std::slice::from_ref(&m), None, &[])).with_labels(
             &["t".into(), "a".into(), "b".into()],
-            vec![
-                vec!["-1".into(), "0".into(), "1".into()],
-                vec!["x".into(), "y".into()],
-                vec!["1".into(), "2".into()],
-            ],
+            vec![vec!["-1".into(), "0".into(), "1".into()], vec!["x".into(), "y".into()], vec!["1".into(), "2".into()]],
         );
         let (ModelDesign::Ols(d), labels) = build(&m, &mut cols, None, &[]).unwrap() else { panic!("not OLS") };
         assert_eq!(labels, [["x_1", "x_2", "y_1", "y_2"]]);

@@ -8,8 +8,10 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use super::Ctx;
+use super::progress::Progress;
 use crate::atomic::write_atomic;
 use crate::error::Result;
 use crate::export::{DotOptions, DotWriter, GraphWriter, ImageFormat, Layout, drawn_edge_count};
@@ -42,6 +44,8 @@ pub struct DotConfig {
     pub render: Option<ImageFormat>,
     /// Layout engine for rendering.
     pub layout: Layout,
+    /// Stop the layout engine after this long (`None`: no limit).
+    pub render_timeout: Option<Duration>,
 }
 
 /// Load a data folder and take a view of its graph.
@@ -64,21 +68,41 @@ pub fn run_stats(cfg: &StatsConfig, ctx: &mut Ctx<'_>) -> Result<()> {
     }
 }
 
-/// Write `g` with `writer` (DOT for diagrams) to `out` atomically and, if
-/// asked, render the file with Graphviz. Returns the image path when one was rendered.
+/// How a written diagram is rendered: image format, layout engine, time limit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RenderSpec {
+    /// Image format.
+    pub format: ImageFormat,
+    /// Layout engine ([`Layout::Auto`] picks by size and density).
+    pub layout: Layout,
+    /// Stop the engine after this long (`None`: no limit).
+    pub timeout: Option<Duration>,
+}
+
+/// Write `g` as DOT with `writer` to `out` atomically and, if asked, render
+/// the file with Graphviz, showing a spinner with the elapsed time while the
+/// engine works. Returns the image path and the engine when one was rendered.
 pub fn write_diagram(
     g: &KnowledgeGraph,
-    writer: &dyn GraphWriter,
+    writer: &DotWriter,
     out: &Path,
-    render: Option<ImageFormat>,
-    layout: Layout,
-) -> Result<Option<PathBuf>> {
+    render: Option<RenderSpec>,
+    progress: Progress,
+) -> Result<Option<(PathBuf, &'static str)>> {
     write_atomic(out, &writer.to_bytes(g))?;
-    let Some(format) = render else { return Ok(None) };
-    let image = crate::export::render::image_path(out, format);
-    let engine = layout.engine(g.node_count(), g.edge_count());
-    crate::export::render::render(out, &image, format, engine)?;
-    Ok(Some(image))
+    let Some(spec) = render else { return Ok(None) };
+    let image = crate::export::render::image_path(out, spec.format);
+    let drawn = drawn_edge_count(g, &writer.options);
+    let engine = spec.layout.engine(g.node_count(), drawn);
+    let spinner = progress.spinner(format!(
+        "rendering {} with {engine} ({} nodes, {drawn} edges)",
+        image.display(),
+        g.node_count()
+    ));
+    let result = crate::export::render::render(out, &image, spec.format, engine, spec.timeout);
+    spinner.finish();
+    result?;
+    Ok(Some((image, engine)))
 }
 
 /// `whole graph: 36 nodes, 108 edges`, the counts of a diagram's label,
@@ -106,14 +130,11 @@ pub fn run_dot(cfg: &DotConfig, ctx: &mut Ctx<'_>) -> Result<()> {
     let Some(out) = &cfg.out else {
         return ctx.println(String::from_utf8_lossy(&writer.to_bytes(&g)).trim_end());
     };
-    let image = write_diagram(&g, &writer, out, cfg.render, cfg.layout)?;
+    let render = cfg.render.map(|format| RenderSpec { format, layout: cfg.layout, timeout: cfg.render_timeout });
+    let image = write_diagram(&g, &writer, out, render, Progress::new(ctx.quiet))?;
     ctx.info(format_args!("wrote {} ({})", out.display(), diagram_counts(&g, &cfg.options)))?;
-    if let Some(image) = image {
-        ctx.info(format_args!(
-            "rendered {} with {}",
-            image.display(),
-            cfg.layout.engine(g.node_count(), g.edge_count())
-        ))?;
+    if let Some((image, engine)) = image {
+        ctx.info(format_args!("rendered {} with {engine}", image.display()))?;
     }
     Ok(())
 }

@@ -21,6 +21,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use super::Ctx;
 use super::manifest::{MANIFEST_FILE, ManifestBuilder, Step};
@@ -261,21 +262,25 @@ fn diagram_steps(job: &mut Job<'_>, graph: &KnowledgeGraph, ctx: &mut Ctx<'_>) -
         step.exclude("below the view's min_weight", before.saturating_sub(after) as u64);
         step.count("nodes", g.node_count() as u64);
         let dot_path = cfg.out.join(&d.out);
-        let render = d.render.filter(|_| graphviz);
+        let render = d.render.filter(|_| graphviz).map(|format| super::graph::RenderSpec {
+            format,
+            layout: d.layout,
+            timeout: Some(Duration::from_secs(crate::export::render::DEFAULT_RENDER_TIMEOUT_SECS)),
+        });
         let writer = DotWriter::new(d.options.clone());
-        let image = super::graph::write_diagram(&g, &writer, &dot_path, render, d.layout)?;
+        let image = bar.suspend(|| super::graph::write_diagram(&g, &writer, &dot_path, render, job.progress))?;
         step.output(&dot_path);
-        if let Some(image) = &image {
-            let engine = d.layout.engine(g.node_count(), g.edge_count());
+        let image = image.map(|(image, engine)| {
             if UNREPRODUCIBLE_ENGINES.contains(&engine) {
                 step.output_unreproducible(
-                    image,
+                    &image,
                     format!("Graphviz `{engine}` layouts can differ between runs (the DOT file is reproducible)"),
                 );
             } else {
-                step.output(image);
+                step.output(&image);
             }
-        }
+            image
+        });
         job.manifest.end_step(step)?;
         bar.inc(1);
         let shown = image.as_ref().unwrap_or(&dot_path);

@@ -201,7 +201,9 @@ pub enum LayoutArg {
     Sfdp,
     /// Graphviz `fdp` (force-directed with clusters; compact drawings of medium networks).
     Fdp,
-    /// `dot` up to 2000 nodes and 5000 edges, `sfdp` above.
+    /// `dot` up to 2000 nodes, 5000 drawn edges and a density index 2·edges²/nodes of 14,000
+    /// (dot's time grows with edges × average degree: a 54-firm graph with 1,000 edges takes
+    /// minutes), `sfdp` above.
     Auto,
 }
 
@@ -221,6 +223,11 @@ pub struct DotArgs {
     /// Graphviz layout engine for --render.
     #[arg(long, value_enum, default_value_t = LayoutArg::Auto)]
     pub layout: LayoutArg,
+    /// Stop the Graphviz engine after SECS seconds with a message suggesting a filtered view,
+    /// sfdp or `graph html` (the DOT file is kept); 0 = no limit. A spinner shows the elapsed
+    /// time while it works.
+    #[arg(long, value_name = "SECS", default_value_t = crate::export::render::DEFAULT_RENDER_TIMEOUT_SECS)]
+    pub render_timeout: u64,
     /// Draw one cluster (box) per corporate group around its firms and models.
     #[arg(long)]
     pub clusters: bool,
@@ -266,7 +273,16 @@ impl GraphArgs {
                 };
                 let options =
                     DotOptions { clusters: a.clusters, legend: !a.no_legend, merge_parallel: !a.no_merge, title: None };
-                Ok(CommandConfig::GraphDot(DotConfig { data: a.view.data, view, options, out: a.out, render, layout }))
+                let render_timeout = (a.render_timeout > 0).then(|| std::time::Duration::from_secs(a.render_timeout));
+                Ok(CommandConfig::GraphDot(DotConfig {
+                    data: a.view.data,
+                    view,
+                    options,
+                    out: a.out,
+                    render,
+                    layout,
+                    render_timeout,
+                }))
             }
         }
     }

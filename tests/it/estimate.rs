@@ -511,7 +511,8 @@ fn kleibergen_paap_matches_numpy_reference() {
     let mut t = d.clone();
     let r = [[1.0, 0.5, -0.2], [0.3, -1.2, 0.4], [0.0, 0.7, 2.0]];
     for (j, col) in t.instruments.iter_mut().enumerate() {
-        col.values = (0..col.values.len()).map(|i| (0..3).map(|c| d.instruments[c].values[i] * r[c][j]).sum()).collect();
+        col.values =
+            (0..col.values.len()).map(|i| (0..3).map(|c| d.instruments[c].values[i] * r[c][j]).sum()).collect();
     }
     let s = [[2.0, 0.5], [-1.0, 1.5]];
     for (j, col) in t.endog.iter_mut().enumerate() {
@@ -1066,9 +1067,8 @@ mod cli {
         // One endogenous regressor: the KP rk Wald F row equals the first-stage Wald F (numpy's kp.json).
         let kp: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(case_dir("iv_fe2").join("kp.json")).unwrap()).unwrap();
-        let want = kp["kp"].as_array().unwrap().iter().find(|k| k["vcov"] == "cluster:cl1").unwrap()["f"]
-            .as_f64()
-            .unwrap();
+        let want =
+            kp["kp"].as_array().unwrap().iter().find(|k| k["vcov"] == "cluster:cl1").unwrap()["f"].as_f64().unwrap();
         let row = rest.lines().find(|l| l.starts_with("KP rk Wald F (cluster:cl1)")).expect("KP row");
         let got: f64 = row.split_whitespace().last().unwrap().trim_end_matches('*').parse().unwrap();
         assert!((got / want - 1.0).abs() < 1e-3, "{row} vs {want}");

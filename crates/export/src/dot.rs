@@ -225,7 +225,19 @@ pub fn drawn_edge_count(g: &KnowledgeGraph, opts: &DotOptions) -> usize {
     drawn_edges(g, opts.merge_parallel).len()
 }
 
-fn legend_stmt(kinds: &[NodeKind], channels: &[Channel]) -> Stmt {
+/// What the number on an edge of `channel` means (legend text), if it carries one.
+fn edge_label_meaning(channel: Channel) -> Option<&'static str> {
+    match channel {
+        Channel::Owns => Some("number: the parent's equity share"),
+        Channel::WorkerFlow => Some("number: workers who moved, summed over the years shown; wider = more"),
+        Channel::SharedSupplier => Some("number: suppliers the two firms share; wider = more"),
+        Channel::Supplies => Some("number (when above 1): components supplied"),
+        Channel::Registered(_) => Some("number: the channel's weight; wider = more"),
+        Channel::Produces | Channel::LocatedIn => None,
+    }
+}
+
+fn legend_stmt(kinds: &[NodeKind], channels: &[Channel], has_units: bool) -> Stmt {
     let mut html = String::from(r#"<<table border="0" cellborder="1" cellspacing="0" cellpadding="4">"#);
     html.push_str(r#"<tr><td colspan="2"><b>legend</b></td></tr>"#);
     for k in kinds {
@@ -233,11 +245,17 @@ fn legend_stmt(kinds: &[NodeKind], channels: &[Channel]) -> Stmt {
         let shape = if style.contains("rounded") { format!("rounded {shape}") } else { shape.to_owned() };
         let _ = write!(html, r#"<tr><td bgcolor="{fill}">{shape}</td><td align="left">{}</td></tr>"#, k.as_str());
     }
+    if has_units {
+        html.push_str(
+            r#"<tr><td>1.67M</td><td align="left">number under a name: latest annual production in units (k = thousand, M = million); bigger node = more</td></tr>"#,
+        );
+    }
     for c in channels {
         let (style, color, _) = channel_style(*c);
+        let meaning = edge_label_meaning(*c).map(|m| format!("; {m}")).unwrap_or_default();
         let _ = write!(
             html,
-            r#"<tr><td><font color="{color}">{style}</font></td><td align="left">{}</td></tr>"#,
+            r#"<tr><td><font color="{color}">{style}</font></td><td align="left">{}{meaning}</td></tr>"#,
             c.as_str()
         );
     }
@@ -321,7 +339,8 @@ pub fn to_dot(g: &KnowledgeGraph, opts: &DotOptions) -> String {
         let mut channels: Vec<Channel> = edges.iter().map(|(_, _, e)| e.channel).collect();
         channels.sort_unstable();
         channels.dedup();
-        stmts.push(legend_stmt(&kinds, &channels));
+        let has_units = g.nodes().any(|(_, n)| n.latest_units().is_some_and(|u| u.is_finite() && u > 0.0));
+        stmts.push(legend_stmt(&kinds, &channels, has_units));
     }
     let graph = Graph::DiGraph { id: qid("spillnet"), strict: false, stmts };
     let mut text = graph.print(&mut PrinterContext::default());
@@ -360,6 +379,29 @@ mod tests {
         assert_eq!(compact(1_668_000.0), "1.67M");
         assert_eq!(compact(94_000.0), "94.0k");
         assert_eq!(compact(512.0), "512");
+    }
+
+    #[test]
+    fn legend_explains_every_number_drawn() {
+        let html = match legend_stmt(
+            &[NodeKind::DomesticFirm],
+            &[Channel::Owns, Channel::Produces, Channel::WorkerFlow, Channel::SharedSupplier],
+            true,
+        ) {
+            Stmt::Subgraph(sg) => format!("{:?}", sg.stmts),
+            other => panic!("{other:?}"),
+        };
+        assert!(html.contains("latest annual production in units (k = thousand, M = million)"), "{html}");
+        assert!(html.contains("worker_flow; number: workers who moved, summed over the years shown"), "{html}");
+        assert!(
+            html.contains("owns; number: the parent&#39;s equity share")
+                || html.contains("owns; number: the parent's equity share"),
+            "{html}"
+        );
+        assert!(html.contains("shared_supplier; number: suppliers the two firms share"), "{html}");
+        assert!(html.contains(">produces</td>"), "no number on produces edges: {html}");
+        let without = format!("{:?}", legend_stmt(&[NodeKind::Model], &[], false));
+        assert!(!without.contains("production"), "{without}");
     }
 
     /// Undo [`quote_id`] the way a DOT reader would treat our escapes.

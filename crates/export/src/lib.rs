@@ -40,6 +40,21 @@ pub enum ExportError {
         /// What it printed on stderr.
         stderr: String,
     },
+    /// The Graphviz engine ran longer than the time limit and was stopped.
+    #[error(
+        "graphviz `{binary}` did not finish within {secs} s on {} and was stopped. Large or dense graphs are slow \
+         to lay out: draw a filtered view (--year, --channel, --min-weight, --view ego), use --layout sfdp, explore \
+         the whole graph in a browser with `spillnet graph html`, or allow more time with --render-timeout",
+        dot_path.display()
+    )]
+    RenderTimeout {
+        /// The engine binary.
+        binary: String,
+        /// The DOT file it was given (written and kept).
+        dot_path: PathBuf,
+        /// The time limit, in seconds.
+        secs: u64,
+    },
     /// Writing an exported graph to its destination failed.
     #[error("writing the graph: {0}")]
     Write(#[source] std::io::Error),

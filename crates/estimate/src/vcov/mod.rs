@@ -241,8 +241,7 @@ pub(crate) fn cluster_vars<'a>(fit: &'a FitCore, vars: &[String]) -> Result<Vec<
 /// fixest) and the factor $(N-1)/(N-K)$ (1 without `K.adj`).
 pub(crate) fn cluster_df_k(fit: &FitCore, cols: &[&ClusterVar], ssc: &Ssc) -> (usize, f64) {
     let n = fit.nobs as f64;
-    let nested: Vec<bool> =
-        fit.fe.iter().map(|f| cols.iter().any(|c| c.name == f.name || f.is_nested_in(c))).collect();
+    let nested: Vec<bool> = fit.fe.iter().map(|f| cols.iter().any(|c| c.name == f.name || f.is_nested_in(c))).collect();
     let dk = ssc::df_k(ssc, fit.k(), &fit.fe_levels(), &nested);
     (dk, if ssc.k_adj { (n - 1.0) / (n - dk as f64) } else { 1.0 })
 }
