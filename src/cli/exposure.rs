@@ -6,14 +6,15 @@ use std::path::{Path, PathBuf};
 
 use crate::app::exposure::ExposureJobConfig;
 use crate::error::{Error, Result};
-use crate::exposure::measure::{Channel, ExposureConfig, Flow, Level, QualitySource, Weights};
+use crate::exposure::measure::{Channel, Direction, ExposureConfig, Flow, Level, QualitySource, Weights};
 use crate::io::write::TableFormat;
 
 /// `--channels` value: a built-in channel or one registered with
 /// [`crate::channels::register`] (the error lists every known name).
 fn parse_channel(name: &str) -> std::result::Result<Channel, String> {
     Channel::parse(name).ok_or_else(|| {
-        let known: Vec<&str> = Channel::all().into_iter().map(Channel::as_str).collect();
+        let known: Vec<&str> =
+            Channel::all().into_iter().chain([Channel::StructuralEquivalence]).map(Channel::as_str).collect();
         format!("unknown channel `{name}` (known: {})", known.join(", "))
     })
 }
@@ -27,6 +28,19 @@ pub enum WeightsArg {
     Row,
     /// ln(1 + w).
     Log1p,
+    /// 1 if w > 0, else 0: whether a tie exists (netdiffuseR's `valued = FALSE`).
+    Binary,
+}
+
+/// Direction of the worker moves counted (command-line spelling).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DirectionArg {
+    /// Workers who moved from the JV to the focal unit (incoming ties; the study's channel).
+    In,
+    /// Workers who moved from the focal unit to the JV (outgoing ties).
+    Out,
+    /// Both directions, summed.
+    Both,
 }
 
 /// Worker-flow window (command-line spelling).
@@ -79,7 +93,10 @@ pub struct ExposureArgs {
     #[arg(long, value_name = "DIR", default_value = "data")]
     pub data: PathBuf,
     /// Channels, comma-separated, one output column each: `affiliation`, `worker_flow`,
-    /// `supplier_overlap`, `geography`, or the name of a registered channel such as
+    /// `supplier_overlap`, `geography`, `worker_flow_se` (structural equivalence in the
+    /// worker-flow network over the flow window: netdiffuseR's struct_equiv with v = 1, firms
+    /// that exchange workers with the same firms weigh most; see the README), or the name of a
+    /// registered channel such as
     /// `patent_flow` (patents transferred or licensed from the JV to the focal firm's group up
     /// to t; needs a patents table, otherwise it has no column and a note says so). Default:
     /// the four built-in ones, `affiliation,worker_flow,supplier_overlap,geography`.
@@ -91,9 +108,16 @@ pub struct ExposureArgs {
         default_value = "affiliation,worker_flow,supplier_overlap,geography"
     )]
     pub channels: Vec<Channel>,
-    /// Weight transformation: `raw` (default), `row` or `log1p`.
+    /// Weight transformation applied to every channel's w before summing: `raw` (default),
+    /// `row` (w / Σ_j w over the JV units observed in t), `log1p` (ln(1 + w)) or `binary`
+    /// (1 if w > 0: ties instead of valued ties).
     #[arg(long, value_enum, value_name = "W", default_value = "raw")]
     pub weights: WeightsArg,
+    /// Worker moves counted by `worker_flow`: `in` (default; from the JV to the focal unit),
+    /// `out` (from the focal unit to the JV) or `both` (summed). The other built-in channels are
+    /// symmetric.
+    #[arg(long, value_enum, value_name = "DIR", default_value = "in")]
+    pub direction: DirectionArg,
     /// Worker-flow window: `pooled`, `cumulative` (default) or `annual`.
     #[arg(long, value_enum, value_name = "FLOW", default_value = "cumulative")]
     pub flow: FlowArg,
@@ -161,6 +185,12 @@ impl ExposureArgs {
                 WeightsArg::Raw => Weights::Raw,
                 WeightsArg::Row => Weights::Row,
                 WeightsArg::Log1p => Weights::Log1p,
+                WeightsArg::Binary => Weights::Binary,
+            },
+            direction: match self.direction {
+                DirectionArg::In => Direction::In,
+                DirectionArg::Out => Direction::Out,
+                DirectionArg::Both => Direction::Both,
             },
             flow: match self.flow {
                 FlowArg::Pooled => Flow::Pooled,

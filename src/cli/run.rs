@@ -419,7 +419,9 @@ mod tests {
     use crate::app::spillover::SpilloverConfig;
     use crate::estimate::{BootWeights, FitOptions, Ssc};
     use crate::export::{DotOptions, ImageFormat, Layout};
-    use crate::exposure::measure::{Channel as ExposureChannel, ExposureConfig, Flow, Level, QualitySource, Weights};
+    use crate::exposure::measure::{
+        Channel as ExposureChannel, Direction, ExposureConfig, Flow, Level, QualitySource, Weights,
+    };
     use crate::exposure::pairs::{FlowMode, Overlap, PairOptions, Standardisation};
     use crate::graph::{Channel, View, YearMode};
     use crate::io::write::TableFormat;
@@ -540,6 +542,7 @@ mod tests {
                 ],
                 weights: Weights::Raw,
                 flow: Flow::Cumulative,
+                direction: Direction::In,
                 lag: 1,
                 pair_weights: false,
                 quality: QualitySource::Raw,

@@ -10,8 +10,8 @@ use crate::common::{firm, shipped_dataset, sup_firm, worker_move};
 use approx::assert_relative_eq;
 use proptest::prelude::*;
 use spillnet::exposure::measure::{
-    Channel, ExposureConfig, ExposurePanel, Flow, Level, QualitySource, QualityValue, Weights, compute_exposure,
-    exposure_from_weights,
+    Channel, Direction, ExposureConfig, ExposurePanel, Flow, Level, QualitySource, QualityValue, Weights,
+    compute_exposure, exposure_from_weights,
 };
 use spillnet::io::Indexed;
 use spillnet::io::tables::{Dataset, FirmKind, JvLink, Model, QualityScore, SupplierLink, SupplierTarget};
@@ -203,6 +203,54 @@ fn row_and_log_weights_match_hand_computation() {
         &[l2 + 10.0 * l3, 3.0 * l2 + 30.0 * l3, 2.0 * l2 + 20.0 * l3, 0.0, 0.0],
     );
     assert_close(&col(&p, Channel::Affiliation), &[6.0 * l2, 3.0 * l2, 2.0 * l2, 30.0 * l2, 40.0 * l2]);
+}
+
+/// netdiffuseR's exposure options: outgoing and both-way ties, binary weights.
+#[test]
+fn direction_and_binary_weights_match_hand_computation() {
+    let data = small();
+    let with = |direction, weights| {
+        let c = ExposureConfig { direction, ..cfg(Level::Model, weights, Flow::Cumulative, 1) };
+        compute_exposure(&data, &c).unwrap()
+    };
+    // Out: D1→J1 100 (2009) is the only focal → JV move; it counts from t = 2010 on (lag 1).
+    // d1a 2010 a: 100·(1 + 5); 2011 a: 100·3 (j1b unobserved); 2010 b: 100·2; d2a nothing.
+    let out = with(Direction::Out, Weights::Raw);
+    assert_close(&col(&out, Channel::WorkerFlow), &[600.0, 300.0, 200.0, 0.0, 0.0]);
+    // Both: in + out per pair. d1a 2010: J1 2 + 100, J2 1; 2011: J1 5 + 100, J2 1; d2a 2011: J2 4.
+    let both = with(Direction::Both, Weights::Raw);
+    assert_close(
+        &col(&both, Channel::WorkerFlow),
+        &[102.0 * 6.0 + 10.0, 105.0 * 3.0 + 30.0, 102.0 * 2.0 + 20.0, 120.0, 160.0],
+    );
+    // Direction leaves the symmetric channels alone.
+    assert_eq!(col(&both, Channel::SupplierOverlap), col(&with(Direction::In, Weights::Raw), Channel::SupplierOverlap));
+    // Binary: ties, not counts. Workers in: d1a 2010 J1, J2 → 1·(1 + 5) + 10; 2011 → 3 + 30; 2010 b 2 + 20;
+    // d2a 2011 J2 → 30, 40. Suppliers: d1a–j1a 1, d1a–j2a 2 → 1; d2a's only overlap (j1b) unobserved.
+    let bin = with(Direction::In, Weights::Binary);
+    assert_close(&col(&bin, Channel::WorkerFlow), &[16.0, 33.0, 22.0, 30.0, 40.0]);
+    assert_close(&col(&bin, Channel::SupplierOverlap), &[11.0, 33.0, 22.0, 0.0, 0.0]);
+    assert_close(&col(&bin, Channel::Affiliation), &col(&with(Direction::In, Weights::Raw), Channel::Affiliation));
+}
+
+/// `worker_flow_se`: structural equivalence in the worker-flow network (all five firms,
+/// cumulative window, lag 1) by netdiffuseR's definition, worked in numpy on the two networks:
+/// t = 2010 {J1→D1, J2→D1, D1→J1}: SE(D1, J1) = 1, SE(D1, J2) = 0, SE(D2, J2) = 0.0631359880770963;
+/// t = 2011 adds J2→D2: SE(D1, J1) = 0.539451248487195, SE(D2, J1) = 0.224045295956199, SE(·, J2) = 0.
+#[test]
+fn structural_equivalence_channel_matches_hand_computation() {
+    let c = ExposureConfig {
+        channels: vec![Channel::WorkerFlow, Channel::StructuralEquivalence],
+        ..cfg(Level::Model, Weights::Raw, Flow::Cumulative, 1)
+    };
+    let p = compute_exposure(&small(), &c).unwrap();
+    let (se10, se11_d1, se11_d2) = (1.0, 0.539451248487195, 0.224045295956199);
+    assert_close(
+        &col(&p, Channel::StructuralEquivalence),
+        &[se10 * 6.0, se11_d1 * 3.0, se10 * 2.0, se11_d2 * 3.0, se11_d2 * 4.0],
+    );
+    assert_eq!(Channel::parse("worker_flow_se"), Some(Channel::StructuralEquivalence));
+    assert!(!Channel::all().contains(&Channel::StructuralEquivalence), "not in the default list");
 }
 
 #[test]

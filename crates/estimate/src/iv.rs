@@ -105,7 +105,7 @@ pub struct IvFit {
     /// Kleibergen–Paap rk Wald statistic under the vcov used for inference
     /// (fixest's `kpr`); `None` until the caller sets it with
     /// [`kleibergen_paap`](crate::kleibergen_paap).
-    pub kp: Option<crate::kp::KleibergenPaap>,
+    pub kp: Option<KleibergenPaap>,
 }
 
 /// Wu–Hausman test: the F test, under iid with the default ssc, that the
@@ -157,6 +157,22 @@ impl Fitted for IvFit {
         });
         ivf.chain(ivwald).chain(kp).chain(wh).collect()
     }
+}
+
+/// The Kleibergen–Paap rk Wald statistic of one IV fit under one vcov
+/// (computed by [`kleibergen_paap`](crate::kleibergen_paap); formula in [`crate::kp`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct KleibergenPaap {
+    /// rk statistic ($\chi^2$ form; fixest's `kpr`).
+    pub stat: f64,
+    /// Degrees of freedom $L-K+1$.
+    pub df: usize,
+    /// p-value from $\chi^2(L-K+1)$.
+    pub p: f64,
+    /// F form $\mathrm{rk}/L$ (the "Kleibergen–Paap rk Wald F" of ivreg2, without its $(N-L-K_1)/N$ factor).
+    pub f: f64,
+    /// The vcov used.
+    pub vcov: String,
 }
 
 /// First-stage Wald F of one endogenous regressor.

@@ -48,24 +48,9 @@ use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 use super::EstimateError;
 use super::fit::SymMatrix;
-use super::iv::IvFit;
+use super::iv::{IvFit, KleibergenPaap};
 use super::ssc::Ssc;
 use super::vcov::{VcovSpec, cluster_df_k, cluster_vars, fix_psd, multiway, unclustered_df_k};
-
-/// The Kleibergen–Paap rk Wald statistic of one IV fit under one vcov.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct KleibergenPaap {
-    /// rk statistic ($\chi^2$ form; fixest's `kpr`).
-    pub stat: f64,
-    /// Degrees of freedom $L-K+1$.
-    pub df: usize,
-    /// p-value from $\chi^2(L-K+1)$.
-    pub p: f64,
-    /// F form $\mathrm{rk}/L$ (the "Kleibergen–Paap rk Wald F" of ivreg2, without its $(N-L-K_1)/N$ factor).
-    pub f: f64,
-    /// The vcov used.
-    pub vcov: String,
-}
 
 /// The Kleibergen–Paap rk Wald statistic of `fit` under `spec` and `ssc`
 /// (see the module docs). `None` when the first stages no longer hold their

@@ -43,7 +43,7 @@ pub enum ExportError {
     /// The Graphviz engine ran longer than the time limit and was stopped.
     #[error(
         "graphviz `{binary}` did not finish within {secs} s on {} and was stopped. Large or dense graphs are slow \
-         to lay out: draw a filtered view (--year, --channel, --min-weight, --view ego), use --layout sfdp, explore \
+         to lay out: draw a filtered view (--year, --channel, --min-weight, --view ego), try --layout sfdp, explore \
          the whole graph in a browser with `spillnet graph html`, or allow more time with --render-timeout",
         dot_path.display()
     )]

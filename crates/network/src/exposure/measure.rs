@@ -75,6 +75,14 @@ pub enum Channel {
     SupplierOverlap,
     /// `w = 1` when both firms have the same (non-null) province, else 0.
     Geography,
+    /// `w` = structural equivalence of the two firms in the worker-flow
+    /// network (binary, directed, all firms) over the window set by [`Flow`]
+    /// and the lag: netdiffuseR's `struct_equiv()` with cohesion $v = 1$
+    /// ([`super::structural`]); firms that exchange workers with the same
+    /// firms are close even when no worker moved between the two. Named
+    /// `worker_flow_se`; not in the default channel list. Model level: the
+    /// producing firms' weight.
+    StructuralEquivalence,
     /// A registered channel ([`crate::channels::registered`]), by name.
     Registered(&'static str),
 }
@@ -91,13 +99,14 @@ impl Channel {
             Channel::WorkerFlow => "worker_flow",
             Channel::SupplierOverlap => "supplier_overlap",
             Channel::Geography => "geography",
+            Channel::StructuralEquivalence => "worker_flow_se",
             Channel::Registered(name) => name,
         }
     }
 
-    /// The channel called `name`: a built-in one or a registered one.
+    /// The channel called `name`: a built-in one (including `worker_flow_se`) or a registered one.
     pub fn parse(name: &str) -> Option<Channel> {
-        Channel::all().into_iter().find(|c| c.as_str() == name)
+        Channel::all().into_iter().chain([Channel::StructuralEquivalence]).find(|c| c.as_str() == name)
     }
 
     /// The four built-in channels, then every registered one.
@@ -128,6 +137,22 @@ pub enum Weights {
     Row,
     /// `ln(1 + w)`.
     Log1p,
+    /// `1{w > 0}`: whether a tie exists (netdiffuseR's `valued = FALSE`).
+    Binary,
+}
+
+/// Which worker moves count for [`Channel::WorkerFlow`] (netdiffuseR's
+/// incoming vs outgoing ties). The other built-in channels are symmetric;
+/// registered channels keep their own definition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Direction {
+    /// Workers who moved from the JV unit to the focal unit (the study's channel).
+    #[default]
+    In,
+    /// Workers who moved from the focal unit to the JV unit.
+    Out,
+    /// Both: the sum of the two.
+    Both,
 }
 
 /// One externally supplied quality value (e.g. a relative strength).
@@ -171,6 +196,8 @@ pub struct ExposureConfig {
     pub weights: Weights,
     /// Worker-flow window.
     pub flow: Flow,
+    /// Direction of the worker moves counted.
+    pub direction: Direction,
     /// Flow lag `L` (flows up to / in `t − L`).
     pub lag: u32,
     /// Also return the [`PairWeights`] table.
@@ -188,6 +215,7 @@ impl Default for ExposureConfig {
             channels: Channel::all(),
             weights: Weights::Raw,
             flow: Flow::Cumulative,
+            direction: Direction::In,
             lag: 1,
             pair_weights: false,
             quality: QualitySource::Raw,
@@ -519,6 +547,29 @@ pub fn compute_exposure(data: &Indexed, cfg: &ExposureConfig) -> Result<Exposure
         }
     }
 
+    // Structural equivalence among all firms per year, over the flow window (only when asked).
+    let se_by_year: Vec<Option<Vec<Vec<f64>>>> = if cfg.channels.contains(&Channel::StructuralEquivalence) {
+        years
+            .par_iter()
+            .map(|&t| {
+                let n_firms = ix.firms.len();
+                let mut out: Vec<Vec<usize>> = vec![Vec::new(); n_firms];
+                for (from, to, _, _) in worker_flow.flows() {
+                    if from != to && worker_flow.weight(from, to, t, window) > 0.0 {
+                        out[from as usize].push(to as usize);
+                    }
+                }
+                out.iter_mut().for_each(|o| {
+                    o.sort_unstable();
+                    o.dedup();
+                });
+                Some(super::structural::struct_equiv(&out, 1.0))
+            })
+            .collect()
+    } else {
+        vec![None; n_years]
+    };
+
     let n_ch = cfg.channels.len();
     // Per focal unit: rows (k, y, values per channel), zero counts, pair rows.
     struct UnitOut {
@@ -540,7 +591,7 @@ pub fn compute_exposure(data: &Indexed, cfg: &ExposureConfig) -> Result<Exposure
                             Channel::Affiliation => affiliation.weight(&firms, du.firm, ju.firm),
                             Channel::SupplierOverlap => overlap(&du.suppliers, &ju.suppliers, OverlapIndex::Count),
                             Channel::Geography => geography::weight(&firms, du.firm, ju.firm),
-                            Channel::WorkerFlow | Channel::Registered(_) => 0.0,
+                            Channel::WorkerFlow | Channel::StructuralEquivalence | Channel::Registered(_) => 0.0,
                         })
                         .collect()
                 })
@@ -561,7 +612,16 @@ pub fn compute_exposure(data: &Indexed, cfg: &ExposureConfig) -> Result<Exposure
                             if !jv_obs[y][j] {
                                 0.0
                             } else if c == Channel::WorkerFlow {
-                                worker_flow.weight(jv[j].firm, du.firm, t, window)
+                                let (a, b) = (jv[j].firm, du.firm);
+                                match cfg.direction {
+                                    Direction::In => worker_flow.weight(a, b, t, window),
+                                    Direction::Out => worker_flow.weight(b, a, t, window),
+                                    Direction::Both => {
+                                        worker_flow.weight(a, b, t, window) + worker_flow.weight(b, a, t, window)
+                                    }
+                                }
+                            } else if c == Channel::StructuralEquivalence {
+                                se_by_year[y].as_ref().map_or(0.0, |m| m[du.firm as usize][jv[j].firm as usize])
                             } else if let Some(r) = registered.get(&ci) {
                                 r.weight(du.firm, jv[j].firm, t)
                             } else {
@@ -579,6 +639,7 @@ pub fn compute_exposure(data: &Indexed, cfg: &ExposureConfig) -> Result<Exposure
                             }
                         }
                         Weights::Log1p => w.iter_mut().for_each(|x| *x = x.ln_1p()),
+                        Weights::Binary => w.iter_mut().for_each(|x| *x = f64::from(*x > 0.0)),
                     }
                     ws.push(w);
                 }

@@ -10,6 +10,7 @@
 
 pub mod measure;
 pub mod pairs;
+pub mod structural;
 
 /// Why pair attributes or exposures could not be computed.
 #[derive(Debug, thiserror::Error)]
