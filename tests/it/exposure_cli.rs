@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use spillnet::exposure::measure::{Channel, ExposureConfig, ExposurePanel, Flow, Level, Weights, compute_exposure};
+use spillnet::exposure::measure::{
+    Channel, Direction, ExposureConfig, ExposurePanel, Flow, Level, Weights, compute_exposure,
+};
 use spillnet::io::load::load_dataset;
 
 use crate::common::shipped_data_dir;
@@ -79,6 +81,23 @@ fn tiny_firm_level_row_weights_annual_equals_library_panel() {
         weights: Weights::Row,
         flow: Flow::Annual,
         lag: 0,
+        ..ExposureConfig::default()
+    };
+    assert_csv_matches(&csv, &library_panel(&tiny_dir(), &cfg));
+}
+
+/// netdiffuseR's options through the command line: outgoing ties, binary weights and the
+/// structural-equivalence channel give the library's panel (whose values the library tests
+/// check by hand).
+#[test]
+fn tiny_direction_binary_and_structural_equivalence_equal_library_panel() {
+    let args = ["--direction", "both", "--weights", "binary", "--channels", "worker_flow,worker_flow_se,affiliation"];
+    let csv = run_stdout(&tiny_dir(), &args);
+    assert!(csv.lines().next().unwrap().contains("exposure_worker_flow_se"), "{csv}");
+    let cfg = ExposureConfig {
+        channels: vec![Channel::WorkerFlow, Channel::StructuralEquivalence, Channel::Affiliation],
+        weights: Weights::Binary,
+        direction: Direction::Both,
         ..ExposureConfig::default()
     };
     assert_csv_matches(&csv, &library_panel(&tiny_dir(), &cfg));
