@@ -11,6 +11,7 @@ pub mod fixef;
 pub mod formula;
 pub mod graph;
 pub mod manifest;
+pub mod moves;
 pub mod plot;
 pub mod progress;
 pub mod run;
@@ -63,6 +64,8 @@ pub enum CommandConfig {
     Estimate(estimate::EstimateConfig),
     /// `spillnet exposure`.
     Exposure(exposure::ExposureJobConfig),
+    /// `spillnet moves sql`.
+    MovesSql(moves::MovesSqlConfig),
     /// `spillnet spillover`.
     Spillover(spillover::SpilloverConfig),
     /// `spillnet montecarlo`.
@@ -162,6 +165,7 @@ pub fn run(cfg: &RunConfig, ctx: &mut Ctx<'_>) -> Result<()> {
         CommandConfig::GraphDot(c) => graph::run_dot(c, ctx),
         CommandConfig::Estimate(c) => estimate::run(c, ctx),
         CommandConfig::Exposure(c) => exposure::run(c, ctx),
+        CommandConfig::MovesSql(c) => moves::run(c, ctx),
         CommandConfig::Spillover(c) => spillover::run(c, ctx),
         CommandConfig::MonteCarlo(c) => spillover::run_mc(c, ctx),
         CommandConfig::Run(c) => run::run(c, ctx),

@@ -8,6 +8,7 @@ pub mod check;
 pub mod estimate;
 pub mod exposure;
 pub mod graph;
+pub mod moves;
 pub mod run;
 pub mod run_file;
 pub mod schema;
@@ -61,6 +62,8 @@ pub enum Command {
     Estimate(estimate::EstimateArgs),
     /// Channel-weighted exposure of domestic units to JV quality (CSV/Parquet table).
     Exposure(exposure::ExposureArgs),
+    /// Worker moves at scale: print their aggregation as SQL for Spark, DuckDB or PostgreSQL.
+    Moves(moves::MovesArgs),
     /// Estimate the study's spillover regressions: relative strengths, pairwise
     /// regressions, channels, placebo, mediation and quantification.
     Spillover(spillover::SpilloverArgs),
@@ -86,6 +89,7 @@ impl Cli {
             Command::Graph(a) => a.into_config()?,
             Command::Estimate(a) => CommandConfig::Estimate(a.into_config()?),
             Command::Exposure(a) => CommandConfig::Exposure(a.into_config()?),
+            Command::Moves(a) => CommandConfig::MovesSql(a.into_config()?),
             Command::Spillover(a) => CommandConfig::Spillover(a.into_config()?),
             Command::Montecarlo(a) => CommandConfig::MonteCarlo(a.into_config()?),
             Command::Run(a) => CommandConfig::Run(a.into_config()?),

@@ -148,3 +148,43 @@ fn peak_memory_of_a_streamed_load_is_bounded() {
         "loading {ROWS} moves grew peak memory by {growth} KiB (bound {GROWTH_BOUND_KB} KiB; file {file_kb} KiB)"
     );
 }
+
+/// `spillnet moves sql --dialect duckdb`: the SQL it prints today is the one DuckDB 2.0 ran
+/// (`tests/reference/moves_sql.py`, committed), its check query found no row to reject, and
+/// DuckDB's aggregation equals spillnet's own aggregation of the same 2,000-row file (person
+/// rows, count rows, repeated triples, padded cells, years written `2011.0`).
+#[test]
+fn moves_sql_for_duckdb_aggregates_as_spillnet_does() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let reference = root.join("tests/reference/moves_sql");
+    let out = assert_cmd::Command::cargo_bin("spillnet")
+        .unwrap()
+        .current_dir(root)
+        .args(["-q", "moves", "sql", "--dialect", "duckdb"])
+        .args(["--moves", "tests/fixtures/moves_sql/worker_moves.csv", "--firms", "tests/fixtures/moves_sql/firms.csv"])
+        .args(["--out", "tests/reference/moves_sql/duckdb_agg.csv"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let committed = std::fs::read_to_string(reference.join("duckdb.sql")).unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), committed, "re-run tests/reference/moves_sql.py");
+    let check: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(reference.join("check.json")).unwrap()).unwrap();
+    assert_eq!(check["check_rows"], 0);
+
+    let duck: Vec<(String, String, i32, u64)> = std::fs::read_to_string(reference.join("duckdb_agg.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0].to_owned(), f[1].to_owned(), f[2].parse().unwrap(), f[3].parse().unwrap())
+        })
+        .collect();
+    let data = spillnet::io::load::load_dataset(&root.join("tests/fixtures/moves_sql")).unwrap();
+    let mut ours: Vec<(String, String, i32, u64)> =
+        data.worker_moves.iter().map(|m| (m.from_firm.to_string(), m.to_firm.to_string(), m.year, m.count)).collect();
+    ours.sort();
+    assert_eq!(ours.len(), 555);
+    assert_eq!(ours, duck);
+}

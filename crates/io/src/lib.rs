@@ -29,6 +29,7 @@ pub mod ids;
 pub mod index;
 pub mod load;
 mod moves;
+pub mod moves_sql;
 mod raw;
 pub mod schema;
 pub mod summary;
