@@ -478,9 +478,13 @@ pub fn fit_poisson(design: &Design, opts: &PoissonOptions) -> Result<PoissonFit,
     // collinear column keeps a residual above the collinearity threshold).
     let target_tol = opts.fit.demean.tol;
     let mut inner_tol = target_tol;
+    let mut z = vec![0.0; nobs];
     while iterations < opts.max_iter {
         iterations += 1;
-        let z: Vec<f64> = (0..nobs).map(|i| eta[i] + y[i] / mu[i] - 1.0).collect();
+        // The previous step's weighted design is replaced at the end of this iteration: free it
+        // now, before the demeaning allocates (lower peak memory).
+        drop(last_step.take());
+        z.iter_mut().zip(&eta).zip(&y).zip(&mu).for_each(|(((zi, e), yi), m)| *zi = e + yi / m - 1.0);
         let cw: Vec<f64> = match &user_w {
             Some(w) => w.iter().zip(&mu).map(|(a, b)| a * b).collect(),
             None => mu.clone(),
@@ -533,8 +537,9 @@ pub fn fit_poisson(design: &Design, opts: &PoissonOptions) -> Result<PoissonFit,
         for (c, d) in x_t.iter().zip(&delta) {
             resid.iter_mut().zip(c).for_each(|(r, v)| *r -= d * v);
         }
-        eta = z.iter().zip(&resid).map(|(a, r)| a - r).collect();
-        mu = eta.iter().map(|e| e.exp()).collect();
+        eta.iter_mut().zip(&z).zip(&resid).for_each(|((e, a), r)| *e = a - r);
+        mu.iter_mut().zip(&eta).for_each(|(m, e)| *m = e.exp());
+        drop(resid);
         if let Some(i) = mu.iter().position(|m| !m.is_finite() || *m == 0.0) {
             return Err(EstimateError::bad(format!(
                 "the Poisson fit diverged at iteration {iterations} (fitted mean of observation {} is {}): the \
