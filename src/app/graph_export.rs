@@ -132,9 +132,32 @@ pub fn run_centrality(cfg: &CentralityConfig, ctx: &mut Ctx<'_>) -> Result<()> {
         }
     };
     let measures: Vec<Centralities> = parts.iter().map(|(_, g)| centralities(g, &cfg.options)).collect();
-    for ((year, g), c) in parts.iter().zip(&measures) {
-        let what = year.map_or_else(|| g.description().to_owned(), |y| format!("year {y}"));
-        warn_convergence(c, &what, ctx)?;
+    if let [(None, g)] = parts.as_slice() {
+        warn_convergence(&measures[0], g.description(), ctx)?;
+    } else {
+        // One line per measure listing the years, not one per year.
+        let years = |ok: fn(&Centralities) -> bool| -> Vec<String> {
+            parts
+                .iter()
+                .zip(&measures)
+                .filter(|(_, c)| !ok(c))
+                .filter_map(|((y, _), _)| y.map(|y| y.to_string()))
+                .collect()
+        };
+        let pr = years(|c| c.diagnostics.pagerank_converged);
+        if !pr.is_empty() {
+            ctx.warn(format!("PageRank did not converge in year(s) {}; the last iterate is reported", pr.join(", ")))?;
+        }
+        let ev = years(|c| c.diagnostics.eigenvector_converged);
+        if !ev.is_empty() {
+            ctx.warn(format!(
+                "eigenvector centrality did not converge in {} of {} years ({}): no dominant eigenvector of the \
+                 directed graph (e.g. no cycle); the eigenvector column is empty in those years",
+                ev.len(),
+                parts.len(),
+                ev.join(", ")
+            ))?;
+        }
     }
     let rows: Vec<(Option<i32>, &KnowledgeGraph, &Centralities)> =
         parts.iter().zip(&measures).map(|((y, g), c)| (*y, g, c)).collect();

@@ -126,6 +126,14 @@ def measures(D, U):
     return out, q, len(parts)
 
 
+def louvain_seeds(U):
+    """networkx's Louvain modularity for seeds 1..10 (the spread a seed makes)."""
+    return [
+        nx.community.modularity(U, nx.community.louvain_communities(U, weight="weight", seed=s), weight="weight")
+        for s in range(1, 11)
+    ]
+
+
 def igraph_check(D, ref):
     """igraph's PageRank and betweenness on the same collapsed graph; max differences."""
     names = list(D.nodes())
@@ -216,6 +224,7 @@ def karate():
         "measures": {str(v): x for v, x in m.items()},
         "louvain_modularity_networkx": q,
         "louvain_communities_networkx": k,
+        "louvain_modularity_networkx_seeds_1_10": louvain_seeds(U),
     }
 
 
@@ -280,6 +289,7 @@ def main():
                 "spillnet_graphml_max_abs_diff": own,
                 "louvain_modularity_networkx": q,
                 "louvain_communities_networkx": k,
+                "louvain_modularity_networkx_seeds_1_10": louvain_seeds(U),
                 "louvain_modularity_spillnet_graphml": own_q,
                 "measures": m,
             }
