@@ -207,6 +207,37 @@ def check_gexf(path, G):
     return {"ties": len(ties), "spells": spells}
 
 
+def check_edge_list(edges_csv, G):
+    """The long edge list and its node table, read with csv + igraph (DictList) and networkx."""
+    with open(edges_csv, newline="", encoding="utf-8") as f:
+        edges = list(csv.DictReader(f))
+    nodes_csv = str(edges_csv).replace(".csv", ".nodes.csv")
+    with open(nodes_csv, newline="", encoding="utf-8") as f:
+        nodes = list(csv.DictReader(f))
+    assert list(edges[0].keys()) == ["source", "target", "channel", "year", "weight"]
+    ig = igraph.Graph.DictList(
+        vertices=nodes, edges=edges, directed=True, vertex_name_attr="node", edge_foreign_keys=("source", "target")
+    )
+    assert ig.vcount() == G.number_of_nodes() and ig.ecount() == len(edges)
+    N = nx.from_edgelist(((e["source"], e["target"]) for e in edges), create_using=nx.MultiDiGraph)
+    assert set(N.nodes()) <= set(G.nodes())
+    # One row per edge and active year; open spans run to the last year on record.
+    years = [d[k] for _, _, d in G.edges(data=True) for k in ("start", "end") if k in d]
+    years += [d[k] for _, d in G.nodes(data=True) for k in ("start", "end") if k in d]
+    years += [int(k[len("production_"):]) for _, d in G.nodes(data=True) for k in d if k.startswith("production_2") or k.startswith("production_1")]
+    first, last = min(years), max(years)
+    expected_rows = 0
+    for _, _, d in G.edges(data=True):
+        if "start" not in d and "end" not in d:
+            expected_rows += 1
+        else:
+            expected_rows += d.get("end", last) - d.get("start", first) + 1
+    assert len(edges) == expected_rows, (len(edges), expected_rows)
+    flow = sum(float(e["weight"]) for e in edges if e["channel"] == "worker_flow")
+    assert all(e["year"] == "" or first <= int(e["year"]) <= last for e in edges)
+    return {"rows": len(edges), "worker_flow_total": flow, "first_year": first, "last_year": last}
+
+
 def karate():
     K = nx.karate_club_graph()
     D = nx.DiGraph()
@@ -253,6 +284,11 @@ def main():
                 subprocess.run([exe, "graph", "export", "--data", str(DATA), *flags, "--out", str(f)], check=True)
             G = check_graphml(gml, name, counts)
             gexf_counts = check_gexf(gexf, G)
+            edges_csv = Path(tmp) / f"{name}_edges.csv"
+            subprocess.run([exe, "graph", "export", "--data", str(DATA), *flags, "--out", str(edges_csv)], check=True)
+            edge_list = check_edge_list(edges_csv, G)
+            if name == "whole":
+                assert edge_list["worker_flow_total"] == counts["worker_flow_total"]
             D, U = collapse(G)
             m, q, k = measures(D, U)
             diffs = igraph_check(D, m)
@@ -284,6 +320,7 @@ def main():
                 "nodes": G.number_of_nodes(),
                 "edges": G.number_of_edges(),
                 "gexf": gexf_counts,
+                "edge_list": edge_list,
                 "edge_years": [years[0], years[-1]] if years else None,
                 "igraph_max_abs_diff": diffs,
                 "spillnet_graphml_max_abs_diff": own,
