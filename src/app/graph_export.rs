@@ -85,6 +85,9 @@ fn warn_convergence(c: &Centralities, what: &str, ctx: &mut Ctx<'_>) -> Result<(
 /// Run `graph export`.
 pub fn run_export(cfg: &ExportConfig, ctx: &mut Ctx<'_>) -> Result<()> {
     let g = load_view(&cfg.data, &cfg.view, ctx)?;
+    if g.node_count() == 0 {
+        ctx.warn(format!("the view ({}) has no nodes; the export is an empty graph", g.description()))?;
+    }
     let c = cfg.centrality.as_ref().map(|o| centralities(&g, o));
     if let Some(c) = &c {
         warn_convergence(c, g.description(), ctx)?;
@@ -133,6 +136,9 @@ pub fn run_centrality(cfg: &CentralityConfig, ctx: &mut Ctx<'_>) -> Result<()> {
     };
     let measures: Vec<Centralities> = parts.iter().map(|(_, g)| centralities(g, &cfg.options)).collect();
     if let [(None, g)] = parts.as_slice() {
+        if g.node_count() == 0 {
+            ctx.warn(format!("the view ({}) has no nodes; the table has no rows", g.description()))?;
+        }
         warn_convergence(&measures[0], g.description(), ctx)?;
     } else {
         // One line per measure listing the years, not one per year.
