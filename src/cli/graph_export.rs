@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 
-use super::graph::ViewArgs;
+use super::ViewArgs;
 use crate::app::CommandConfig;
 use crate::app::graph_export::{CentralityConfig, ExportConfig, ExportFormat};
 use crate::error::{Error, Result};
@@ -203,8 +203,8 @@ impl CentralityArgs {
 mod tests {
     use clap::Parser;
 
-    use super::super::graph::{GraphArgs, GraphCommand};
     use super::*;
+    use crate::cli::{GraphArgs, GraphCommand};
 
     #[derive(Debug, Parser)]
     struct T {
