@@ -111,8 +111,7 @@ pub fn centrality_table(parts: &[(Option<i32>, &KnowledgeGraph, &Centralities)])
     }
     if columns.is_empty() {
         // No parts: the header only.
-        let empty = centrality_table_header(with_year);
-        return empty;
+        return centrality_table_header(with_year);
     }
     TableData { columns }
 }
