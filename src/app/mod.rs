@@ -10,6 +10,7 @@ pub mod exposure;
 pub mod fixef;
 pub mod formula;
 pub mod graph;
+pub mod graph_export;
 pub mod manifest;
 pub mod moves;
 pub mod plot;
@@ -60,6 +61,10 @@ pub enum CommandConfig {
     GraphStats(graph::StatsConfig),
     /// `spillnet graph dot`.
     GraphDot(graph::DotConfig),
+    /// `spillnet graph export`.
+    GraphExport(graph_export::ExportConfig),
+    /// `spillnet graph centrality`.
+    GraphCentrality(graph_export::CentralityConfig),
     /// `spillnet estimate`.
     Estimate(estimate::EstimateConfig),
     /// `spillnet exposure`.
@@ -163,6 +168,8 @@ pub fn run(cfg: &RunConfig, ctx: &mut Ctx<'_>) -> Result<()> {
         CommandConfig::Synth(c) => synth::run(c, ctx),
         CommandConfig::GraphStats(c) => graph::run_stats(c, ctx),
         CommandConfig::GraphDot(c) => graph::run_dot(c, ctx),
+        CommandConfig::GraphExport(c) => graph_export::run_export(c, ctx),
+        CommandConfig::GraphCentrality(c) => graph_export::run_centrality(c, ctx),
         CommandConfig::Estimate(c) => estimate::run(c, ctx),
         CommandConfig::Exposure(c) => exposure::run(c, ctx),
         CommandConfig::MovesSql(c) => moves::run(c, ctx),

@@ -36,6 +36,17 @@ pub enum GraphCommand {
     /// Example: spillnet graph dot --data data --view channel --channel owns --clusters
     /// --out graphs/jv_network.dot --render svg
     Dot(DotArgs),
+    /// Write a view of the graph for other tools: GraphML, GEXF 1.3 (dynamic) or a long edge
+    /// list (CSV/Parquet) with a node table; nodes carry kind, group, province, production and
+    /// the centralities of `graph centrality`.
+    ///
+    /// Example: spillnet graph export --data data --view firms --out firms.graphml
+    Export(super::graph_export::ExportArgs),
+    /// Per-node measures of a view: in/out degree and strength, PageRank, eigenvector,
+    /// betweenness and Louvain communities, one row per node (per year with --by-year).
+    ///
+    /// Example: spillnet graph centrality --data data --view firms --out centrality.csv
+    Centrality(super::graph_export::CentralityArgs),
 }
 
 /// Which view of the graph to take (`--view`).
@@ -248,6 +259,8 @@ impl GraphArgs {
                 let view = a.view.to_view()?;
                 Ok(CommandConfig::GraphStats(StatsConfig { data: a.view.data, view, format: a.format.into() }))
             }
+            GraphCommand::Export(a) => a.into_config(),
+            GraphCommand::Centrality(a) => a.into_config(),
             GraphCommand::Dot(a) => {
                 let view = a.view.to_view()?;
                 if a.render.is_some() && a.out.is_none() {

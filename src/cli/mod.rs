@@ -8,7 +8,12 @@ pub mod check;
 pub mod estimate;
 pub mod exposure;
 pub mod graph;
+pub mod graph_export;
 pub mod moves;
+
+/// The view flags shared by every `graph` subcommand (re-exported for `graph_export`, which
+/// `graph` itself names: children use the parent's types, so the two do not import each other).
+pub use graph::{GraphArgs, GraphCommand, ViewArgs};
 pub mod run;
 pub mod run_file;
 pub mod schema;

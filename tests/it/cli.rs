@@ -29,6 +29,8 @@ fn every_flag_in_every_subcommand_has_help_text() {
         &["synth"],
         &["graph", "stats"],
         &["graph", "dot"],
+        &["graph", "export"],
+        &["graph", "centrality"],
         &["estimate"],
         &["exposure"],
         &["spillover"],

@@ -1,14 +1,25 @@
 //! Diagram export: the [`GraphWriter`] interface ([`writer`]) with Graphviz
 //! DOT text ([`dot`]) behind it, and rendering through the `dot`/`sfdp`
-//! binaries ([`render`]). Imports `graph`, `ids`, `error`, `atomic`.
+//! binaries ([`render`]); interchange formats for other tools — GraphML
+//! ([`graphml`]), GEXF 1.3 ([`gexf`]), a long edge list ([`edges`]) — with
+//! the node attribute and centrality tables they share ([`interchange`]).
+//! Imports `graph`, `ids`, `error`, `atomic`, `io::write`.
 
 pub mod dot;
+pub mod edges;
+pub mod gexf;
+pub mod graphml;
+pub mod interchange;
 pub mod render;
 pub mod writer;
 
 use std::path::PathBuf;
 
 pub use dot::{DotOptions, drawn_edge_count, quote_id, to_dot};
+pub use edges::{EdgeListWriter, edge_table};
+pub use gexf::{GexfWriter, to_gexf};
+pub use graphml::{GraphmlWriter, to_graphml};
+pub use interchange::{centrality_table, node_table};
 pub use render::{ImageFormat, Layout};
 pub use writer::{DotWriter, GraphWriter};
 

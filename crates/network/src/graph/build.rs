@@ -76,6 +76,7 @@ pub fn build_graph(data: &Indexed) -> Result<KnowledgeGraph, GraphError> {
             span: YearSpan::ALWAYS,
             production: BTreeMap::new(),
             segment: None,
+            province: f.province.clone(),
         });
     }
 
@@ -168,6 +169,7 @@ pub fn build_graph(data: &Indexed) -> Result<KnowledgeGraph, GraphError> {
             span,
             production: BTreeMap::new(),
             segment: Some(m.segment.clone()),
+            province: None,
         });
         edges.push((firm, nodes.len() - 1, EdgeData::new(Channel::Produces, span)));
     }
@@ -238,6 +240,7 @@ fn push_plain(nodes: &mut Vec<NodeData>, key: NodeKey, kind: NodeKind, label: &s
         span: YearSpan::ALWAYS,
         production: BTreeMap::new(),
         segment: None,
+        province: None,
     });
     nodes.len() - 1
 }

@@ -11,11 +11,14 @@
 //! - [`build`]: tables → graph ([`build_graph`]).
 //! - [`views`]: year slices, channels, firms-only, ego networks ([`View`]).
 //! - [`stats`]: counts, degrees, weighted flows, components ([`GraphStats`]).
+//! - [`centrality`]: degrees, PageRank, eigenvector, betweenness, Louvain
+//!   communities per node ([`centralities`]).
 //!
 //! Imports `io::tables`, `ids`, `error` and the channels (worker flows and
 //! registered channels become edges).
 
 pub mod build;
+pub mod centrality;
 pub mod model;
 pub mod stats;
 pub mod views;
@@ -28,6 +31,7 @@ use petgraph::visit::EdgeRef as _;
 use spillnet_io::ids::FirmId;
 
 pub use build::build_graph;
+pub use centrality::{Centralities, CentralityOptions, NodeCentrality, centralities};
 pub use model::{Channel, EdgeData, EdgeIx, NodeData, NodeIx, NodeKey, NodeKind, YearSpan};
 pub use stats::{GraphStats, graph_stats};
 pub use views::{Ego, View, YearMode, YearSlice};
@@ -189,6 +193,18 @@ impl KnowledgeGraph {
     /// Number of edges leaving `ix`.
     pub fn out_degree(&self, ix: NodeIx) -> usize {
         self.out_edges(ix).count()
+    }
+
+    /// The first and last year the graph mentions: bounds of node and edge
+    /// spans and production years; `None` when it mentions none.
+    pub fn years(&self) -> Option<(i32, i32)> {
+        let spans = self.nodes().map(|(_, n)| n.span).chain(self.edges().map(|e| e.data.span));
+        let bounds = spans.flat_map(|s| [s.from, s.to]).flatten();
+        let production = self.nodes().flat_map(|(_, n)| n.production.keys().copied());
+        bounds.chain(production).fold(None, |acc, y| match acc {
+            None => Some((y, y)),
+            Some((a, b)) => Some((a.min(y), b.max(y))),
+        })
     }
 
     /// Nodes adjacent to `ix` ignoring direction (sorted, without duplicates).

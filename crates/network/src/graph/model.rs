@@ -260,6 +260,9 @@ pub struct NodeData {
     pub production: BTreeMap<i32, f64>,
     /// Market segment (models only).
     pub segment: Option<String>,
+    /// Province of the firm's plants (`firms.province`; firms only). Kept on the
+    /// node so exports carry it in views without `located_in` edges (firms only).
+    pub province: Option<String>,
 }
 
 impl NodeData {
@@ -352,6 +355,7 @@ mod tests {
             span: YearSpan::ALWAYS,
             production: BTreeMap::new(),
             segment: None,
+            province: None,
         };
         assert_eq!(n.latest_units(), None);
         n.production.insert(2010, 5.0);
