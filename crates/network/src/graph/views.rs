@@ -246,7 +246,8 @@ impl Parts {
         self.edges.retain(|(_, _, e)| y.keeps(e.span));
         self.drop_orphans(&before, |n| matches!(n.kind, NodeKind::Supplier | NodeKind::Province));
         let keep: Vec<bool> = self.nodes.iter().map(|n| y.keeps(n.span)).collect();
-        let before = self.degrees();
+        // Degrees before the nodes go, indexed like the nodes that stay.
+        let before: Vec<usize> = self.degrees().into_iter().zip(&keep).filter(|(_, k)| **k).map(|(d, _)| d).collect();
         self.retain_nodes(&keep);
         self.drop_orphans(&before, |n| matches!(n.kind, NodeKind::Supplier | NodeKind::Province));
         for n in &mut self.nodes {
@@ -409,6 +410,51 @@ mod tests {
             View::ego("faw", 2).with_channel(Channel::Owns).to_string(),
             "channel owns · ego network of group faw (radius 2)"
         );
+    }
+
+    /// A supplier whose only model leaves the year slice goes with it, whatever
+    /// the nodes before it in key order (a model removed with no edge left once
+    /// shifted the degree lookup and kept the supplier, edgeless).
+    #[test]
+    fn a_supplier_left_without_models_by_the_slice_is_dropped() {
+        use spillnet_io::Indexed;
+        use spillnet_io::tables::{Dataset, Firm, FirmKind, Model, Ownership, SupplierLink, SupplierTarget};
+        let model = |id: &str, first: i32, last: i32| Model {
+            model_id: id.into(),
+            firm_id: "f".into(),
+            segment: "suv".into(),
+            first_year: first,
+            last_year: last,
+            price: None,
+            size: None,
+            power: None,
+        };
+        let data = Dataset {
+            firms: vec![Firm {
+                firm_id: "f".into(),
+                name: "F".into(),
+                kind: FirmKind::Domestic,
+                group_id: "f".into(),
+                province: None,
+                ownership: Ownership::Soe,
+            }],
+            // m1: off the market in 2010 but supplied "always"; m2: not yet launched (no edge left in 2010); m3: on.
+            models: vec![model("m1", 2000, 2005), model("m2", 2015, 2020), model("m3", 2000, 2020)],
+            suppliers: vec![SupplierLink {
+                supplier_id: "s".into(),
+                target: SupplierTarget::Model("m1".into()),
+                component: "engine".into(),
+                year: None,
+            }],
+            ..Dataset::default()
+        };
+        let g = crate::graph::build_graph(&Indexed::new(data).unwrap()).unwrap();
+        assert_eq!((g.node_count(), g.edge_count()), (5, 4));
+        let v = g.view(&View::year(2010, YearMode::Active)).unwrap();
+        // By hand: f and m3 with the produces edge f → m3; s lost m1, its only model.
+        let ids: Vec<String> = v.nodes().map(|(_, n)| n.key.qualified()).collect();
+        assert_eq!(ids, ["firm:f", "model:m3"]);
+        assert_eq!(v.edge_count(), 1);
     }
 
     #[test]
