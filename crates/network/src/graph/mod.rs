@@ -11,11 +11,13 @@
 //! - [`build`]: tables → graph ([`build_graph`]).
 //! - [`views`]: year slices, channels, firms-only, ego networks ([`View`]).
 //! - [`stats`]: counts, degrees, weighted flows, components ([`GraphStats`]).
+//! - [`layout`]: seeded force-directed node positions for drawing ([`layout::force_layout`]).
 //!
 //! Imports `io::tables`, `ids`, `error` and the channels (worker flows and
 //! registered channels become edges).
 
 pub mod build;
+pub mod layout;
 pub mod model;
 pub mod stats;
 pub mod views;
