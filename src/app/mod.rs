@@ -10,6 +10,7 @@ pub mod exposure;
 pub mod fixef;
 pub mod formula;
 pub mod graph;
+pub mod graph_html;
 pub mod manifest;
 pub mod plot;
 pub mod progress;
@@ -59,6 +60,8 @@ pub enum CommandConfig {
     GraphStats(graph::StatsConfig),
     /// `spillnet graph dot`.
     GraphDot(graph::DotConfig),
+    /// `spillnet graph html`.
+    GraphHtml(graph_html::HtmlConfig),
     /// `spillnet estimate`.
     Estimate(estimate::EstimateConfig),
     /// `spillnet exposure`.
@@ -160,6 +163,7 @@ pub fn run(cfg: &RunConfig, ctx: &mut Ctx<'_>) -> Result<()> {
         CommandConfig::Synth(c) => synth::run(c, ctx),
         CommandConfig::GraphStats(c) => graph::run_stats(c, ctx),
         CommandConfig::GraphDot(c) => graph::run_dot(c, ctx),
+        CommandConfig::GraphHtml(c) => graph_html::run_html(c, ctx),
         CommandConfig::Estimate(c) => estimate::run(c, ctx),
         CommandConfig::Exposure(c) => exposure::run(c, ctx),
         CommandConfig::Spillover(c) => spillover::run(c, ctx),

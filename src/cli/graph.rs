@@ -36,6 +36,12 @@ pub enum GraphCommand {
     /// Example: spillnet graph dot --data data --view channel --channel owns --clusters
     /// --out graphs/jv_network.dot --render svg
     Dot(DotArgs),
+    /// Write a view of the graph as one self-contained, offline HTML page to explore in a
+    /// browser: year slider, channel toggles, minimum-weight sliders, search, click to focus a
+    /// node's neighbours, tooltips and a legend.
+    ///
+    /// Example: spillnet graph html --data data --out out/network.html
+    Html(super::graph_html::HtmlArgs),
 }
 
 /// Which view of the graph to take (`--view`).
@@ -268,6 +274,7 @@ impl GraphArgs {
                     DotOptions { clusters: a.clusters, legend: !a.no_legend, merge_parallel: !a.no_merge, title: None };
                 Ok(CommandConfig::GraphDot(DotConfig { data: a.view.data, view, options, out: a.out, render, layout }))
             }
+            GraphCommand::Html(a) => a.into_config(),
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod check;
 pub mod estimate;
 pub mod exposure;
 pub mod graph;
+pub mod graph_html;
 pub mod run;
 pub mod run_file;
 pub mod schema;

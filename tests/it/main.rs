@@ -16,6 +16,7 @@ mod exposure;
 mod exposure_cli;
 mod fixef;
 mod graph;
+mod graph_html;
 mod moves_stream;
 mod pairs;
 mod plot;

@@ -1,14 +1,17 @@
 //! Diagram export: the [`GraphWriter`] interface ([`writer`]) with Graphviz
-//! DOT text ([`dot`]) behind it, and rendering through the `dot`/`sfdp`
-//! binaries ([`render`]). Imports `graph`, `ids`, `error`, `atomic`.
+//! DOT text ([`dot`]) and the offline HTML explorer ([`html`]) behind it, and
+//! rendering through the `dot`/`sfdp` binaries ([`render`]). Imports `graph`,
+//! `ids`, `error`, `atomic`.
 
 pub mod dot;
+pub mod html;
 pub mod render;
 pub mod writer;
 
 use std::path::PathBuf;
 
 pub use dot::{DotOptions, drawn_edge_count, quote_id, to_dot};
+pub use html::{HtmlOptions, HtmlWriter, NodeAttributes, basic_node_attributes, to_html};
 pub use render::{ImageFormat, Layout};
 pub use writer::{DotWriter, GraphWriter};
 
