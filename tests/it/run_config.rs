@@ -85,6 +85,7 @@ fn run_default_config_writes_every_output_and_a_manifest_with_input_hashes() {
         "diagrams/jv_network.dot",
         "diagrams/firms.dot",
         "diagrams/worker_flow.dot",
+        "network.html",
         "exposure/model.csv",
         "exposure/firm_log1p.csv",
         "exposure/firm_log1p_pairs.csv",
@@ -126,6 +127,7 @@ fn run_default_config_writes_every_output_and_a_manifest_with_input_hashes() {
             "diagram diagrams/jv_network.dot",
             "diagram diagrams/firms.dot",
             "diagram diagrams/worker_flow.dot",
+            "html network.html",
             "exposure exposure/model.csv",
             "exposure exposure/firm_log1p.csv",
             "spillover"
