@@ -140,13 +140,15 @@ fn run_default_config_writes_every_output_and_a_manifest_with_input_hashes() {
     }
     assert_eq!(steps[0]["rows_in"], 46034);
     assert_eq!(steps[0]["counts"]["rows.quality"], 27417);
-    let model = &steps[5];
+    // The explorer page embeds the firms view: every firm of firms.csv (87 rows).
+    assert_eq!(steps[5]["counts"]["nodes"], 87);
+    let model = &steps[6];
     assert_eq!(model["rows_in"], 27417);
     assert!(model["excluded"][0]["reason"].as_str().unwrap().contains("JV models"), "{model}");
     let csv_rows = std::str::from_utf8(&written["exposure/model.csv"]).unwrap().lines().count() - 1;
     assert_eq!(model["rows_out"], csv_rows);
     // The spillover step: the study's panel, its report and the headline of the JSON report.
-    let study = &steps[7];
+    let study = &steps[8];
     assert_eq!(study["rows_out"], 717725);
     assert_eq!(study["counts"]["nobs.baseline.2"], 717725);
     assert_eq!(study["counts"]["nobs.mechanisms.3"], 129314);
