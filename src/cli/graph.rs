@@ -41,7 +41,28 @@ pub enum GraphCommand {
     /// node's neighbours, tooltips and a legend.
     ///
     /// Example: spillnet graph html --data data --out out/network.html
-    Html(super::graph_html::HtmlArgs),
+    Html(HtmlArgs),
+}
+
+/// Arguments of `spillnet graph html`: the view flags and the page flags
+/// ([`super::graph_html::PageArgs`], which validates them).
+#[derive(Debug, clap::Args)]
+pub struct HtmlArgs {
+    /// Data and view selection: the view is what the page embeds; its year slider, channel
+    /// toggles and minimum-weight sliders then filter it in the browser.
+    #[command(flatten)]
+    pub view: ViewArgs,
+    /// Output, title and layout.
+    #[command(flatten)]
+    pub page: super::graph_html::PageArgs,
+}
+
+impl HtmlArgs {
+    /// Validate into the run configuration.
+    pub fn into_config(self) -> Result<CommandConfig> {
+        let view = self.view.to_view()?;
+        self.page.into_config(self.view.data, view)
+    }
 }
 
 /// Which view of the graph to take (`--view`).

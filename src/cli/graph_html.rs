@@ -1,24 +1,22 @@
-//! Arguments of `spillnet graph html`, validated into
+//! The page flags of `spillnet graph html` ([`PageArgs`]: output, title,
+//! layout), validated with the view into
 //! [`crate::app::graph_html::HtmlConfig`]. The view flags are `graph stats`'s
-//! and `graph dot`'s ([`ViewArgs`]). Imports `app` (config types), `cli::graph`
-//! (view flags) and `export`/`graph` (options).
+//! and `graph dot`'s: `cli::graph::HtmlArgs` flattens both and calls
+//! [`PageArgs::into_config`]. Imports `app` (config types) and
+//! `export`/`graph` (options).
 
 use std::path::PathBuf;
 
-use super::graph::ViewArgs;
 use crate::app::CommandConfig;
 use crate::app::graph_html::HtmlConfig;
 use crate::error::{Error, Result};
 use crate::export::HtmlOptions;
+use crate::graph::View;
 use crate::graph::layout::LayoutOptions;
 
-/// Arguments of `spillnet graph html`.
+/// The page flags of `spillnet graph html` (the view flags come with them).
 #[derive(Debug, clap::Args)]
-pub struct HtmlArgs {
-    /// Data and view selection: the view is what the page embeds; its year slider, channel
-    /// toggles and minimum-weight sliders then filter it in the browser.
-    #[command(flatten)]
-    pub view: ViewArgs,
+pub struct PageArgs {
     /// Output HTML file (written atomically), e.g. out/network.html: one self-contained page
     /// (scripts, styles and data inline; it makes no network request). Required.
     #[arg(long, value_name = "FILE.html")]
@@ -34,10 +32,9 @@ pub struct HtmlArgs {
     pub iterations: usize,
 }
 
-impl HtmlArgs {
-    /// Validate into the run configuration.
-    pub fn into_config(self) -> Result<CommandConfig> {
-        let view = self.view.to_view()?;
+impl PageArgs {
+    /// Validate, with the data folder and the validated view, into the run configuration.
+    pub fn into_config(self, data: PathBuf, view: View) -> Result<CommandConfig> {
         if self.iterations == 0 {
             return Err(Error::Usage("--iterations must be at least 1".into()));
         }
@@ -46,7 +43,7 @@ impl HtmlArgs {
         }
         let layout = LayoutOptions { iterations: self.iterations, seed: self.seed, ..LayoutOptions::default() };
         let options = HtmlOptions { title: Some(self.title), layout };
-        Ok(CommandConfig::GraphHtml(HtmlConfig { data: self.view.data, view, out: self.out, options }))
+        Ok(CommandConfig::GraphHtml(HtmlConfig { data, view, out: self.out, options }))
     }
 }
 
@@ -55,52 +52,33 @@ mod tests {
     use clap::Parser;
 
     use super::*;
-    use crate::graph::{Channel, View, YearMode};
+    use crate::graph::YearMode;
 
     #[derive(Debug, Parser)]
     struct T {
         #[command(flatten)]
-        args: HtmlArgs,
+        args: PageArgs,
     }
 
     fn cfg(args: &[&str]) -> Result<CommandConfig> {
-        T::try_parse_from(std::iter::once("html").chain(args.iter().copied())).expect("parses").args.into_config()
+        let t = T::try_parse_from(std::iter::once("html").chain(args.iter().copied())).expect("parses");
+        t.args.into_config("data".into(), View::year(2010, YearMode::Cumulative))
     }
 
     #[test]
     fn flags_to_config() {
-        let CommandConfig::GraphHtml(c) = cfg(&[
-            "--out",
-            "n.html",
-            "--view",
-            "firms",
-            "--year",
-            "2010",
-            "--cumulative",
-            "--min-weight",
-            "worker_flow=5",
-            "--seed",
-            "7",
-        ])
-        .unwrap() else {
-            panic!()
-        };
-        assert_eq!(
-            c.view,
-            View::firms_only().with_year(2010, YearMode::Cumulative).with_channel_min_weight(Channel::WorkerFlow, 5.0)
-        );
-        assert_eq!(c.out, PathBuf::from("n.html"));
+        let CommandConfig::GraphHtml(c) = cfg(&["--out", "n.html", "--seed", "7"]).unwrap() else { panic!() };
+        assert_eq!(c.view, View::year(2010, YearMode::Cumulative));
+        assert_eq!((c.out, c.data), (PathBuf::from("n.html"), PathBuf::from("data")));
         assert_eq!(c.options.layout, LayoutOptions { seed: 7, iterations: 300, theta: 0.8 });
         assert_eq!(c.options.title.as_deref(), Some("spillnet network explorer"));
     }
 
     #[test]
     fn bad_flags_are_usage_errors() {
-        for (args, needle) in [
-            (&["--out", "n.dot"][..], "FILE.html"),
-            (&["--out", "n.html", "--iterations", "0"][..], "--iterations"),
-            (&["--out", "n.html", "--view", "year"][..], "--year"),
-        ] {
+        for (args, needle) in
+            [(&["--out", "n.dot"][..], "FILE.html"), (&["--out", "n.html", "--iterations", "0"][..], "--iterations")]
+        {
             match cfg(args) {
                 Err(Error::Usage(m)) => assert!(m.contains(needle), "{m}"),
                 other => panic!("{args:?}: {other:?}"),

@@ -22,8 +22,7 @@ use toml::{Spanned, Value};
 
 use super::estimate::FormatArg;
 use super::exposure::ExposureArgs;
-use super::graph::{DotArgs, GraphArgs, GraphCommand};
-use super::graph_html::HtmlArgs;
+use super::graph::{DotArgs, GraphArgs, GraphCommand, HtmlArgs};
 use super::run_file::{DEFAULT_FORMATS, DIAGRAM, EXPOSURE, HTML, RawTable, SPILLOVER, Source, Table, keys_help};
 use super::spillover::SpilloverArgs;
 use crate::app::CommandConfig;

@@ -12,7 +12,8 @@
 //  3. minimum weights: drop weighted edges whose weight, summed over the
 //     parallel edges of their channel between the same two nodes still shown,
 //     is below the channel's minimum, and the nodes this leaves without edges;
-//  4. focus: the clicked node and its neighbours (the ego network, radius 1).
+//  4. focus: the clicked node, its neighbours and the edges between it and
+//     them (its star; ties among the neighbours are left out to keep it legible).
 // The URL fragment sets the initial state:
 //   #year=2010&mode=cumulative&channels=owns,worker_flow&minw=worker_flow:10&focus=firm:FAW
 (function () {
@@ -65,6 +66,9 @@
 
   // ------------------------------------------------------------ URL fragment
   var fragmentNotes = [];
+  // `bench=N` in the fragment: time N year-slider moves and N pan steps, each with a full
+  // synchronous redraw, and publish the mean and worst times (data-bench-*) for measuring.
+  var bench = 0;
   (function readFragment() {
     var h = window.location.hash.replace(/^#/, '');
     if (!h) return;
@@ -85,7 +89,8 @@
           var q = cw.split(':'), c = chIndex(q[0]), w = +q[1];
           if (c >= 0 && isFinite(w) && w >= 0) state.minw[c] = w;
         });
-      } else if (k === 'focus') { if (v in byId) state.focus = byId[v]; else fragmentNotes.push('no node `' + v + '`'); }
+      } else if (k === 'bench') { bench = Math.max(1, Math.min(100, +v || 10)); }
+      else if (k === 'focus') { if (v in byId) state.focus = byId[v]; else fragmentNotes.push('no node `' + v + '`'); }
       else fragmentNotes.push('unknown key `' + k + '`');
     });
   })();
@@ -146,7 +151,8 @@
       keep[f] = 1;
       for (j = 0; j < m; j++) if (edgeOn[j]) { if (E[j].s === f) keep[E[j].t] = 1; if (E[j].t === f) keep[E[j].s] = 1; }
       for (i = 0; i < n; i++) nodeOn[i] = nodeOn[i] & keep[i];
-      cutDangling();
+      // Only the node's own edges: ties among its neighbours would hide them.
+      for (j = 0; j < m; j++) if (edgeOn[j] && E[j].s !== f && E[j].t !== f) edgeOn[j] = 0;
     }
     return { nodeOn: nodeOn, edgeOn: edgeOn, focusShown: focusShown };
   }
@@ -356,7 +362,7 @@
   function renderFocus() {
     var box = $('focus');
     if (state.focus === null) {
-      box.innerHTML = '<p class="muted">Click a node (or pick one in the search) to show only it and its neighbours; ' +
+      box.innerHTML = '<p class="muted">Click a node (or pick one in the search) to show only it, its neighbours and its edges to them; ' +
         'click the background or <i>clear</i> to show everything again.</p>' +
         (fragmentNotes.length ? '<p class="muted">URL fragment: ' + esc(fragmentNotes.join('; ')) + '</p>' : '');
       return;
@@ -382,11 +388,15 @@
       if (e.from !== null && (r.from === null || e.from < r.from)) r.from = e.from;
       if (e.to !== null && (r.to === null || e.to > r.to)) r.to = e.to;
     }
-    Object.keys(groups).sort().forEach(function (key) {
+    var rank = function (key) { return key.indexOf('→') >= 0 ? 0 : key.indexOf('←') >= 0 ? 1 : 2; };
+    Object.keys(groups).sort(function (a, b) {
+      var ca = a.split(' ')[0], cb = b.split(' ')[0];
+      return ca < cb ? -1 : ca > cb ? 1 : rank(a) - rank(b);
+    }).forEach(function (key) {
       var g = groups[key], others = Object.keys(g).map(Number);
       others.sort(function (a, b) { return g[b].weight - g[a].weight || (N[a].label < N[b].label ? -1 : 1); });
       html += '<div><b>' + esc(key) + '</b> (' + others.length + ')<ul>' + others.map(function (o) {
-        var r = g[o], ch = key.split(' ')[0], bits = [];
+        var r = g[o], ch = key.split(' ')[0], bits = [N[o].kind.caption];
         if (ch === 'worker_flow') bits.push(fmt(r.weight) + ' workers');
         else if (ch === 'supplies') bits.push(fmt(r.weight) + ' components');
         else if (ch === 'shared_supplier') bits.push(fmt(r.weight) + ' shared suppliers');
@@ -482,5 +492,34 @@
   $('legend').innerHTML = legend;
 
   apply(state.focus !== null);
-  $('drawn').setAttribute('data-ready', 'true');
+  var out = $('drawn');
+  out.setAttribute('data-setup-ms', String(Math.round(performance.now())));
+  if (bench) {
+    var renderer = cy.renderer(), times = function (step) {
+      var all = [], draw = [];
+      for (var b = 0; b < bench; b++) {
+        var t0 = performance.now();
+        step(b);
+        var t1 = performance.now();
+        renderer.render({ drawAllLayers: true });
+        all.push(performance.now() - t0);
+        draw.push(performance.now() - t1);
+      }
+      var mean = function (v) { return Math.round(v.reduce(function (a, x) { return a + x; }, 0) / v.length); };
+      // mean / worst total, then the mean of the drawing alone
+      return mean(all) + '/' + Math.round(Math.max.apply(null, all)) + ' draw ' + mean(draw);
+    };
+    var saved = state.year, lo = hasYears ? D.years[0] : null, hi = hasYears ? D.years[1] : null;
+    out.setAttribute('data-bench-year-ms', times(function (b) {
+      state.year = hasYears ? lo + Math.round((hi - lo) * (b + 1) / bench) : null;
+      apply(false);
+    }));
+    state.year = saved;
+    apply(false);
+    out.setAttribute('data-bench-pan-ms', times(function (b) { cy.panBy({ x: b % 2 ? -20 : 20, y: 0 }); }));
+    out.setAttribute('data-bench-zoom-ms', times(function (b) {
+      cy.zoom({ level: cy.zoom() * (b % 2 ? 1 / 1.2 : 1.2), renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } });
+    }));
+  }
+  out.setAttribute('data-ready', 'true');
 })();

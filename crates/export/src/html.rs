@@ -3,8 +3,8 @@
 //! see `assets/vendor/README.md`) at positions computed here
 //! ([`spillnet_network::graph::layout`]), with a year slider (annual or
 //! cumulative), channel toggles, minimum-weight sliders per weighted
-//! channel, search by name, click-to-focus ego networks, hover tooltips and
-//! a legend. Colours and shapes are the DOT export's ([`crate::dot`]).
+//! channel, search by name, click to focus a node (its neighbours and its
+//! edges to them, listed by channel and direction), hover tooltips and a legend. Colours and shapes are the DOT export's ([`crate::dot`]).
 //!
 //! The page makes no network request: every script and style is inline and
 //! a Content-Security-Policy (`default-src 'none'`) forbids anything else.
