@@ -378,6 +378,36 @@ fn the_explorer_in_chromium_draws_what_the_tables_say() {
     println!("domestic firms that received workers from Toyota's JVs by 2010: {domestic_receivers:?}");
 }
 
+/// The detectors can fail: a copy of the page that requests an image and logs
+/// an error counts both (the image is blocked by the page's own policy), and
+/// Chromium's log names the blocked request.
+#[test]
+fn the_page_reports_a_blocked_request_and_a_console_error() {
+    let Some(bin) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let page = write_page(dir.path(), "firms.html", &["--view", "firms", "--year", "2000"]);
+    let html = std::fs::read_to_string(&page).unwrap();
+    let planted = html.replacen(
+        "<main id=\"cy\"></main>",
+        "<main id=\"cy\"></main><img src=\"https://example.invalid/pixel.png\">\
+         <script>console.error('planted error');</script>",
+        1,
+    );
+    assert_ne!(planted, html);
+    let bad = dir.path().join("bad.html");
+    std::fs::write(&bad, planted).unwrap();
+    let url = format!("file://{}", bad.display());
+    let (dom, stderr) = run_chromium(&bin, &url, &["--virtual-time-budget=15000".into(), "--dump-dom".into()]);
+    // What `load` looks for in Chromium's log is there for a blocked request.
+    assert!(stderr.contains("Content Security Policy") && stderr.contains("example.invalid"), "{stderr}");
+    let start = dom.find(r#"<output id="drawn""#).unwrap();
+    let tag = &dom[start..start + dom[start..].find('>').unwrap()];
+    let errors: usize = attr_of(tag, "data-errors").unwrap().parse().unwrap();
+    let list = attr_of(tag, "data-error-list").unwrap_or_default();
+    assert!(errors >= 2, "{tag}");
+    assert!(list.contains("blocked: https://example.invalid/pixel.png") && list.contains("planted error"), "{list}");
+}
+
 /// The node names listed under `heading` in the focus panel of a dumped DOM.
 fn focus_list<'d>(dom: &'d str, heading: &str) -> BTreeSet<&'d str> {
     let at = dom.find(&format!("<b>{heading}</b>")).unwrap_or_else(|| panic!("no `{heading}` in the focus panel"));

@@ -10,8 +10,9 @@
 //!    (models: on the market; JVs: founded, not dissolved) matches likewise;
 //!    suppliers and provinces left without edges are dropped; production
 //!    series are cut at t, so node sizes show the latest units up to t;
-//! 2. **firms only** — models, suppliers and provinces are removed; `owns`
-//!    and `worker_flow` edges stay; `produces` and `located_in` go; supply
+//! 2. **firms only** — models, suppliers and provinces are removed; `owns`,
+//!    `worker_flow` and registered-channel edges (firm → firm, e.g.
+//!    `patent_flow`) stay; `produces` and `located_in` go; supply
 //!    links are collapsed into firm — firm [`Channel::SharedSupplier`] edges
 //!    whose weight is the number of distinct suppliers the two firms share
 //!    (through any of their models or firm-level links still in the graph),
@@ -283,7 +284,8 @@ impl Parts {
                 }
             }
         }
-        self.edges.retain(|(_, _, e)| matches!(e.channel, Channel::Owns | Channel::WorkerFlow));
+        self.edges
+            .retain(|(_, _, e)| matches!(e.channel, Channel::Owns | Channel::WorkerFlow | Channel::Registered(_)));
         for ((a, b), n) in shared {
             let mut e = EdgeData::new(Channel::SharedSupplier, YearSpan::ALWAYS);
             e.weight = n as f64;
@@ -455,6 +457,28 @@ mod tests {
         let ids: Vec<String> = v.nodes().map(|(_, n)| n.key.qualified()).collect();
         assert_eq!(ids, ["firm:f", "model:m3"]);
         assert_eq!(v.edge_count(), 1);
+    }
+
+    /// Registered channels join firms, so the firms-only view keeps their edges.
+    #[test]
+    fn firms_only_keeps_registered_channel_edges() {
+        let firm = |id: &str, kind: NodeKind| NodeData {
+            key: crate::graph::NodeKey::Firm(id.into()),
+            kind,
+            label: id.to_owned(),
+            group: None,
+            span: YearSpan::ALWAYS,
+            production: BTreeMap::new(),
+            segment: None,
+        };
+        let nodes = vec![firm("d", NodeKind::DomesticFirm), firm("j", NodeKind::Jv)];
+        let mut patents = EdgeData::new(Channel::Registered("patent_flow"), YearSpan::single(2010));
+        patents.weight = 3.0;
+        let edges = vec![(1, 0, patents), (1, 0, EdgeData::new(Channel::WorkerFlow, YearSpan::single(2010)))];
+        let g = KnowledgeGraph::assemble(nodes, edges, "whole graph".to_owned());
+        let f = g.view(&View::firms_only()).unwrap();
+        let channels: Vec<Channel> = f.edges().map(|e| e.data.channel).collect();
+        assert_eq!(channels, [Channel::WorkerFlow, Channel::Registered("patent_flow")]);
     }
 
     #[test]
