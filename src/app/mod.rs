@@ -11,6 +11,7 @@ pub mod fixef;
 pub mod formula;
 pub mod graph;
 pub mod graph_export;
+pub mod graph_html;
 pub mod manifest;
 pub mod moves;
 pub mod plot;
@@ -65,6 +66,8 @@ pub enum CommandConfig {
     GraphExport(graph_export::ExportConfig),
     /// `spillnet graph centrality`.
     GraphCentrality(graph_export::CentralityConfig),
+    /// `spillnet graph html`.
+    GraphHtml(graph_html::HtmlConfig),
     /// `spillnet estimate`.
     Estimate(estimate::EstimateConfig),
     /// `spillnet exposure`.
@@ -170,6 +173,7 @@ pub fn run(cfg: &RunConfig, ctx: &mut Ctx<'_>) -> Result<()> {
         CommandConfig::GraphDot(c) => graph::run_dot(c, ctx),
         CommandConfig::GraphExport(c) => graph_export::run_export(c, ctx),
         CommandConfig::GraphCentrality(c) => graph_export::run_centrality(c, ctx),
+        CommandConfig::GraphHtml(c) => graph_html::run_html(c, ctx),
         CommandConfig::Estimate(c) => estimate::run(c, ctx),
         CommandConfig::Exposure(c) => exposure::run(c, ctx),
         CommandConfig::MovesSql(c) => moves::run(c, ctx),

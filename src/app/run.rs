@@ -7,14 +7,15 @@
 //!    `summary.{txt,json}`;
 //! 2. `graph`: build the knowledge-flow graph, write `graph_stats.{txt,json}`;
 //! 3. `diagram <out>`: one per `[[diagram]]`, DOT (+ SVG/PNG with Graphviz);
-//! 4. `exposure <out>`: one per `[[exposure]]`, CSV/Parquet tables;
-//! 5. `spillover`: the study of `[spillover]` (wired by `app::spillover`).
+//! 4. `html <out>`: one per `[[html]]`, the offline network explorer page;
+//! 5. `exposure <out>`: one per `[[exposure]]`, CSV/Parquet tables;
+//! 6. `spillover`: the study of `[spillover]` (wired by `app::spillover`).
 //!
 //! Then `manifest.json` is written last, atomically: a folder with a
 //! manifest is a finished run. Every file is written atomically; a run never
 //! writes into a non-empty output folder unless forced, and a forced run
 //! first removes the old manifest so an interrupted re-run cannot pass for a
-//! finished one. Owns [`RunJobConfig`], [`Job`], [`Diagram`], [`ExposureTable`],
+//! finished one. Owns [`RunJobConfig`], [`Job`], [`Diagram`], [`HtmlPage`], [`ExposureTable`],
 //! [`SpilloverSection`]. Imports `io`, `graph`, `exposure`, `export`,
 //! `report`, `study`, `atomic` and the app modules it reuses (`graph`,
 //! `exposure`, `manifest`, `progress`, `spillover`).
@@ -29,7 +30,7 @@ use super::progress::Progress;
 use super::spillover::{study_with_progress, warn_study, write_study};
 use crate::atomic::write_atomic;
 use crate::error::{Error, Result};
-use crate::export::{DotOptions, DotWriter, ImageFormat, Layout};
+use crate::export::{DotOptions, DotWriter, HtmlOptions, ImageFormat, Layout};
 use crate::exposure::measure::{ExposureConfig, Level};
 use crate::graph::{KnowledgeGraph, View};
 use crate::io::Indexed;
@@ -64,6 +65,8 @@ pub struct RunJobConfig {
     pub allow_extra_columns: bool,
     /// Diagrams to draw, in order.
     pub diagrams: Vec<Diagram>,
+    /// Explorer pages to write, in order.
+    pub pages: Vec<HtmlPage>,
     /// Exposure tables to write, in order.
     pub exposure: Vec<ExposureTable>,
     /// The spillover study, when the configuration has a `[spillover]` section.
@@ -88,6 +91,17 @@ pub struct Diagram {
     pub render: Option<ImageFormat>,
     /// Layout engine used when rendering.
     pub layout: Layout,
+}
+
+/// One explorer page of a run (an `[[html]]` table).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HtmlPage {
+    /// HTML file, relative to the output folder (e.g. `network.html`).
+    pub out: PathBuf,
+    /// The view embedded.
+    pub view: View,
+    /// Title and layout.
+    pub options: HtmlOptions,
 }
 
 /// One exposure table of a run (an `[[exposure]]` table).
@@ -184,6 +198,7 @@ pub fn run(cfg: &RunJobConfig, ctx: &mut Ctx<'_>) -> Result<()> {
     let dataset = load_step(&mut job, ctx)?;
     let graph = graph_step(&mut job, &dataset, ctx)?;
     diagram_steps(&mut job, &graph, ctx)?;
+    html_steps(&mut job, &graph, ctx)?;
     exposure_steps(&mut job, &dataset, ctx)?;
     if let Some(section) = &cfg.spillover {
         run_spillover_step(&mut job, &dataset, section, ctx)?;
@@ -289,6 +304,35 @@ fn diagram_steps(job: &mut Job<'_>, graph: &KnowledgeGraph, ctx: &mut Ctx<'_>) -
         })?;
     }
     bar.finish();
+    Ok(())
+}
+
+/// Steps `html <out>`: write each configured explorer page.
+fn html_steps(job: &mut Job<'_>, graph: &KnowledgeGraph, ctx: &mut Ctx<'_>) -> Result<()> {
+    let cfg = job.cfg;
+    for p in &cfg.pages {
+        let mut step = job.manifest.begin_step(format!("html {}", p.out.display()), "edges");
+        let spinner = job.progress.spinner(format!("html {}", p.out.display()));
+        let g = graph.view(&p.view)?;
+        let unthresholded = View { min_weight: None, min_weight_by_channel: BTreeMap::new(), ..p.view.clone() };
+        let before = if unthresholded == p.view { g.edge_count() } else { graph.view(&unthresholded)?.edge_count() };
+        step.rows(before.max(g.edge_count()) as u64, g.edge_count() as u64);
+        step.exclude("below the view's min_weight", before.saturating_sub(g.edge_count()) as u64);
+        step.count("nodes", g.node_count() as u64);
+        let path = cfg.out.join(&p.out);
+        let written = super::graph_html::write_explorer(&g, &p.options, &path);
+        spinner.finish();
+        written?;
+        step.output(&path);
+        job.manifest.end_step(step)?;
+        ctx.detail(format_args!(
+            "explorer {} ({}: {} nodes, {} edges)",
+            path.display(),
+            g.description(),
+            g.node_count(),
+            g.edge_count()
+        ))?;
+    }
     Ok(())
 }
 

@@ -47,6 +47,33 @@ pub enum GraphCommand {
     ///
     /// Example: spillnet graph centrality --data data --view firms --out centrality.csv
     Centrality(super::graph_export::CentralityArgs),
+    /// Write a view of the graph as one self-contained, offline HTML page to explore in a
+    /// browser: year slider, channel toggles, minimum-weight sliders, search, click to focus a
+    /// node's neighbours, tooltips and a legend.
+    ///
+    /// Example: spillnet graph html --data data --out out/network.html
+    Html(HtmlArgs),
+}
+
+/// Arguments of `spillnet graph html`: the view flags and the page flags
+/// ([`super::graph_html::PageArgs`], which validates them).
+#[derive(Debug, clap::Args)]
+pub struct HtmlArgs {
+    /// Data and view selection: the view is what the page embeds; its year slider, channel
+    /// toggles and minimum-weight sliders then filter it in the browser.
+    #[command(flatten)]
+    pub view: ViewArgs,
+    /// Output, title and layout.
+    #[command(flatten)]
+    pub page: super::graph_html::PageArgs,
+}
+
+impl HtmlArgs {
+    /// Validate into the run configuration.
+    pub fn into_config(self) -> Result<CommandConfig> {
+        let view = self.view.to_view()?;
+        self.page.into_config(self.view.data, view)
+    }
 }
 
 /// Which view of the graph to take (`--view`).
@@ -297,6 +324,7 @@ impl GraphArgs {
                     render_timeout,
                 }))
             }
+            GraphCommand::Html(a) => a.into_config(),
         }
     }
 }

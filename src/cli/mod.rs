@@ -9,6 +9,7 @@ pub mod estimate;
 pub mod exposure;
 pub mod graph;
 pub mod graph_export;
+pub mod graph_html;
 pub mod moves;
 
 /// The view flags shared by every `graph` subcommand (re-exported for `graph_export`, which

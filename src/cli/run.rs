@@ -1,8 +1,8 @@
 //! Arguments of `spillnet run` and its TOML run configuration, validated
 //! into [`RunJobConfig`]. The top level (`data`, `out`,
 //! `allow_outside_output`, `allow_extra_columns`) is parsed with `deny_unknown_fields`; each
-//! `[[diagram]]`, `[[exposure]]` and `[spillover]` table is the argument
-//! list of `spillnet graph dot`, `spillnet exposure` or `spillnet spillover`
+//! `[[diagram]]`, `[[html]]`, `[[exposure]]` and `[spillover]` table is the argument
+//! list of `spillnet graph dot`, `spillnet graph html`, `spillnet exposure` or `spillnet spillover`
 //! ([`super::run_file`]): parsed by that subcommand's own clap parser and
 //! validated by its own `into_config`, so a key means exactly what its flag
 //! means, with the same default. Paths are resolved here (relative to the
@@ -22,12 +22,12 @@ use toml::{Spanned, Value};
 
 use super::estimate::FormatArg;
 use super::exposure::ExposureArgs;
-use super::graph::{DotArgs, GraphArgs, GraphCommand};
-use super::run_file::{DEFAULT_FORMATS, DIAGRAM, EXPOSURE, RawTable, SPILLOVER, Source, Table, keys_help};
+use super::graph::{DotArgs, GraphArgs, GraphCommand, HtmlArgs};
+use super::run_file::{DEFAULT_FORMATS, DIAGRAM, EXPOSURE, HTML, RawTable, SPILLOVER, Source, Table, keys_help};
 use super::spillover::SpilloverArgs;
 use crate::app::CommandConfig;
 use crate::app::run::{
-    ConfigFile, Diagram, ExposureTable, FIXED_OUTPUTS, RunJobConfig, SPILLOVER_DIR, SpilloverSection,
+    ConfigFile, Diagram, ExposureTable, FIXED_OUTPUTS, HtmlPage, RunJobConfig, SPILLOVER_DIR, SpilloverSection,
 };
 use crate::error::{Error, Result};
 use crate::report::table::OutputFormat;
@@ -61,6 +61,8 @@ output folder (unless `allow_outside_output = true`).
 "#,
     );
     s.push_str(&keys_help::<DotArgs>(&DIAGRAM));
+    s.push('\n');
+    s.push_str(&keys_help::<HtmlArgs>(&HTML));
     s.push('\n');
     s.push_str(&keys_help::<ExposureArgs>(&EXPOSURE));
     s.push('\n');
@@ -116,6 +118,8 @@ struct RunFile {
     allow_extra_columns: bool,
     #[serde(default)]
     diagram: Vec<Spanned<RawTable>>,
+    #[serde(default)]
+    html: Vec<Spanned<RawTable>>,
     #[serde(default)]
     exposure: Vec<Spanned<RawTable>>,
     spillover: Option<Spanned<RawTable>>,
@@ -176,6 +180,13 @@ impl RunArgs {
             diagrams.push(d);
             diagram_keys.push(Json::Object(keys));
         }
+        let (mut pages, mut page_keys) = (Vec::new(), Vec::new());
+        for (i, t) in file.html.iter().enumerate() {
+            let table = Table { spec: &HTML, label: format!("[[html]] #{}", i + 1), keys: t.get_ref(), span: t.span() };
+            let (p, keys) = html_page(&src, &table, &data, &mut taken, allow)?;
+            pages.push(p);
+            page_keys.push(Json::Object(keys));
+        }
         let (mut exposure, mut exposure_keys) = (Vec::new(), Vec::new());
         for (i, t) in file.exposure.iter().enumerate() {
             let table =
@@ -198,6 +209,7 @@ impl RunArgs {
             "allow_outside_output": allow,
             "allow_extra_columns": file.allow_extra_columns,
             "diagram": diagram_keys,
+            "html": page_keys,
             "exposure": exposure_keys,
             "spillover": spillover_keys,
         });
@@ -221,6 +233,7 @@ impl RunArgs {
             force: self.force,
             allow_extra_columns: file.allow_extra_columns,
             diagrams,
+            pages,
             exposure,
             spillover,
             resolved,
@@ -258,6 +271,30 @@ fn diagram(
     let diagram =
         Diagram { out: out.into_inner(), view: cfg.view, options: cfg.options, render: cfg.render, layout: cfg.layout };
     Ok((diagram, keys))
+}
+
+/// An `[[html]]` table: `spillnet graph html` with the table's keys as flags.
+fn html_page(
+    src: &Source<'_>,
+    table: &Table<'_>,
+    data: &Path,
+    taken: &mut BTreeMap<PathBuf, String>,
+    allow_outside: bool,
+) -> Result<(HtmlPage, Map<String, Json>)> {
+    let Some(out) = table.path(src, "out")? else {
+        return Err(src.err_at(
+            table.span.clone(),
+            format_args!("{}: `out` is required (the HTML page, inside the output folder)", table.label),
+        ));
+    };
+    claim_output(src, taken, &out, &format!("`out` of {}", table.label), allow_outside)?;
+    let (args, keys) = table.parse::<HtmlArgs>(src, data)?;
+    let cfg = match args.into_config() {
+        Ok(CommandConfig::GraphHtml(c)) => c,
+        Ok(other) => unreachable!("graph html arguments gave {other:?}"),
+        Err(e) => return Err(table.invalid(src, e)),
+    };
+    Ok((HtmlPage { out: out.into_inner(), view: cfg.view, options: cfg.options }, keys))
 }
 
 /// An `[[exposure]]` table: `spillnet exposure` with the table's keys as flags.
@@ -504,6 +541,41 @@ mod tests {
         assert_eq!(resolve(Path::new(""), Path::new("./x/../y")), PathBuf::from("y"));
         assert_eq!(resolve(Path::new("a"), Path::new("/abs")), PathBuf::from("/abs"));
         assert_eq!(resolve(Path::new("."), Path::new("../../x")), PathBuf::from("../../x"));
+    }
+
+    #[test]
+    fn html_tables_are_graph_html_and_need_out() {
+        let (dir, run) = run_config(
+            "[[html]]\nout = \"network.html\"\nview = \"firms\"\nyear = 2010\nseed = 3\n\
+             min_weight = { worker_flow = 5 }\n",
+        );
+        let data = dir.path().display().to_string();
+        let cli = crate::cli::Cli::try_parse_from([
+            "spillnet",
+            "graph",
+            "html",
+            "--out",
+            "network.html",
+            "--view",
+            "firms",
+            "--year",
+            "2010",
+            "--seed",
+            "3",
+            "--min-weight",
+            "worker_flow=5",
+            "--data",
+            &data,
+        ])
+        .unwrap();
+        let CommandConfig::GraphHtml(cli) = cli.into_config().unwrap().command else { panic!("graph html") };
+        assert_eq!(cli.data, dir.path());
+        assert_eq!(run.pages, [HtmlPage { out: cli.out, view: cli.view, options: cli.options }]);
+        assert_eq!(run.resolved["html"][0]["seed"], 3);
+        assert_eq!(run.resolved["html"][0]["iterations"], 300, "defaults are filled in");
+        let cfg = write(dir.path(), "no_out.toml", "data = \".\"\nout = \"o\"\n[[html]]\nview = \"firms\"\n");
+        let m = usage(&cfg);
+        assert!(m.contains("[[html]] #1") && m.contains("`out` is required"), "{m}");
     }
 
     #[test]
@@ -830,6 +902,7 @@ mod tests {
         let help = run_after_help();
         for (spec, cmd) in [
             (&DIAGRAM, <DotArgs as clap::Args>::augment_args(clap::Command::new("dot"))),
+            (&HTML, <HtmlArgs as clap::Args>::augment_args(clap::Command::new("html"))),
             (&EXPOSURE, <ExposureArgs as clap::Args>::augment_args(clap::Command::new("exposure"))),
             (&SPILLOVER, <SpilloverArgs as clap::Args>::augment_args(clap::Command::new("spillover"))),
         ] {

@@ -1,4 +1,4 @@
-//! A run file's `[[diagram]]`, `[[exposure]]` and `[spillover]` tables as
+//! A run file's `[[diagram]]`, `[[html]]`, `[[exposure]]` and `[spillover]` tables as
 //! extra command-line arguments, the way ripgrep treats its config file: a
 //! table becomes the argument list of its subcommand (`foo_bar = v` →
 //! `--foo-bar=v`, `true` → `--foo-bar`, a list → `--foo-bar=a,b`, the table
@@ -64,6 +64,20 @@ pub const DIAGRAM: TableSpec = TableSpec {
     notes: &[
         ("out", "required: the DOT file, inside the output folder"),
         ("render", "svg | png: also render with Graphviz (when installed)"),
+        ("radius", "hops of the ego view (view = \"ego\" only); 1 when not set"),
+        ("min_weight", "W, or per channel: { worker_flow = 10, shared_supplier = 100 }"),
+    ],
+};
+
+/// `[[html]]`: `spillnet graph html`.
+pub const HTML: TableSpec = TableSpec {
+    name: "[[html]]",
+    command: "spillnet graph html",
+    about: "any number",
+    run_keys: &[],
+    excluded: &[("data", DATA_IS_TOP_LEVEL)],
+    notes: &[
+        ("out", "required: the HTML page, inside the output folder"),
         ("radius", "hops of the ego view (view = \"ego\" only); 1 when not set"),
         ("min_weight", "W, or per channel: { worker_flow = 10, shared_supplier = 100 }"),
     ],

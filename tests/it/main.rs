@@ -17,6 +17,7 @@ mod exposure_cli;
 mod fixef;
 mod graph;
 mod graph_export;
+mod graph_html;
 mod moves_stream;
 mod pairs;
 mod plot;

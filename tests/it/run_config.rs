@@ -85,6 +85,7 @@ fn run_default_config_writes_every_output_and_a_manifest_with_input_hashes() {
         "diagrams/jv_network.dot",
         "diagrams/firms.dot",
         "diagrams/worker_flow.dot",
+        "network.html",
         "exposure/model.csv",
         "exposure/firm_log1p.csv",
         "exposure/firm_log1p_pairs.csv",
@@ -126,6 +127,7 @@ fn run_default_config_writes_every_output_and_a_manifest_with_input_hashes() {
             "diagram diagrams/jv_network.dot",
             "diagram diagrams/firms.dot",
             "diagram diagrams/worker_flow.dot",
+            "html network.html",
             "exposure exposure/model.csv",
             "exposure exposure/firm_log1p.csv",
             "spillover"
@@ -138,13 +140,15 @@ fn run_default_config_writes_every_output_and_a_manifest_with_input_hashes() {
     }
     assert_eq!(steps[0]["rows_in"], 46034);
     assert_eq!(steps[0]["counts"]["rows.quality"], 27417);
-    let model = &steps[5];
+    // The explorer page embeds the firms view: every firm of firms.csv (87 rows).
+    assert_eq!(steps[5]["counts"]["nodes"], 87);
+    let model = &steps[6];
     assert_eq!(model["rows_in"], 27417);
     assert!(model["excluded"][0]["reason"].as_str().unwrap().contains("JV models"), "{model}");
     let csv_rows = std::str::from_utf8(&written["exposure/model.csv"]).unwrap().lines().count() - 1;
     assert_eq!(model["rows_out"], csv_rows);
     // The spillover step: the study's panel, its report and the headline of the JSON report.
-    let study = &steps[7];
+    let study = &steps[8];
     assert_eq!(study["rows_out"], 717725);
     assert_eq!(study["counts"]["nobs.baseline.2"], 717725);
     assert_eq!(study["counts"]["nobs.mechanisms.3"], 129314);

@@ -94,8 +94,8 @@ fn attr(name: &str, value: &str) -> Attribute {
     Attribute(Id::Plain(name.to_owned()), qid(value))
 }
 
-/// Shape, fill colour and extra style of a node kind.
-fn kind_style(kind: NodeKind) -> (&'static str, &'static str, &'static str) {
+/// Shape, fill colour and extra style of a node kind (shared with the HTML explorer).
+pub(crate) fn kind_style(kind: NodeKind) -> (&'static str, &'static str, &'static str) {
     match kind {
         NodeKind::ForeignParent => ("box", "#9ecae1", "filled"),
         NodeKind::Jv => ("hexagon", "#fdae6b", "filled"),
@@ -106,8 +106,8 @@ fn kind_style(kind: NodeKind) -> (&'static str, &'static str, &'static str) {
     }
 }
 
-/// Line style, colour and arrowhead of a channel.
-fn channel_style(channel: Channel) -> (&'static str, &'static str, &'static str) {
+/// Line style, colour and arrowhead of a channel (shared with the HTML explorer).
+pub(crate) fn channel_style(channel: Channel) -> (&'static str, &'static str, &'static str) {
     match channel {
         Channel::Owns => ("solid", "#3182bd", "normal"),
         Channel::Produces => ("solid", "#969696", "normal"),

@@ -1,14 +1,16 @@
 //! Diagram export: the [`GraphWriter`] interface ([`writer`]) with Graphviz
-//! DOT text ([`dot`]) behind it, and rendering through the `dot`/`sfdp`
-//! binaries ([`render`]); interchange formats for other tools — GraphML
-//! ([`graphml`]), GEXF 1.3 ([`gexf`]), a long edge list ([`edges`]) — with
-//! the node attribute and centrality tables they share ([`interchange`]).
-//! Imports `graph`, `ids`, `error`, `atomic`, `io::write`.
+//! DOT text ([`dot`]) and the offline HTML explorer ([`html`]) behind it, and
+//! rendering through the `dot`/`sfdp` binaries ([`render`]); interchange
+//! formats for other tools — GraphML ([`graphml`]), GEXF 1.3 ([`gexf`]), a
+//! long edge list ([`edges`]) — with the node attribute and centrality tables
+//! they share ([`interchange`]). Imports `graph`, `ids`, `error`, `atomic`,
+//! `io::write`.
 
 pub mod dot;
 pub mod edges;
 pub mod gexf;
 pub mod graphml;
+pub mod html;
 pub mod interchange;
 pub mod render;
 pub mod writer;
@@ -19,6 +21,9 @@ pub use dot::{DotOptions, drawn_edge_count, quote_id, to_dot};
 pub use edges::{EdgeListWriter, edge_table};
 pub use gexf::{GexfWriter, to_gexf};
 pub use graphml::{GraphmlWriter, to_graphml};
+pub use html::{
+    HtmlOptions, HtmlWriter, NodeAttributes, basic_node_attributes, node_attributes_with_centralities, to_html,
+};
 pub use interchange::{centrality_table, node_table};
 pub use render::{ImageFormat, Layout};
 pub use writer::{DotWriter, GraphWriter};

@@ -13,12 +13,14 @@
 //! - [`stats`]: counts, degrees, weighted flows, components ([`GraphStats`]).
 //! - [`centrality`]: degrees, PageRank, eigenvector, betweenness, Louvain
 //!   communities per node ([`centralities`]).
+//! - [`layout`]: seeded force-directed node positions for drawing ([`layout::force_layout`]).
 //!
 //! Imports `io::tables`, `ids`, `error` and the channels (worker flows and
 //! registered channels become edges).
 
 pub mod build;
 pub mod centrality;
+pub mod layout;
 pub mod model;
 pub mod stats;
 pub mod views;

@@ -10,8 +10,9 @@
 //!    (models: on the market; JVs: founded, not dissolved) matches likewise;
 //!    suppliers and provinces left without edges are dropped; production
 //!    series are cut at t, so node sizes show the latest units up to t;
-//! 2. **firms only** — models, suppliers and provinces are removed; `owns`
-//!    and `worker_flow` edges stay; `produces` and `located_in` go; supply
+//! 2. **firms only** — models, suppliers and provinces are removed; `owns`,
+//!    `worker_flow` and registered-channel edges (firm → firm, e.g.
+//!    `patent_flow`) stay; `produces` and `located_in` go; supply
 //!    links are collapsed into firm — firm [`Channel::SharedSupplier`] edges
 //!    whose weight is the number of distinct suppliers the two firms share
 //!    (through any of their models or firm-level links still in the graph),
@@ -246,7 +247,8 @@ impl Parts {
         self.edges.retain(|(_, _, e)| y.keeps(e.span));
         self.drop_orphans(&before, |n| matches!(n.kind, NodeKind::Supplier | NodeKind::Province));
         let keep: Vec<bool> = self.nodes.iter().map(|n| y.keeps(n.span)).collect();
-        let before = self.degrees();
+        // Degrees before the nodes go, indexed like the nodes that stay.
+        let before: Vec<usize> = self.degrees().into_iter().zip(&keep).filter(|(_, k)| **k).map(|(d, _)| d).collect();
         self.retain_nodes(&keep);
         self.drop_orphans(&before, |n| matches!(n.kind, NodeKind::Supplier | NodeKind::Province));
         for n in &mut self.nodes {
@@ -282,7 +284,8 @@ impl Parts {
                 }
             }
         }
-        self.edges.retain(|(_, _, e)| matches!(e.channel, Channel::Owns | Channel::WorkerFlow));
+        self.edges
+            .retain(|(_, _, e)| matches!(e.channel, Channel::Owns | Channel::WorkerFlow | Channel::Registered(_)));
         for ((a, b), n) in shared {
             let mut e = EdgeData::new(Channel::SharedSupplier, YearSpan::ALWAYS);
             e.weight = n as f64;
@@ -409,6 +412,74 @@ mod tests {
             View::ego("faw", 2).with_channel(Channel::Owns).to_string(),
             "channel owns · ego network of group faw (radius 2)"
         );
+    }
+
+    /// A supplier whose only model leaves the year slice goes with it, whatever
+    /// the nodes before it in key order (a model removed with no edge left once
+    /// shifted the degree lookup and kept the supplier, edgeless).
+    #[test]
+    fn a_supplier_left_without_models_by_the_slice_is_dropped() {
+        use spillnet_io::Indexed;
+        use spillnet_io::tables::{Dataset, Firm, FirmKind, Model, Ownership, SupplierLink, SupplierTarget};
+        let model = |id: &str, first: i32, last: i32| Model {
+            model_id: id.into(),
+            firm_id: "f".into(),
+            segment: "suv".into(),
+            first_year: first,
+            last_year: last,
+            price: None,
+            size: None,
+            power: None,
+        };
+        let data = Dataset {
+            firms: vec![Firm {
+                firm_id: "f".into(),
+                name: "F".into(),
+                kind: FirmKind::Domestic,
+                group_id: "f".into(),
+                province: None,
+                ownership: Ownership::Soe,
+            }],
+            // m1: off the market in 2010 but supplied "always"; m2: not yet launched (no edge left in 2010); m3: on.
+            models: vec![model("m1", 2000, 2005), model("m2", 2015, 2020), model("m3", 2000, 2020)],
+            suppliers: vec![SupplierLink {
+                supplier_id: "s".into(),
+                target: SupplierTarget::Model("m1".into()),
+                component: "engine".into(),
+                year: None,
+            }],
+            ..Dataset::default()
+        };
+        let g = crate::graph::build_graph(&Indexed::new(data).unwrap()).unwrap();
+        assert_eq!((g.node_count(), g.edge_count()), (5, 4));
+        let v = g.view(&View::year(2010, YearMode::Active)).unwrap();
+        // By hand: f and m3 with the produces edge f → m3; s lost m1, its only model.
+        let ids: Vec<String> = v.nodes().map(|(_, n)| n.key.qualified()).collect();
+        assert_eq!(ids, ["firm:f", "model:m3"]);
+        assert_eq!(v.edge_count(), 1);
+    }
+
+    /// Registered channels join firms, so the firms-only view keeps their edges.
+    #[test]
+    fn firms_only_keeps_registered_channel_edges() {
+        let firm = |id: &str, kind: NodeKind| NodeData {
+            key: crate::graph::NodeKey::Firm(id.into()),
+            kind,
+            label: id.to_owned(),
+            group: None,
+            span: YearSpan::ALWAYS,
+            production: BTreeMap::new(),
+            segment: None,
+            province: None,
+        };
+        let nodes = vec![firm("d", NodeKind::DomesticFirm), firm("j", NodeKind::Jv)];
+        let mut patents = EdgeData::new(Channel::Registered("patent_flow"), YearSpan::single(2010));
+        patents.weight = 3.0;
+        let edges = vec![(1, 0, patents), (1, 0, EdgeData::new(Channel::WorkerFlow, YearSpan::single(2010)))];
+        let g = KnowledgeGraph::assemble(nodes, edges, "whole graph".to_owned());
+        let f = g.view(&View::firms_only()).unwrap();
+        let channels: Vec<Channel> = f.edges().map(|e| e.data.channel).collect();
+        assert_eq!(channels, [Channel::WorkerFlow, Channel::Registered("patent_flow")]);
     }
 
     #[test]
