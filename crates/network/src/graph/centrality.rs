@@ -65,6 +65,7 @@ use serde::Serialize;
 
 use super::KnowledgeGraph;
 use super::model::NodeIx;
+use super::splitmix::SplitMix64;
 
 /// How betweenness measures path length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -477,27 +478,6 @@ pub fn betweenness(c: &Collapsed, distance: Distance) -> Vec<f64> {
         }
     }
     bc
-}
-
-/// SplitMix64: a small seeded generator for the Louvain visiting order.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Fisher–Yates shuffle.
-    fn shuffle(&mut self, v: &mut [usize]) {
-        for i in (1..v.len()).rev() {
-            let j = (self.next() % (i as u64 + 1)) as usize;
-            v.swap(i, j);
-        }
-    }
 }
 
 /// Modularity of a partition of an undirected weighted graph (adjacency lists

@@ -21,6 +21,7 @@
 //! same bits.
 
 use super::KnowledgeGraph;
+use super::splitmix::SplitMix64;
 
 /// Options of [`force_layout`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -172,24 +173,6 @@ fn normalise(pos: &mut [Point]) {
     for p in pos.iter_mut() {
         p.x *= scale;
         p.y *= scale;
-    }
-}
-
-/// SplitMix64 (Steele, Lea and Flood 2014): a small seeded generator for the initial positions.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1) with 53 random bits.
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 

@@ -22,6 +22,7 @@ pub mod build;
 pub mod centrality;
 pub mod layout;
 pub mod model;
+mod splitmix;
 pub mod stats;
 pub mod views;
 
