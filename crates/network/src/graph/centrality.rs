@@ -311,17 +311,33 @@ pub fn centralities(g: &KnowledgeGraph, opts: &CentralityOptions) -> Centralitie
     }
 }
 
-/// Weighted PageRank with uniform teleportation and dangling redistribution
-/// (networkx's `pagerank`). Returns (scores, iterations, converged).
-pub fn pagerank(c: &Collapsed, damping: f64, tol: f64, max_iter: usize) -> (Vec<f64>, usize, bool) {
-    let n = c.len();
+/// Power iteration from the uniform vector 1/n: `x ← step(x)` until the L1
+/// change is below `n · tol` (networkx's stopping rule for both PageRank and
+/// eigenvector centrality). Returns (scores, iterations, converged).
+fn power_iteration(n: usize, tol: f64, max_iter: usize, step: impl Fn(&[f64]) -> Vec<f64>) -> (Vec<f64>, usize, bool) {
     if n == 0 {
         return (Vec::new(), 0, true);
     }
     let nf = n as f64;
-    let strength: Vec<f64> = c.out.iter().map(|a| a.iter().fold(0.0, |s, &(_, w)| s + w)).collect();
     let mut x = vec![1.0 / nf; n];
     for it in 1..=max_iter {
+        let next = step(&x);
+        let err: f64 = next.iter().zip(&x).map(|(a, b)| (a - b).abs()).sum();
+        x = next;
+        if err < nf * tol {
+            return (x, it, true);
+        }
+    }
+    (x, max_iter, false)
+}
+
+/// Weighted PageRank with uniform teleportation and dangling redistribution
+/// (networkx's `pagerank`). Returns (scores, iterations, converged).
+pub fn pagerank(c: &Collapsed, damping: f64, tol: f64, max_iter: usize) -> (Vec<f64>, usize, bool) {
+    let n = c.len();
+    let nf = n as f64;
+    let strength: Vec<f64> = c.out.iter().map(|a| a.iter().fold(0.0, |s, &(_, w)| s + w)).collect();
+    power_iteration(n, tol, max_iter, |x| {
         let dangling: f64 = (0..n).filter(|&v| strength[v] == 0.0).map(|v| x[v]).sum();
         let mut next = vec![0.0; n];
         for v in 0..n {
@@ -334,28 +350,17 @@ pub fn pagerank(c: &Collapsed, damping: f64, tol: f64, max_iter: usize) -> (Vec<
         for nx in &mut next {
             *nx = damping * (*nx + dangling / nf) + (1.0 - damping) / nf;
         }
-        let err: f64 = next.iter().zip(&x).map(|(a, b)| (a - b).abs()).sum();
-        x = next;
-        if err < nf * tol {
-            return (x, it, true);
-        }
-    }
-    (x, max_iter, false)
+        next
+    })
 }
 
 /// In-edge eigenvector centrality by power iteration of (A + I)ᵀ (networkx's
 /// `eigenvector_centrality`). Returns (scores, iterations, converged).
 pub fn eigenvector(c: &Collapsed, tol: f64, max_iter: usize) -> (Vec<f64>, usize, bool) {
-    let n = c.len();
-    if n == 0 {
-        return (Vec::new(), 0, true);
-    }
-    let nf = n as f64;
-    let mut x = vec![1.0 / nf; n];
-    for it in 1..=max_iter {
-        let mut next = x.clone();
-        for v in 0..n {
-            for &(t, w) in &c.out[v] {
+    power_iteration(c.len(), tol, max_iter, |x| {
+        let mut next = x.to_vec();
+        for (v, out) in c.out.iter().enumerate() {
+            for &(t, w) in out {
                 next[t] += x[v] * w;
             }
         }
@@ -364,13 +369,8 @@ pub fn eigenvector(c: &Collapsed, tol: f64, max_iter: usize) -> (Vec<f64>, usize
         for a in &mut next {
             *a /= norm;
         }
-        let err: f64 = next.iter().zip(&x).map(|(a, b)| (a - b).abs()).sum();
-        x = next;
-        if err < nf * tol {
-            return (x, it, true);
-        }
-    }
-    (x, max_iter, false)
+        next
+    })
 }
 
 /// A Dijkstra queue entry ordered by smallest distance first, then insertion order.
