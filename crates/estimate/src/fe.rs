@@ -37,8 +37,10 @@
 //! $x + \operatorname{range} D$, so nothing is lost). Easy designs thus run
 //! exactly today's iteration and never pay for the Krylov machinery.
 //!
-//! Columns are demeaned independently (rayon over columns), each with a
-//! sequential loop, so results do not depend on the number of threads.
+//! Columns are demeaned independently (rayon over columns); a column of at
+//! least [`SPLIT_ROWS`] rows is swept in two halves in parallel, whose group
+//! sums are added in a fixed order, so results do not depend on the number
+//! of threads (and 3 columns keep 2 threads busy).
 //!
 //! Complexity: $O(N\,Q)$ per sweep, memory three $N$-vectors per column.
 
@@ -244,21 +246,103 @@ pub fn singleton_mask(fes: &[&[u32]]) -> (Vec<bool>, usize) {
     }
 }
 
-/// One alternating-projections sweep $dst = T\,src$, fusing the
-/// subtraction of fixed effect $q$ with the accumulation of $q+1$ ($Q+1$
-/// passes over the data). Returns the largest absolute group mean removed.
-/// `sums[q]` is scratch of length `fes[q].n_levels`.
-fn sweep(src: &[f64], dst: &mut [f64], fes: &[FeIndex], weights: Option<&[f64]>, sums: &mut [Vec<f64>]) -> f64 {
-    let mut largest = 0.0f64;
-    sums[0].fill(0.0);
-    {
-        let s = &mut sums[0];
-        let codes = &fes[0].codes;
-        match weights {
-            Some(w) => codes.iter().zip(src).zip(w).for_each(|((&c, &xi), &wi)| s[c as usize] += wi * xi),
-            None => codes.iter().zip(src).for_each(|(&c, &xi)| s[c as usize] += xi),
+/// Columns at least this long are swept in two halves in parallel (each
+/// half accumulates its own group sums; the two are added, lower half
+/// first). The split depends on the length only, so results do not depend
+/// on the number of threads; shorter columns keep the single sequential
+/// pass.
+pub(crate) const SPLIT_ROWS: usize = 1 << 18;
+
+/// `s = 0`, then `s[codes[i]] += w[i]·x[i]`.
+fn accumulate(codes: &[u32], x: &[f64], weights: Option<&[f64]>, s: &mut [f64]) {
+    s.fill(0.0);
+    match weights {
+        Some(w) => codes.iter().zip(x).zip(w).for_each(|((&c, &xi), &wi)| s[c as usize] += wi * xi),
+        None => codes.iter().zip(x).for_each(|(&c, &xi)| s[c as usize] += xi),
+    }
+}
+
+/// `dst[i] = src[i] − m[codes[i]]` (in place on `dst` when `src` is None),
+/// accumulating the result into `next = (codes, sums)` when given (which is
+/// zeroed first).
+fn subtract(
+    src: Option<&[f64]>,
+    dst: &mut [f64],
+    m: &[f64],
+    codes: &[u32],
+    next: Option<(&[u32], &mut [f64])>,
+    weights: Option<&[f64]>,
+) {
+    match (src, next) {
+        (Some(src), Some((ncodes, next))) => {
+            next.fill(0.0);
+            for i in 0..dst.len() {
+                let v = src[i] - m[codes[i] as usize];
+                dst[i] = v;
+                next[ncodes[i] as usize] += weights.map_or(v, |w| w[i] * v);
+            }
+        }
+        (None, Some((ncodes, next))) => {
+            next.fill(0.0);
+            for i in 0..dst.len() {
+                let v = dst[i] - m[codes[i] as usize];
+                dst[i] = v;
+                next[ncodes[i] as usize] += weights.map_or(v, |w| w[i] * v);
+            }
+        }
+        (Some(src), None) => {
+            for i in 0..dst.len() {
+                dst[i] = src[i] - m[codes[i] as usize];
+            }
+        }
+        (None, None) => {
+            for i in 0..dst.len() {
+                dst[i] -= m[codes[i] as usize];
+            }
         }
     }
+}
+
+/// Scratch of [`sweep`]: the group sums of each fixed effect, and a second
+/// set for the upper half of a split sweep (empty below [`SPLIT_ROWS`]).
+struct SweepScratch {
+    sums: Vec<Vec<f64>>,
+    upper: Vec<Vec<f64>>,
+}
+
+impl SweepScratch {
+    fn new(fes: &[FeIndex], n: usize) -> Self {
+        let sums: Vec<Vec<f64>> = fes.iter().map(|f| vec![0.0; f.n_levels]).collect();
+        let upper = if n >= SPLIT_ROWS { sums.clone() } else { Vec::new() };
+        SweepScratch { sums, upper }
+    }
+}
+
+/// One alternating-projections sweep $dst = T\,src$, fusing the
+/// subtraction of fixed effect $q$ with the accumulation of $q+1$ ($Q+1$
+/// passes over the data; each pass in two parallel halves from
+/// [`SPLIT_ROWS`] rows). Returns the largest absolute group mean removed.
+fn sweep(src: &[f64], dst: &mut [f64], fes: &[FeIndex], weights: Option<&[f64]>, scratch: &mut SweepScratch) -> f64 {
+    let n = dst.len();
+    let SweepScratch { sums, upper } = scratch;
+    let split = !upper.is_empty();
+    let mid = n / 2;
+    let (w_lo, w_hi) = match weights {
+        Some(w) if split => (Some(&w[..mid]), Some(&w[mid..])),
+        _ => (weights, None),
+    };
+    if split {
+        let codes = &fes[0].codes;
+        let (lo, hi) = (&mut sums[0], &mut upper[0]);
+        rayon::join(
+            || accumulate(&codes[..mid], &src[..mid], w_lo, lo),
+            || accumulate(&codes[mid..], &src[mid..], w_hi, hi),
+        );
+        lo.iter_mut().zip(hi.iter()).for_each(|(a, b)| *a += b);
+    } else {
+        accumulate(&fes[0].codes, src, weights, &mut sums[0]);
+    }
+    let mut largest = 0.0f64;
     for q in 0..fes.len() {
         let (head, tail) = sums.split_at_mut(q + 1);
         let m = &mut head[q];
@@ -266,34 +350,81 @@ fn sweep(src: &[f64], dst: &mut [f64], fes: &[FeIndex], weights: Option<&[f64]>,
             *mi *= inv;
             largest = largest.max(mi.abs());
         }
+        let m: &[f64] = m;
         let codes = &fes[q].codes;
-        if let Some(next) = tail.first_mut() {
-            next.fill(0.0);
-            let ncodes = &fes[q + 1].codes;
-            if q == 0 {
-                for i in 0..dst.len() {
-                    let v = src[i] - m[codes[i] as usize];
-                    dst[i] = v;
-                    next[ncodes[i] as usize] += weights.map_or(v, |w| w[i] * v);
-                }
-            } else {
-                for i in 0..dst.len() {
-                    let v = dst[i] - m[codes[i] as usize];
-                    dst[i] = v;
-                    next[ncodes[i] as usize] += weights.map_or(v, |w| w[i] * v);
-                }
-            }
-        } else if q == 0 {
-            for i in 0..dst.len() {
-                dst[i] = src[i] - m[codes[i] as usize];
+        let ncodes = fes.get(q + 1).map(|f| f.codes.as_slice());
+        let src = (q == 0).then_some(src);
+        if split {
+            let (d_lo, d_hi) = dst.split_at_mut(mid);
+            let up_next = upper.get_mut(q + 1);
+            let lo_next = tail.first_mut();
+            rayon::join(
+                || {
+                    let next = ncodes.zip(lo_next).map(|(c, s)| (&c[..mid], s.as_mut_slice()));
+                    subtract(src.map(|s| &s[..mid]), d_lo, m, &codes[..mid], next, w_lo)
+                },
+                || {
+                    let next = ncodes.zip(up_next).map(|(c, s)| (&c[mid..], s.as_mut_slice()));
+                    subtract(src.map(|s| &s[mid..]), d_hi, m, &codes[mid..], next, w_hi)
+                },
+            );
+            if let (Some(lo), Some(hi)) = (tail.first_mut(), upper.get(q + 1)) {
+                lo.iter_mut().zip(hi).for_each(|(a, b)| *a += b);
             }
         } else {
-            for i in 0..dst.len() {
-                dst[i] -= m[codes[i] as usize];
-            }
+            let next = ncodes.zip(tail.first_mut()).map(|(c, s)| (c, s.as_mut_slice()));
+            subtract(src, dst, m, codes, next, weights);
         }
     }
     largest
+}
+
+/// Irons–Tuck's $\langle \Delta Tx, \Delta^2 x\rangle$ and $\lVert\Delta^2 x\rVert^2$
+/// (in two parallel halves from [`SPLIT_ROWS`] rows, added lower first).
+fn irons_tuck_terms(x: &[f64], gx: &[f64], ggx: &[f64]) -> (f64, f64) {
+    let terms = |x: &[f64], gx: &[f64], ggx: &[f64]| {
+        let (mut num, mut den) = (0.0, 0.0);
+        for i in 0..x.len() {
+            let d_g = ggx[i] - gx[i];
+            let d2x = d_g - (gx[i] - x[i]);
+            num += d_g * d2x;
+            den += d2x * d2x;
+        }
+        (num, den)
+    };
+    if x.len() < SPLIT_ROWS {
+        return terms(x, gx, ggx);
+    }
+    let mid = x.len() / 2;
+    let ((n1, d1), (n2, d2)) =
+        rayon::join(|| terms(&x[..mid], &gx[..mid], &ggx[..mid]), || terms(&x[mid..], &gx[mid..], &ggx[mid..]));
+    (n1 + n2, d1 + d2)
+}
+
+/// The two N-vectors alternating projections needs per column ($Tx$ and
+/// $T^2x$), kept by a caller that demeans the same design repeatedly (the
+/// Poisson IRLS) so that every call does not allocate, and fault in, fresh
+/// pages. Their contents between calls are irrelevant (each sweep writes
+/// all of its destination).
+#[derive(Debug, Default)]
+pub struct ColumnBuffers {
+    gx: Vec<f64>,
+    ggx: Vec<f64>,
+}
+
+impl ColumnBuffers {
+    /// The two buffers, of length `n`.
+    fn pair(&mut self, n: usize) -> (&mut [f64], &mut [f64]) {
+        self.gx.resize(n, 0.0);
+        self.ggx.resize(n, 0.0);
+        (&mut self.gx[..n], &mut self.ggx[..n])
+    }
+}
+
+/// [`ColumnBuffers`] for each column of a [`demean_named_tols`] call.
+#[derive(Debug, Default)]
+pub struct DemeanBuffers {
+    columns: Vec<ColumnBuffers>,
 }
 
 /// Outcome of alternating projections on one column.
@@ -316,48 +447,42 @@ fn map_column(
     tol: f64,
     max_sweeps: usize,
     give_up: bool,
+    buffers: &mut ColumnBuffers,
 ) -> MapOutcome {
-    let mut sums: Vec<Vec<f64>> = fes.iter().map(|f| vec![0.0; f.n_levels]).collect();
     let n = x.len();
-    let mut gx = vec![0.0; n];
-    let mut ggx = vec![0.0; n];
+    let mut sums = SweepScratch::new(fes, n);
+    let (gx, ggx) = buffers.pair(n);
     let mut sweeps = 0;
     let mut last = f64::INFINITY;
     let mut reference = f64::INFINITY;
     while sweeps < max_sweeps {
-        let d1 = sweep(x, &mut gx, fes, weights, &mut sums);
+        let d1 = sweep(x, gx, fes, weights, &mut sums);
         sweeps += 1;
         last = d1;
         if d1 < tol {
-            x.copy_from_slice(&gx);
+            x.copy_from_slice(gx);
             return MapOutcome { sweeps, converged: true, last };
         }
         if sweeps >= max_sweeps {
-            x.copy_from_slice(&gx);
+            x.copy_from_slice(gx);
             break;
         }
-        let d2 = sweep(&gx, &mut ggx, fes, weights, &mut sums);
+        let d2 = sweep(gx, ggx, fes, weights, &mut sums);
         sweeps += 1;
         last = d2;
         if d2 < tol {
-            x.copy_from_slice(&ggx);
+            x.copy_from_slice(ggx);
             return MapOutcome { sweeps, converged: true, last };
         }
         // Irons–Tuck extrapolation.
-        let (mut num, mut den) = (0.0, 0.0);
-        for i in 0..n {
-            let d_g = ggx[i] - gx[i];
-            let d2x = d_g - (gx[i] - x[i]);
-            num += d_g * d2x;
-            den += d2x * d2x;
-        }
+        let (num, den) = irons_tuck_terms(x, gx, ggx);
         if den > 0.0 && num.is_finite() {
             let c = num / den;
             for i in 0..n {
                 x[i] = ggx[i] - c * (ggx[i] - gx[i]);
             }
         } else {
-            x.copy_from_slice(&ggx);
+            x.copy_from_slice(ggx);
         }
         if give_up {
             if sweeps == 4 {
@@ -400,7 +525,7 @@ fn two_fe<'a>(shared: &'a SharedTwoFe, fes: &[FeIndex], weights: Option<&[f64]>)
 /// Demean one column in place with the algorithm of `opts.method` (see the
 /// module docs for [`Demeaner::Auto`]).
 pub fn demean_column(x: &mut [f64], fes: &[FeIndex], weights: Option<&[f64]>, opts: &DemeanOptions) -> ColumnDemean {
-    demean_column_shared(x, fes, weights, opts, &OnceLock::new())
+    demean_column_shared(x, fes, weights, opts, &OnceLock::new(), &mut ColumnBuffers::default())
 }
 
 fn demean_column_shared(
@@ -409,6 +534,7 @@ fn demean_column_shared(
     weights: Option<&[f64]>,
     opts: &DemeanOptions,
     shared: &SharedTwoFe,
+    buffers: &mut ColumnBuffers,
 ) -> ColumnDemean {
     let map = |sweeps, converged, criterion| ColumnDemean {
         column: String::new(),
@@ -422,15 +548,15 @@ fn demean_column_shared(
     }
     let exact_in_one_sweep = fes.len() == 1 && opts.method != Demeaner::Krylov;
     if exact_in_one_sweep {
-        let mut sums = vec![vec![0.0; fes[0].n_levels]];
-        let mut gx = vec![0.0; x.len()];
-        sweep(x, &mut gx, fes, weights, &mut sums);
-        x.copy_from_slice(&gx);
+        let mut sums = SweepScratch::new(fes, x.len());
+        let (gx, _) = buffers.pair(x.len());
+        sweep(x, gx, fes, weights, &mut sums);
+        x.copy_from_slice(gx);
         return map(1, true, 0.0);
     }
     match opts.method {
         Demeaner::Map => {
-            let m = map_column(x, fes, weights, opts.tol, opts.max_iter, false);
+            let m = map_column(x, fes, weights, opts.tol, opts.max_iter, false, buffers);
             map(m.sweeps, m.converged, m.last)
         }
         Demeaner::Krylov => {
@@ -447,7 +573,7 @@ fn demean_column_shared(
         }
         Demeaner::Auto => {
             let norm = weighted_norm(x, weights);
-            let m = map_column(x, fes, weights, opts.tol, opts.max_iter.min(AUTO_TRIAL_SWEEPS), true);
+            let m = map_column(x, fes, weights, opts.tol, opts.max_iter.min(AUTO_TRIAL_SWEEPS), true, buffers);
             if m.converged || m.sweeps >= opts.max_iter {
                 return map(m.sweeps, m.converged, m.last);
             }
@@ -470,9 +596,30 @@ fn demean_column_shared(
 /// [`DemeanInfo::converged`] and per column, never silently ignored (see
 /// [`demean_named`] for the named, optionally erroring variant).
 pub fn demean(cols: &mut [Vec<f64>], fes: &[FeIndex], weights: Option<&[f64]>, opts: &DemeanOptions) -> DemeanInfo {
+    demean_tols(cols, fes, weights, opts, None, &mut DemeanBuffers::default())
+}
+
+/// [`demean`] with a tolerance per column (`tols[j]` for column `j`,
+/// `opts.tol` when None).
+fn demean_tols(
+    cols: &mut [Vec<f64>],
+    fes: &[FeIndex],
+    weights: Option<&[f64]>,
+    opts: &DemeanOptions,
+    tols: Option<&[f64]>,
+    buffers: &mut DemeanBuffers,
+) -> DemeanInfo {
     let shared = OnceLock::new();
-    let columns: Vec<ColumnDemean> =
-        cols.par_iter_mut().map(|c| demean_column_shared(c, fes, weights, opts, &shared)).collect();
+    buffers.columns.resize_with(cols.len(), ColumnBuffers::default);
+    let columns: Vec<ColumnDemean> = cols
+        .par_iter_mut()
+        .zip(&mut buffers.columns)
+        .enumerate()
+        .map(|(j, (c, b))| {
+            let opts = DemeanOptions { tol: tols.map_or(opts.tol, |t| t[j]), ..*opts };
+            demean_column_shared(c, fes, weights, &opts, &shared, b)
+        })
+        .collect();
     DemeanInfo {
         iterations: columns.iter().map(|r| r.iterations).max().unwrap_or(0),
         converged: columns.iter().all(|r| r.converged),
@@ -493,10 +640,31 @@ pub fn demean_named(
     opts: &DemeanOptions,
     strict: bool,
 ) -> Result<DemeanInfo, EstimateError> {
+    demean_named_tols(cols, names, fes, weights, opts, None, &mut DemeanBuffers::default(), strict)
+}
+
+/// [`demean_named`] with a tolerance per column (`tols[j]` for column `j`;
+/// `opts.tol` for all when None): the Poisson fit's first IRLS iteration
+/// demeans its working outcome loosely and its regressors tightly. The
+/// working vectors of alternating projections live in `buffers`, which a
+/// caller demeaning the same design repeatedly keeps between calls.
+// The IRLS's two extras (per-column tolerances, buffers) are its own; a
+// struct bundling them would only rename the arguments.
+#[allow(clippy::too_many_arguments)]
+pub fn demean_named_tols(
+    cols: &mut [Vec<f64>],
+    names: &[&str],
+    fes: &[FeIndex],
+    weights: Option<&[f64]>,
+    opts: &DemeanOptions,
+    tols: Option<&[f64]>,
+    buffers: &mut DemeanBuffers,
+    strict: bool,
+) -> Result<DemeanInfo, EstimateError> {
     if fes.is_empty() {
         return Ok(DemeanInfo::none());
     }
-    let mut info = demean(cols, fes, weights, opts);
+    let mut info = demean_tols(cols, fes, weights, opts, tols, buffers);
     for (c, name) in info.columns.iter_mut().zip(names) {
         c.column = (*name).to_owned();
     }
@@ -509,7 +677,7 @@ pub fn demean_named(
                 method: c.method,
                 iter: c.iterations,
                 criterion: c.criterion,
-                tol: opts.tol,
+                tol: tols.map_or(opts.tol, |t| t[j]),
             })
         }
     }
@@ -518,6 +686,59 @@ pub fn demean_named(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A column long enough to be swept in two halves, with weights and
+    /// three fixed effects (codes from a fixed linear congruential draw).
+    fn long_design() -> (Vec<f64>, Vec<f64>, Vec<Vec<u32>>) {
+        let n = SPLIT_ROWS + 1001;
+        let mut state = 12345u64;
+        let mut next = move || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) as u32
+        };
+        let codes: Vec<Vec<u32>> = [5000u32, 300, 7].iter().map(|&l| (0..n).map(|_| next() % l).collect()).collect();
+        let x: Vec<f64> = (0..n).map(|_| f64::from(next() % 10_000) / 100.0).collect();
+        let w: Vec<f64> = (0..n).map(|_| 0.5 + f64::from(next() % 100) / 50.0).collect();
+        (x, w, codes)
+    }
+
+    #[test]
+    fn split_sweep_of_one_fixed_effect_removes_the_weighted_group_means() {
+        let (x, w, codes) = long_design();
+        let fes = vec![FeIndex::new(codes[0].clone(), 5000, Some(&w))];
+        let mut cols = vec![x.clone()];
+        demean(&mut cols, &fes, Some(&w), &DemeanOptions::default());
+        // Independent: weighted group means by a plain sequential pass.
+        let (mut sum, mut wsum) = (vec![0.0; 5000], vec![0.0; 5000]);
+        for i in 0..x.len() {
+            sum[codes[0][i] as usize] += w[i] * x[i];
+            wsum[codes[0][i] as usize] += w[i];
+        }
+        for i in 0..x.len() {
+            let expected = x[i] - sum[codes[0][i] as usize] / wsum[codes[0][i] as usize];
+            assert!((cols[0][i] - expected).abs() <= 1e-10 * (1.0 + expected.abs()), "row {i}");
+        }
+    }
+
+    #[test]
+    fn split_sweeps_do_not_depend_on_the_number_of_threads() {
+        let (x, w, codes) = long_design();
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| {
+                let fes: Vec<FeIndex> =
+                    codes.iter().zip([5000, 300, 7]).map(|(c, l)| FeIndex::new(c.clone(), l, Some(&w))).collect();
+                let mut cols = vec![x.clone(), w.clone()];
+                let opts = DemeanOptions { method: Demeaner::Map, ..DemeanOptions::default() };
+                let info = demean(&mut cols, &fes, Some(&w), &opts);
+                assert!(info.converged);
+                cols
+            })
+        };
+        let one = run(1);
+        let two = run(2);
+        assert!(one.iter().flatten().zip(two.iter().flatten()).all(|(a, b)| a.to_bits() == b.to_bits()));
+    }
 
     #[test]
     fn singletons_are_removed_iteratively() {

@@ -251,13 +251,20 @@ fn tss_of(v: &[f64], w: Option<&[f64]>) -> f64 {
 /// Least squares of each `ys` column on `x` (all weight-transformed):
 /// bread $(X'X)^{-1}$ and coefficients.
 pub(crate) fn solve(x: &[Vec<f64>], ys: &[&[f64]]) -> Result<(SymMatrix, Vec<Vec<f64>>), EstimateError> {
-    let k = x.len();
-    let llt = cross(x).to_faer().llt(Side::Lower).map_err(|_| EstimateError::NotFullRank)?;
+    let xty: Vec<Vec<f64>> = ys.iter().map(|y| x.iter().map(|c| dot(c, y)).collect()).collect();
+    solve_normal(&cross(x), &xty)
+}
+
+/// The normal equations $X'X\,b = X'y$ for each right-hand side `xty`:
+/// bread $(X'X)^{-1}$ and coefficients.
+pub(crate) fn solve_normal(xtx: &SymMatrix, xty: &[Vec<f64>]) -> Result<(SymMatrix, Vec<Vec<f64>>), EstimateError> {
+    let k = xtx.k;
+    let llt = xtx.to_faer().llt(Side::Lower).map_err(|_| EstimateError::NotFullRank)?;
     let bread = SymMatrix::from_faer(&llt.inverse());
-    let betas = ys
+    let betas = xty
         .iter()
-        .map(|y| {
-            let sol = llt.solve(Mat::from_fn(k, 1, |i, _| dot(&x[i], y)));
+        .map(|b| {
+            let sol = llt.solve(Mat::from_fn(k, 1, |i, _| b[i]));
             (0..k).map(|i| sol[(i, 0)]).collect()
         })
         .collect();

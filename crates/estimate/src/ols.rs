@@ -12,6 +12,7 @@
 
 use faer::linalg::solvers::{DenseSolveCore, Solve};
 use faer::{Mat, Side};
+use rayon::prelude::*;
 
 use super::EstimateError;
 use super::design::Design;
@@ -102,14 +103,27 @@ pub(crate) fn collinear_columns(xtx: &SymMatrix, tol: f64) -> Vec<usize> {
 }
 
 pub(crate) fn cross(cols: &[Vec<f64>]) -> SymMatrix {
-    let k = cols.len();
+    let parallel = cols.first().is_some_and(|c| c.len() >= CROSS_PAR_ROWS);
+    cross_by(cols.len(), parallel, |i, j| dot(&cols[i], &cols[j]))
+}
+
+/// Rows from which [`cross`] computes its entries in parallel.
+pub(crate) const CROSS_PAR_ROWS: usize = 1 << 16;
+
+/// The symmetric $k \times k$ matrix with entries `entry(i, j)` for
+/// $i \le j$, each computed once (in parallel over entries when `parallel`;
+/// the values do not depend on it).
+pub(crate) fn cross_by(k: usize, parallel: bool, entry: impl Fn(usize, usize) -> f64 + Sync) -> SymMatrix {
+    let pairs: Vec<(usize, usize)> = (0..k).flat_map(|i| (i..k).map(move |j| (i, j))).collect();
+    let values: Vec<f64> = if parallel {
+        pairs.par_iter().map(|&(i, j)| entry(i, j)).collect()
+    } else {
+        pairs.iter().map(|&(i, j)| entry(i, j)).collect()
+    };
     let mut m = SymMatrix::zeros(k);
-    for i in 0..k {
-        for j in i..k {
-            let v = dot(&cols[i], &cols[j]);
-            *m.at(i, j) = v;
-            *m.at(j, i) = v;
-        }
+    for (&(i, j), v) in pairs.iter().zip(values) {
+        *m.at(i, j) = v;
+        *m.at(j, i) = v;
     }
     m
 }
