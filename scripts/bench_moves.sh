@@ -1,33 +1,52 @@
 #!/usr/bin/env bash
-# Benchmark of the streamed `worker_moves` loader (issue #5).
+# Benchmark of the `worker_moves` load (validate + aggregate by
+# (from_firm, to_firm, year)) against Python polars and DuckDB (issue #16).
 #
-# Generates (once per size) a data folder under bench/tmp/moves-<ROWS>/ with
-# FIRMS domestic firms, no JV link and ROWS person-level moves
-# (from_firm,to_firm,year,count,person_id; every seventh count is 2, the
-# others empty), then runs `spillnet check --data DIR` (which loads and
-# validates every table, i.e. streams and aggregates the moves) under
-# /usr/bin/time -v and prints wall time, rows/second and peak RSS. The
-# result block is appended to bench/runs/<date>-<host>/moves.txt.
+# For each size ROWS it generates (once) a data folder under
+# bench/tmp/moves-<ROWS>-<FIRMS>/ with FIRMS domestic firms, no JV link and
+# ROWS person-level moves (from_firm,to_firm,year,count,person_id; every
+# seventh count is 2, the others empty), and with FORMATS containing
+# `parquet` the same table as worker_moves.parquet in a sibling folder
+# (…-parquet/, written by Python polars, streaming). Then, REPS times each
+# and on the same file in the same run:
+#   spillnet   `spillnet check --data DIR`: loads and validates every table
+#              (streams, checks and aggregates the moves; the manifest's row
+#              accounting), the whole process;
+#   polars     Python polars lazy `scan_csv`/`scan_parquet` → `group_by`
+#              (sum of count, empty = 1; rows) → collect: aggregation only,
+#              no validation (the reference a user would pick);
+#   duckdb     DuckDB `read_csv`/`read_parquet` … GROUP BY, fetched to Arrow.
+# spillnet's time is the whole process's wall time; the peers' is measured
+# inside Python around the query (imports excluded, as in bench_estimate.sh);
+# peak RSS of every process comes from /usr/bin/time -v. Writes bench/runs/<date>-<host>/moves.tsv
+# (one line per run) and moves-summary.txt (medians, rows/s, ratios to
+# polars), and checks that the three tools find the same number of
+# distinct triples and the same total count.
 #
-# Usage: scripts/bench_moves.sh [ROWS]      (default 1e7; env: BIN, FIRMS, LABEL)
-#   BIN    binary to run (default target/release/spillnet: cargo build --release --bin spillnet)
-#   FIRMS  number of firms (default 150: ≤ 150·149·14 = 312,900 distinct triples)
-#   LABEL  free text recorded with the result (e.g. "debug build, before streaming")
+# Usage: scripts/bench_moves.sh [ROWS ...]       (default 1e7)
+#   env: BIN (default ${CARGO_TARGET_DIR:-target}/release/spillnet), FIRMS (150),
+#        FORMATS ("csv parquet"), TOOLS ("spillnet polars duckdb"), REPS (3),
+#        OUT (bench/runs/<date>-<host>), LABEL (free text kept in the summary)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROWS=$(python3 -c 'import sys; print(int(float(sys.argv[1])))' "${1:-1e7}")
-BIN=${BIN:-target/release/spillnet}
+BIN=${BIN:-${CARGO_TARGET_DIR:-target}/release/spillnet}
 FIRMS=${FIRMS:-150}
+FORMATS=${FORMATS:-"csv parquet"}
+TOOLS=${TOOLS:-"spillnet polars duckdb"}
+REPS=${REPS:-3}
 LABEL=${LABEL:-}
+SIZES=("$@")
+[ ${#SIZES[@]} -eq 0 ] && SIZES=(1e7)
 [ -x "$BIN" ] || { echo "missing $BIN: cargo build --release --bin spillnet" >&2; exit 1; }
-DIR="bench/tmp/moves-$ROWS-$FIRMS"
-OUT="bench/runs/$(date -u +%Y-%m-%d)-$(hostname -s)"
+OUT=${OUT:-"bench/runs/$(date -u +%Y-%m-%d)-$(hostname -s)"}
 mkdir -p "$OUT" bench/tmp
+TSV="$OUT/moves.tsv"
+[ -s "$TSV" ] || printf 'rows\tformat\ttool\trep\twall_s\tpeak_rss_kb\ttriples\tworkers\n' > "$TSV"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
 
-if [ ! -f "$DIR/.complete" ]; then
-  rm -rf "$DIR"
-  mkdir -p "$DIR"
-  python3 - "$DIR" "$ROWS" "$FIRMS" <<'PY'
+generate() { # DIR ROWS
+  python3 - "$1" "$2" "$FIRMS" <<'PY'
 import os, random, sys
 d, rows, firms = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 with open(os.path.join(d, "firms.csv"), "w") as f:
@@ -50,30 +69,90 @@ with open(os.path.join(d, "worker_moves.csv"), "w") as f:
             batch.clear()
     f.write("".join(batch))
 PY
-  touch "$DIR/.complete"
-fi
+}
 
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-/usr/bin/time -v -o "$TMP/time.txt" "$BIN" check --data "$DIR" > "$TMP/check.txt"
-wall=$(awk -F': ' '/Elapsed \(wall clock\)/{n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$TMP/time.txt")
-rss=$(awk -F': ' '/Maximum resident set size/{print $2}' "$TMP/time.txt")
-user=$(awk -F': ' '/User time/{print $2}' "$TMP/time.txt")
-sys=$(awk -F': ' '/System time/{print $2}' "$TMP/time.txt")
-bytes=$(stat -c %s "$DIR/worker_moves.csv")
-{
-  echo "== worker_moves load: $(date -u +%Y-%m-%dT%H:%M:%SZ) ${LABEL:+($LABEL)}"
-  echo "binary:      $BIN (commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), tree may be dirty)"
-  echo "machine:     $(nproc) cores, $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)"
-  echo "command:     $BIN check --data $DIR"
-  echo "input:       $ROWS person-level rows, $FIRMS firms, $((bytes / 1048576)) MiB of CSV"
-  grep -E '^  worker_moves|^worker_moves:' "$TMP/check.txt" | sed 's/^ */check:       /'
-  python3 - "$ROWS" "$wall" "$rss" "$user" "$sys" "$bytes" <<'PY'
-import sys
-rows, wall, rss, user, sys_t, size = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.argv[6])
-print(f"wall:        {wall:.2f} s (user {user} s, sys {sys_t} s)")
-print(f"throughput:  {rows / wall:,.0f} rows/s, {size / wall / 1048576:.1f} MiB/s")
-print(f"peak RSS:    {rss / 1024:.1f} MiB ({rss} KiB)")
+# The peers: aggregation only. Prints "<triples> <workers>".
+cat > "$TMP/peer.py" <<'PY'
+import sys, time
+tool, path = sys.argv[1], sys.argv[2]
+parquet = path.endswith(".parquet")
+if tool == "polars":
+    import polars as pl
+    t0 = time.perf_counter()
+    lf = pl.scan_parquet(path) if parquet else pl.scan_csv(path, schema_overrides={"person_id": pl.String})
+    out = (lf.group_by("from_firm", "to_firm", "year")
+             .agg(pl.col("count").fill_null(1).sum().alias("count"), pl.len().alias("rows"))
+             .collect())
+    print(out.height, int(out["count"].sum()), time.perf_counter() - t0)
+else:
+    import duckdb
+    t0 = time.perf_counter()
+    src = f"read_parquet('{path}')" if parquet else f"read_csv('{path}')"
+    t = duckdb.sql(f"SELECT from_firm, to_firm, year, SUM(COALESCE(count, 1)) AS count, COUNT(*) AS rows "
+                   f"FROM {src} GROUP BY ALL").to_arrow_table()
+    print(t.num_rows, int(sum(t.column("count").to_pylist())), time.perf_counter() - t0)
 PY
-  echo
-} | tee -a "$OUT/moves.txt"
+
+timed() { # LABEL... -- command: runs it under time -v, sets WALL and RSS; output in $TMP/out.txt
+  /usr/bin/time -v -o "$TMP/time.txt" "$@" > "$TMP/out.txt"
+  WALL=$(awk -F': ' '/Elapsed \(wall clock\)/{n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$TMP/time.txt")
+  RSS=$(awk -F': ' '/Maximum resident set size/{print $2}' "$TMP/time.txt")
+}
+
+for size in "${SIZES[@]}"; do
+  ROWS=$(python3 -c 'import sys; print(int(float(sys.argv[1])))' "$size")
+  DIR="bench/tmp/moves-$ROWS-$FIRMS"
+  if [ ! -f "$DIR/.complete" ]; then
+    rm -rf "$DIR" && mkdir -p "$DIR"
+    echo "generating $DIR ..." >&2
+    generate "$DIR" "$ROWS"
+    touch "$DIR/.complete"
+  fi
+  PDIR="$DIR-parquet"
+  if [[ " $FORMATS " == *" parquet "* ]] && [ ! -f "$PDIR/.complete" ]; then
+    rm -rf "$PDIR" && mkdir -p "$PDIR"
+    echo "writing $PDIR/worker_moves.parquet ..." >&2
+    cp "$DIR/firms.csv" "$DIR/jv_links.csv" "$PDIR/"
+    python3 -c 'import sys, polars as pl; pl.scan_csv(sys.argv[1], schema_overrides={"person_id": pl.String}).sink_parquet(sys.argv[2])' \
+      "$DIR/worker_moves.csv" "$PDIR/worker_moves.parquet"
+    touch "$PDIR/.complete"
+  fi
+  for format in $FORMATS; do
+    if [ "$format" = csv ]; then d=$DIR; file=$DIR/worker_moves.csv; else d=$PDIR; file=$PDIR/worker_moves.parquet; fi
+    for rep in $(seq "$REPS"); do
+      for tool in $TOOLS; do
+        case $tool in
+          spillnet)
+            timed "$BIN" --quiet check --data "$d" --format json
+            read -r triples workers < <(python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["worker_moves"]; print(m["aggregated"], m["workers"])' "$TMP/out.txt") ;;
+          polars|duckdb)
+            timed python3 "$TMP/peer.py" "$tool" "$file"
+            read -r triples workers WALL < "$TMP/out.txt" ;;
+        esac
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$ROWS" "$format" "$tool" "$rep" "$WALL" "$RSS" "$triples" "$workers" | tee -a "$TSV"
+      done
+    done
+  done
+done
+
+python3 - "$TSV" "$BIN" "$LABEL" > "$OUT/moves-summary.txt" <<'PY'
+import collections, statistics, sys, os
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])][1:]
+runs = collections.defaultdict(list)
+answers = collections.defaultdict(set)
+for n, fmt, tool, rep, wall, rss, triples, workers in rows:
+    runs[(int(n), fmt, tool)].append((float(wall), int(rss)))
+    answers[(int(n), fmt)].add((triples, workers))
+print(f"worker_moves load: spillnet check vs Python polars / DuckDB aggregation; {os.cpu_count()} cores; {sys.argv[2]} {sys.argv[3]}")
+print("rows  format  tool      wall (median)  rows/s        peak RSS   time / polars  memory / polars")
+for (n, fmt, tool), v in sorted(runs.items()):
+    wall = statistics.median(w for w, _ in v)
+    rss = statistics.median(r for _, r in v) / 1024
+    ref = runs.get((n, fmt, "polars"))
+    ratio = f"{wall / statistics.median(w for w, _ in ref):.2f}" if ref else "-"
+    mem = f"{rss / (statistics.median(r for _, r in ref) / 1024):.2f}" if ref else "-"
+    print(f"{n:.0e} {fmt:7} {tool:9} {wall:8.2f} s   {n / wall:12,.0f}  {rss:8.0f} MiB  {ratio:>13}  {mem:>15}")
+for k, a in sorted(answers.items()):
+    print(f"{k[0]:.0e} {k[1]}: {'same triples and total count' if len(a) == 1 else 'DIFFERENT ANSWERS: ' + str(a)}")
+PY
+cat "$OUT/moves-summary.txt"
