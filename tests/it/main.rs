@@ -14,6 +14,7 @@ mod estimate_props;
 mod event_robustness;
 mod exposure;
 mod exposure_cli;
+mod exposure_sparse;
 mod fixef;
 mod graph;
 mod graph_export;

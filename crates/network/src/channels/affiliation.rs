@@ -66,6 +66,8 @@ struct Link<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct Affiliation<'a> {
     links: BTreeMap<u32, Vec<Link<'a>>>,
+    /// The JV firms with a domestic parent in each group (any link), ascending.
+    by_group: BTreeMap<&'a str, Vec<u32>>,
     mode: AffiliationMode,
 }
 
@@ -82,7 +84,20 @@ impl<'a> Affiliation<'a> {
             let group = firms.group[l.domestic as usize];
             links.entry(l.jv).or_default().push(Link { group, founded: row.founded, dissolved: row.dissolved });
         }
-        Affiliation { links, mode }
+        let mut by_group: BTreeMap<&'a str, Vec<u32>> = BTreeMap::new();
+        for (&jv, ls) in &links {
+            for l in ls {
+                by_group.entry(l.group).or_default().push(jv);
+            }
+        }
+        by_group.values_mut().for_each(|v| v.dedup()); // JVs ascend; one JV may have two parents of a group
+        Affiliation { links, by_group, mode }
+    }
+
+    /// The JV firms `focal` is affiliated with by some link, whatever its
+    /// years (those where [`Self::affiliated`] holds), ascending.
+    pub fn partners(&self, firms: &Firms<'_>, focal: u32) -> &[u32] {
+        self.by_group.get(firms.group[focal as usize]).map_or(&[], Vec::as_slice)
     }
 
     /// Whether focal firm `focal` is affiliated with JV firm `jv` by some link, whatever its years.

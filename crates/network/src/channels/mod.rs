@@ -44,6 +44,17 @@ use spillnet_io::tables::FirmKind;
 pub trait FirmChannel: Send + Sync {
     /// The weight.
     fn weight(&self, focal: u32, jv: u32, t: i32) -> f64;
+
+    /// The firms that may have a nonzero weight on `focal` in year `t`, in
+    /// any order: every JV firm left out must have `weight(focal, jv, t)`
+    /// exactly `+0.0` (a `-0.0` weight must be listed). The exposure tables
+    /// evaluate [`Self::weight`] only for the listed firms. `None`, the
+    /// default, stands for every firm: correct for any channel, at the cost
+    /// of one weight per (focal, JV unit, year).
+    fn partners(&self, focal: u32, t: i32) -> Option<Vec<u32>> {
+        let _ = (focal, t);
+        None
+    }
 }
 
 /// Builds a registered channel from a dataset.

@@ -37,6 +37,8 @@ pub struct PatentFlow {
     cumulative: BTreeMap<(u32, String), Vec<(i32, u64)>>,
     /// Group of each firm number.
     group: Vec<String>,
+    /// Receiving group → (from firm, first year with patents), from ascending.
+    by_group: BTreeMap<String, Vec<(u32, i32)>>,
 }
 
 impl PatentFlow {
@@ -64,7 +66,23 @@ impl PatentFlow {
                 )
             })
             .collect();
-        PatentFlow { cumulative, group: firms.group.iter().map(|g| (*g).to_owned()).collect() }
+        Self::from_cumulative(cumulative, firms.group.iter().map(|g| (*g).to_owned()).collect())
+    }
+
+    fn from_cumulative(cumulative: BTreeMap<(u32, String), Vec<(i32, u64)>>, group: Vec<String>) -> Self {
+        let mut by_group: BTreeMap<String, Vec<(u32, i32)>> = BTreeMap::new();
+        for ((from, g), years) in &cumulative {
+            by_group.entry(g.clone()).or_default().push((*from, years[0].0));
+        }
+        PatentFlow { cumulative, group, by_group }
+    }
+
+    /// The firms that transferred or licensed patents to the group of firm
+    /// `to` in years ≤ `t`, ascending: every firm `from` with a nonzero
+    /// [`Self::weight`]`(from, to, t)`.
+    pub fn sources(&self, to: u32, t: i32) -> Vec<u32> {
+        let Some(g) = self.group.get(to as usize) else { return Vec::new() };
+        self.by_group.get(g).map_or_else(Vec::new, |v| v.iter().filter(|e| e.1 <= t).map(|e| e.0).collect())
     }
 
     /// Patents from firm `from` to the group of firm `to` in years ≤ `t`.
@@ -80,6 +98,10 @@ impl FirmChannel for PatentFlow {
     fn weight(&self, focal: u32, jv: u32, t: i32) -> f64 {
         PatentFlow::weight(self, jv, focal, t)
     }
+
+    fn partners(&self, focal: u32, t: i32) -> Option<Vec<u32>> {
+        Some(self.sources(focal, t))
+    }
 }
 
 fn build<'a>(data: &'a Indexed, firms: &Firms<'a>) -> Result<Box<dyn FirmChannel + 'a>, ChannelError> {
@@ -94,12 +116,13 @@ mod tests {
     fn cumulative_weights_by_hand() {
         let mut cumulative = BTreeMap::new();
         cumulative.insert((3, "G".to_owned()), vec![(2003, 2), (2006, 7)]);
-        let f = PatentFlow { cumulative, group: vec!["G".into(), "G".into(), "H".into(), "J".into()] };
+        let f = PatentFlow::from_cumulative(cumulative, vec!["G".into(), "G".into(), "H".into(), "J".into()]);
         assert_eq!(f.weight(3, 0, 2002), 0.0);
         assert_eq!(f.weight(3, 1, 2003), 2.0, "any firm of group G");
         assert_eq!(f.weight(3, 0, 2005), 2.0);
         assert_eq!(f.weight(3, 0, 2014), 7.0);
         assert_eq!(f.weight(3, 2, 2014), 0.0, "another group");
         assert_eq!(f.weight(0, 3, 2014), 0.0, "direction matters");
+        assert_eq!((f.sources(0, 2002), f.sources(1, 2003), f.sources(2, 2014)), (vec![], vec![3], vec![]));
     }
 }

@@ -81,6 +81,51 @@ pub fn intersect_len(a: &[u32], b: &[u32]) -> usize {
     n
 }
 
+/// An inverted index of a list of supplier sets: for each supplier, the
+/// sets that hold it. It finds the sets sharing suppliers with a given set
+/// without comparing it with every set.
+#[derive(Debug, Clone, Default)]
+pub struct Holders {
+    /// `by_supplier[s]`: positions of the sets holding supplier `s`, ascending.
+    by_supplier: Vec<Vec<u32>>,
+}
+
+impl Holders {
+    /// Index `sets` (sorted, distinct supplier numbers each) by supplier; set
+    /// `k` of the iterator is position `k`.
+    pub fn new<'s>(sets: impl IntoIterator<Item = &'s [u32]>) -> Self {
+        let mut by_supplier: Vec<Vec<u32>> = Vec::new();
+        for (k, set) in sets.into_iter().enumerate() {
+            for &s in set {
+                if by_supplier.len() <= s as usize {
+                    by_supplier.resize(s as usize + 1, Vec::new());
+                }
+                by_supplier[s as usize].push(k as u32);
+            }
+        }
+        Holders { by_supplier }
+    }
+
+    /// `(k, |a ∩ set_k|)` for every indexed set `k` sharing at least one
+    /// supplier with the sorted, distinct set `a`, ascending by `k`: the sets
+    /// whose [`OverlapIndex::Count`] overlap with `a` is nonzero, and that count.
+    ///
+    /// Complexity: O(m log m) for m = Σ_{s ∈ a} (sets holding s).
+    pub fn shared_counts(&self, a: &[u32]) -> Vec<(u32, u32)> {
+        let mut hits: Vec<u32> =
+            a.iter().filter_map(|&s| self.by_supplier.get(s as usize)).flatten().copied().collect();
+        hits.sort_unstable();
+        let mut out: Vec<(u32, u32)> = Vec::new();
+        for k in hits {
+            match out.last_mut() {
+                Some((last, n)) if *last == k => *n += 1,
+                _ => out.push((k, 1)),
+            }
+        }
+        out
+    }
+}
+
 /// Overlap of two sorted, distinct supplier sets. The ratio indices need
 /// both sets non-empty (callers exclude empty or short sets first).
 pub fn overlap(a: &[u32], b: &[u32], index: OverlapIndex) -> f64 {
@@ -110,5 +155,19 @@ mod tests {
         assert_eq!(intersect_len(&[1, 3, 5, 7], &[2, 3, 4, 7, 9]), 2);
         // a subset has Szymkiewicz–Simpson overlap 1
         assert_eq!(overlap(&[3, 4], &b, OverlapIndex::SzymkiewiczSimpson), 1.0);
+    }
+
+    #[test]
+    fn holders_count_shared_suppliers_like_the_merge() {
+        let sets: [&[u32]; 4] = [&[1, 2, 3, 4], &[3, 4, 5, 6, 7, 8], &[], &[0, 9]];
+        let h = Holders::new(sets);
+        // By hand: {3, 4, 9} shares 2 with set 0, 2 with set 1, 1 with set 3.
+        assert_eq!(h.shared_counts(&[3, 4, 9]), [(0, 2), (1, 2), (3, 1)]);
+        assert_eq!(h.shared_counts(&[10, 11]), []);
+        for a in sets {
+            let want: Vec<(u32, u32)> =
+                (0..4u32).map(|k| (k, intersect_len(a, sets[k as usize]) as u32)).filter(|&(_, n)| n > 0).collect();
+            assert_eq!(h.shared_counts(a), want);
+        }
     }
 }

@@ -28,6 +28,8 @@ pub enum Window {
 #[derive(Debug, Clone, Default)]
 pub struct WorkerFlow {
     by_pair: BTreeMap<(u32, u32), BTreeMap<i32, u64>>,
+    /// Every firm that sent workers to a firm (any year), by receiving firm, ascending.
+    sources: BTreeMap<u32, Vec<u32>>,
 }
 
 impl WorkerFlow {
@@ -37,7 +39,29 @@ impl WorkerFlow {
         for (w, &[from, to]) in data.worker_moves.iter().zip(&data.index().moves) {
             *by_pair.entry((from, to)).or_default().entry(w.year).or_default() += w.count;
         }
-        WorkerFlow { by_pair }
+        Self::from_pairs(by_pair)
+    }
+
+    fn from_pairs(by_pair: BTreeMap<(u32, u32), BTreeMap<i32, u64>>) -> Self {
+        let mut sources: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+        // Keys ascend by (from, to), so each list is ascending and distinct.
+        for &(from, to) in by_pair.keys() {
+            sources.entry(to).or_default().push(from);
+        }
+        WorkerFlow { by_pair, sources }
+    }
+
+    /// The firms that sent workers to firm `to` in some year, ascending: every
+    /// firm `from` whose [`Self::weight`]`(from, to, ..)` can be nonzero (for
+    /// any other firm it is `+0.0` in every window).
+    pub fn sources(&self, to: u32) -> &[u32] {
+        self.sources.get(&to).map_or(&[], Vec::as_slice)
+    }
+
+    /// The firms that received workers from firm `from` in some year,
+    /// ascending: every firm `to` whose [`Self::weight`]`(from, to, ..)` can be nonzero.
+    pub fn targets(&self, from: u32) -> impl Iterator<Item = u32> + '_ {
+        self.by_pair.range((from, 0)..=(from, u32::MAX)).map(|(&(_, to), _)| to)
     }
 
     /// Every (from firm, to firm, year, workers), in index order.
@@ -71,12 +95,14 @@ mod tests {
         by_year.insert(2000, 2);
         by_year.insert(2003, 5);
         by_year.insert(2005, 7);
-        let f = WorkerFlow { by_pair: BTreeMap::from([((1, 0), by_year)]) };
+        let f = WorkerFlow::from_pairs(BTreeMap::from([((1, 0), by_year)]));
         assert_eq!(f.weight(1, 0, 2005, Window::Pooled), 14.0);
         assert_eq!(f.weight(1, 0, 2005, Window::Cumulative { lag: 1 }), 7.0);
         assert_eq!(f.weight(1, 0, 2004, Window::Cumulative { lag: 0 }), 7.0);
         assert_eq!(f.weight(1, 0, 2004, Window::Annual { lag: 1 }), 5.0);
         assert_eq!(f.weight(0, 1, 2005, Window::Pooled), 0.0, "direction matters");
         assert_eq!(f.flows().collect::<Vec<_>>(), [(1, 0, 2000, 2), (1, 0, 2003, 5), (1, 0, 2005, 7)]);
+        assert_eq!((f.sources(0), f.sources(1)), (&[1][..], &[][..]));
+        assert_eq!((f.targets(1).collect::<Vec<_>>(), f.targets(0).count()), (vec![0], 0));
     }
 }

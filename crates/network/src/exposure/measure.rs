@@ -37,7 +37,7 @@
 //! - *Affiliation* and *supplier overlap* are time-invariant (the group table
 //!   and pooled supplier sets have no years).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use spillnet_io::Indexed;
 
@@ -46,7 +46,7 @@ use rayon::prelude::*;
 use super::ExposureError;
 use crate::channels::affiliation::Affiliation;
 use crate::channels::geography;
-use crate::channels::supplier_overlap::{OverlapIndex, SupplierSets, overlap};
+use crate::channels::supplier_overlap::{Holders, OverlapIndex, SupplierSets, overlap};
 use crate::channels::worker_flow::{Window, WorkerFlow};
 use crate::channels::{FirmChannel, Firms, find as find_channel};
 use spillnet_io::ids::ModelId;
@@ -311,22 +311,272 @@ pub fn exposure_from_weights(weights: &[f64], quality: &[f64]) -> Result<f64, Ex
     Ok(dot_skip_missing(weights, quality))
 }
 
-fn dot_skip_missing(weights: &[f64], quality: &[f64]) -> f64 {
+/// `Σ_j weights[j] · quality[j]` over the `j` with a finite quality, in index order.
+pub(crate) fn dot_skip_missing(weights: &[f64], quality: &[f64]) -> f64 {
     weights.iter().zip(quality).filter(|(_, q)| q.is_finite()).map(|(w, q)| w * q).sum()
 }
 
 /// One unit (focal or JV): id and its firm's number.
-struct Unit {
-    id: String,
-    firm: u32,
+pub(crate) struct Unit {
+    pub(crate) id: String,
+    pub(crate) firm: u32,
     /// Pooled supplier set (the supplier-overlap channel's sorted indices).
-    suppliers: Vec<u32>,
+    pub(crate) suppliers: Vec<u32>,
 }
 
 /// Quality of a set of units on a (dimension × year) grid.
-struct Grid {
+pub(crate) struct Grid {
     /// `q[u][y * n_dims + k]`, NaN when missing.
-    q: Vec<Vec<f64>>,
+    pub(crate) q: Vec<Vec<f64>>,
+}
+
+/// What one focal unit contributes to the panel: rows `(k, y, value per
+/// channel)` in (k, y) order, zero-total rows per channel, and pair rows
+/// `(j, y, weight per channel)` in (j, y) order.
+pub(crate) struct UnitOut {
+    pub(crate) rows: Vec<(usize, usize, Vec<f64>)>,
+    pub(crate) zeros: Vec<usize>,
+    pub(crate) pairs: Vec<(usize, usize, Vec<f64>)>,
+}
+
+/// A per-focal-unit kernel: [`sparse_unit`], or the dense reference of
+/// [`super::dense`]; both read the same [`Ctx`].
+pub(crate) type Kernel = fn(&Ctx<'_>, usize) -> UnitOut;
+
+/// Everything the per-unit kernels read: the units and their quality, the
+/// channels, and the sparse indexes.
+pub(crate) struct Ctx<'a> {
+    pub(crate) cfg: &'a ExposureConfig,
+    pub(crate) n_dims: usize,
+    pub(crate) years: &'a [i32],
+    pub(crate) focal: &'a [Unit],
+    pub(crate) jv: &'a [Unit],
+    pub(crate) focal_grid: &'a Grid,
+    /// `jv_obs[y][j]`: JV unit `j` has a quality value in year `y`.
+    pub(crate) jv_obs: &'a [Vec<bool>],
+    /// `jv_col[y * n_dims + k][j]`: `Q_{j,k,t}`, NaN when missing.
+    pub(crate) jv_col: &'a [Vec<f64>],
+    firms: &'a Firms<'a>,
+    worker_flow: &'a WorkerFlow,
+    window: Window,
+    affiliation: &'a Affiliation<'a>,
+    registered: &'a HashMap<usize, Box<dyn FirmChannel + 'a>>,
+    se_by_year: &'a [Option<Vec<Vec<f64>>>],
+    /// JV units of each firm number, ascending.
+    jv_units_of_firm: Vec<Vec<u32>>,
+    /// Firms of each known province.
+    provinces: BTreeMap<&'a str, Vec<u32>>,
+    /// JV units by supplier.
+    holders: Holders,
+    /// Per cell `y * n_dims + k`: JV units with a value of sign bit 0 and 1.
+    cell_signs: Vec<[usize; 2]>,
+}
+
+impl Ctx<'_> {
+    /// Whether focal unit `d` has a quality value in year `y` (it has rows then).
+    pub(crate) fn focal_observed(&self, d: usize, y: usize) -> bool {
+        self.focal_grid.q[d][y * self.n_dims..(y + 1) * self.n_dims].iter().any(|v| v.is_finite())
+    }
+
+    /// The raw weight `w^c_{d,j,t}` of JV unit `j` on focal unit `d` in year
+    /// `y` through channel `c` (position `ci`), for a JV unit observed in `y`
+    /// (unobserved ones weigh 0). The one definition both kernels read.
+    pub(crate) fn raw_weight(&self, ci: usize, c: Channel, d: usize, j: usize, y: usize) -> f64 {
+        let (f, g, t) = (self.focal[d].firm, self.jv[j].firm, self.years[y]);
+        match c {
+            Channel::Affiliation => self.affiliation.weight(self.firms, f, g),
+            Channel::SupplierOverlap => overlap(&self.focal[d].suppliers, &self.jv[j].suppliers, OverlapIndex::Count),
+            Channel::Geography => geography::weight(self.firms, f, g),
+            Channel::WorkerFlow => {
+                let w = |from, to| self.worker_flow.weight(from, to, t, self.window);
+                match self.cfg.direction {
+                    Direction::In => w(g, f),
+                    Direction::Out => w(f, g),
+                    Direction::Both => w(g, f) + w(f, g),
+                }
+            }
+            Channel::StructuralEquivalence => self.se_by_year[y].as_ref().map_or(0.0, |m| m[f as usize][g as usize]),
+            Channel::Registered(_) => self.registered.get(&ci).map_or(0.0, |r| r.weight(f, g, t)),
+        }
+    }
+
+    /// The transformed weight of a raw weight `x` whose row total (over the
+    /// JV units observed in the year) is `total`.
+    pub(crate) fn transform(&self, x: f64, total: f64) -> f64 {
+        match self.cfg.weights {
+            Weights::Raw => x,
+            Weights::Row if total != 0.0 => x / total,
+            Weights::Row => x,
+            Weights::Log1p => x.ln_1p(),
+            Weights::Binary => f64::from(x > 0.0),
+        }
+    }
+
+    /// The JV units of `firms` (any order, repeats allowed), ascending and distinct.
+    fn units_of(&self, firms: impl IntoIterator<Item = u32>) -> Vec<u32> {
+        let mut u: Vec<u32> = firms.into_iter().flat_map(|f| &self.jv_units_of_firm[f as usize]).copied().collect();
+        u.sort_unstable();
+        u.dedup();
+        u
+    }
+
+    /// The JV units that may weigh on focal unit `d` through channel `c`,
+    /// ascending, with their raw weights when these do not depend on the
+    /// year; `None` for every JV unit. Every JV unit left out has raw weight
+    /// exactly `+0.0` in every year (the channels' `partners` contracts).
+    fn partners(&self, ci: usize, c: Channel, d: usize) -> Partners {
+        let du = &self.focal[d];
+        let with_weights =
+            |units: Vec<u32>, w: &dyn Fn(u32) -> f64| Partners::Fixed(units.into_iter().map(|j| (j, w(j))).collect());
+        match c {
+            Channel::Affiliation => {
+                let units = self.units_of(self.affiliation.partners(self.firms, du.firm).iter().copied());
+                with_weights(units, &|j| self.affiliation.weight(self.firms, du.firm, self.jv[j as usize].firm))
+            }
+            Channel::Geography => {
+                let firms = self.firms.province[du.firm as usize].and_then(|p| self.provinces.get(p));
+                let units = self.units_of(firms.into_iter().flatten().copied());
+                with_weights(units, &|j| geography::weight(self.firms, du.firm, self.jv[j as usize].firm))
+            }
+            // The number of shared suppliers: the overlap count, exactly (an integer).
+            Channel::SupplierOverlap => Partners::Fixed(
+                self.holders.shared_counts(&du.suppliers).into_iter().map(|(j, n)| (j, f64::from(n))).collect(),
+            ),
+            Channel::WorkerFlow => {
+                let (sources, targets) = (self.worker_flow.sources(du.firm), self.worker_flow.targets(du.firm));
+                Partners::Listed(match self.cfg.direction {
+                    Direction::In => self.units_of(sources.iter().copied()),
+                    Direction::Out => self.units_of(targets),
+                    Direction::Both => self.units_of(sources.iter().copied().chain(targets)),
+                })
+            }
+            Channel::StructuralEquivalence => Partners::All,
+            Channel::Registered(_) => Partners::PerYear(ci),
+        }
+    }
+}
+
+/// Which JV units a channel's sparse sums visit for one focal unit.
+enum Partners {
+    /// These units, with their (year-invariant) raw weights.
+    Fixed(Vec<(u32, f64)>),
+    /// These units; weights per year.
+    Listed(Vec<u32>),
+    /// Ask the registered channel at position `.0` per year.
+    PerYear(usize),
+    /// Every JV unit.
+    All,
+}
+
+/// One channel's transformed weights for a focal unit in a year: `(j, w)`
+/// for the JV units visited and observed (ascending), and `zero`, the
+/// transformed weight of every other JV unit (the transform of `+0.0`).
+struct SparseWeights {
+    entries: Vec<(u32, f64)>,
+    zero: f64,
+}
+
+/// `Σ_j w_j · q_j` over every JV unit with a finite `q_j`, where `w_j` is
+/// the entry's weight or `s.zero`, bitwise as [`dot_skip_missing`] on the
+/// dense vector. The units outside the entries only add zeros when
+/// `s.zero` is ±0: they can change nothing but the sign of a zero sum,
+/// which is `-0.0` exactly when every term is `-0.0` (the sum starts at
+/// `-0.0`; `-0 + +0 = +0`; a nonzero partial sum absorbs zeros and a zero
+/// partial sum plus `y ≠ 0` is `y`). A product `±0 · q` is `-0.0` when the
+/// signs differ, so `signs` (units with a finite `q` by sign bit) settles it.
+/// A NaN `s.zero` (a Row total that is NaN) falls back to the dense sum.
+fn sparse_dot(s: &SparseWeights, col: &[f64], signs: [usize; 2]) -> f64 {
+    if s.zero != 0.0 {
+        let mut w = vec![s.zero; col.len()];
+        s.entries.iter().for_each(|&(j, x)| w[j as usize] = x);
+        return dot_skip_missing(&w, col);
+    }
+    let terms = || s.entries.iter().map(|&(j, w)| (w, col[j as usize])).filter(|(_, q)| q.is_finite());
+    let sum: f64 = terms().map(|(w, q)| w * q).sum();
+    if sum != 0.0 || !sum.is_sign_negative() {
+        return sum; // nonzero, NaN, or +0.0 (a term is not -0.0)
+    }
+    // Every visited term is -0.0; so is the dense sum unless another unit's ±0 · q is +0.0.
+    let z = usize::from(s.zero.is_sign_negative());
+    let visited = terms().filter(|(_, q)| usize::from(q.is_sign_negative()) == z).count();
+    if signs[z] > visited { 0.0 } else { -0.0 }
+}
+
+/// The sparse kernel: for focal unit `d`, per year and channel, visit only
+/// the JV units that may weigh on `d` ([`Ctx::partners`]); equal bitwise to
+/// the dense reference (same weights, same summation order over `j`
+/// ascending, same Row totals and zero counts).
+///
+/// Complexity: O(Y · C · p + rows · C · p) for p partners per channel
+/// (p = J for structural equivalence and registered channels without
+/// `partners`), plus O(Y · J) when the pair weights are requested.
+pub(crate) fn sparse_unit(cx: &Ctx<'_>, d: usize) -> UnitOut {
+    let cfg = cx.cfg;
+    let n_ch = cfg.channels.len();
+    let partners: Vec<Partners> = cfg.channels.iter().enumerate().map(|(ci, &c)| cx.partners(ci, c, d)).collect();
+    let mut out = UnitOut { rows: Vec::new(), zeros: vec![0; n_ch], pairs: Vec::new() };
+    let mut by_year: Vec<Option<(Vec<SparseWeights>, Vec<bool>)>> = (0..cx.years.len()).map(|_| None).collect();
+    for (y, slot) in by_year.iter_mut().enumerate() {
+        if !cx.focal_observed(d, y) {
+            continue;
+        }
+        let obs = &cx.jv_obs[y];
+        let mut ws = Vec::with_capacity(n_ch);
+        let mut zs = Vec::with_capacity(n_ch);
+        for (ci, (&c, p)) in cfg.channels.iter().zip(&partners).enumerate() {
+            let weigh = |j: u32| (j, cx.raw_weight(ci, c, d, j as usize, y));
+            let mut entries: Vec<(u32, f64)> = match p {
+                Partners::Fixed(e) => e.iter().copied().filter(|&(j, _)| obs[j as usize]).collect(),
+                Partners::Listed(u) => u.iter().copied().filter(|&j| obs[j as usize]).map(weigh).collect(),
+                Partners::All => (0..cx.jv.len() as u32).filter(|&j| obs[j as usize]).map(weigh).collect(),
+                Partners::PerYear(r) => {
+                    match cx.registered.get(r).and_then(|r| r.partners(cx.focal[d].firm, cx.years[y])) {
+                        Some(firms) => cx.units_of(firms).into_iter().filter(|&j| obs[j as usize]).map(weigh).collect(),
+                        None => (0..cx.jv.len() as u32).filter(|&j| obs[j as usize]).map(weigh).collect(),
+                    }
+                }
+            };
+            // The other units add +0.0 terms: the total is the dense one, up to the sign of a zero.
+            let total: f64 = entries.iter().map(|e| e.1).sum();
+            zs.push(total == 0.0);
+            entries.iter_mut().for_each(|e| e.1 = cx.transform(e.1, total));
+            ws.push(SparseWeights { entries, zero: cx.transform(0.0, total) });
+        }
+        if cfg.pair_weights {
+            let mut next = vec![0usize; n_ch]; // cursor into each channel's entries
+            for j in (0..cx.jv.len()).filter(|&j| obs[j]) {
+                let vals = ws
+                    .iter()
+                    .zip(next.iter_mut())
+                    .map(|(s, k)| match s.entries.get(*k) {
+                        Some(&(e, w)) if e as usize == j => {
+                            *k += 1;
+                            w
+                        }
+                        _ => s.zero,
+                    })
+                    .collect();
+                out.pairs.push((j, y, vals));
+            }
+        }
+        *slot = Some((ws, zs));
+    }
+    for k in 0..cx.n_dims {
+        for (y, slot) in by_year.iter().enumerate() {
+            let Some((ws, zs)) = slot else { continue };
+            if !cx.focal_grid.q[d][y * cx.n_dims + k].is_finite() {
+                continue;
+            }
+            let cell = y * cx.n_dims + k;
+            let vals = ws.iter().map(|s| sparse_dot(s, &cx.jv_col[cell], cx.cell_signs[cell])).collect();
+            for (ci, z) in zs.iter().enumerate() {
+                out.zeros[ci] += usize::from(*z);
+            }
+            out.rows.push((k, y, vals));
+        }
+    }
+    out.pairs.sort_by_key(|p| (p.0, p.1)); // JV units are sorted by id
+    out
 }
 
 /// Compute channel exposures for a dataset.
@@ -345,8 +595,29 @@ struct Grid {
 /// override naming an unknown model, a non-finite or duplicated override
 /// value; [`ExposureError::Channel`] when a registered channel fails.
 ///
-/// Complexity: O(D · Y · J · C + rows · J) time, O(J · K · Y) extra memory.
+/// # Complexity
+/// Sparse: per focal unit, year and channel only the JV units with a
+/// possibly nonzero weight are visited — the JVs of the unit's group
+/// (affiliation), of its province (geography), sharing a supplier (supplier
+/// overlap, found through a supplier → JV index), exchanging workers with
+/// its firm (worker flow), listed by a registered channel's
+/// [`FirmChannel::partners`]. Structural equivalence is dense by nature
+/// (every pair of firms has a weight), as are registered channels without
+/// `partners`. Time O(D · Y · C · p + rows · C · p) for p such units
+/// (p = J for the dense channels), plus O(D · Y · J) for the pair weights
+/// when requested; extra memory O(J · K · Y) for the quality columns.
+/// Equal bitwise to the dense computation
+/// ([`super::dense::compute_exposure_dense`], the tests' reference).
 pub fn compute_exposure(data: &Indexed, cfg: &ExposureConfig) -> Result<ExposurePanel, ExposureError> {
+    compute_with(data, cfg, sparse_unit)
+}
+
+/// [`compute_exposure`] with the per-unit kernel `kernel` (sparse, or the dense reference).
+pub(crate) fn compute_with(
+    data: &Indexed,
+    cfg: &ExposureConfig,
+    kernel: Kernel,
+) -> Result<ExposurePanel, ExposureError> {
     if cfg.channels.is_empty() {
         return Err(ExposureError::Data("no exposure channel requested".into()));
     }
@@ -374,7 +645,7 @@ pub fn compute_exposure(data: &Indexed, cfg: &ExposureConfig) -> Result<Exposure
                 absent.join(", ")
             )));
         }
-        let mut panel = compute_exposure(data, &ExposureConfig { channels, ..cfg.clone() })?;
+        let mut panel = compute_with(data, &ExposureConfig { channels, ..cfg.clone() }, kernel)?;
         panel.diagnostics.absent_channels = absent;
         return Ok(panel);
     }
@@ -570,106 +841,43 @@ pub fn compute_exposure(data: &Indexed, cfg: &ExposureConfig) -> Result<Exposure
         vec![None; n_years]
     };
 
-    let n_ch = cfg.channels.len();
-    // Per focal unit: rows (k, y, values per channel), zero counts, pair rows.
-    struct UnitOut {
-        rows: Vec<(usize, usize, Vec<f64>)>,
-        zeros: Vec<usize>,
-        pairs: Vec<(usize, usize, Vec<f64>)>,
+    // The sparse indexes: JV units of each firm, by province, by supplier;
+    // per (year, dimension) cell the JV units with a quality value by sign.
+    let mut jv_units_of_firm: Vec<Vec<u32>> = vec![Vec::new(); ix.firms.len()];
+    for (j, u) in jv.iter().enumerate() {
+        jv_units_of_firm[u.firm as usize].push(j as u32);
     }
-    let per_unit: Vec<UnitOut> = focal
-        .par_iter()
-        .enumerate()
-        .map(|(d, du)| {
-            // Time-invariant weights per channel and JV unit.
-            let static_w: Vec<Vec<f64>> = cfg
-                .channels
-                .iter()
-                .map(|&c| {
-                    jv.iter()
-                        .map(|ju| match c {
-                            Channel::Affiliation => affiliation.weight(&firms, du.firm, ju.firm),
-                            Channel::SupplierOverlap => overlap(&du.suppliers, &ju.suppliers, OverlapIndex::Count),
-                            Channel::Geography => geography::weight(&firms, du.firm, ju.firm),
-                            Channel::WorkerFlow | Channel::StructuralEquivalence | Channel::Registered(_) => 0.0,
-                        })
-                        .collect()
-                })
-                .collect();
-            let mut out = UnitOut { rows: Vec::new(), zeros: vec![0; n_ch], pairs: Vec::new() };
-            let mut by_year: Vec<Option<Vec<Vec<f64>>>> = vec![None; n_years];
-            let mut totals_zero: Vec<Vec<bool>> = vec![Vec::new(); n_years];
-            for (y, slot) in by_year.iter_mut().enumerate() {
-                if !observed(&focal_grid, d, y) {
-                    continue;
-                }
-                let t = years[y];
-                let mut ws = Vec::with_capacity(n_ch);
-                let mut zs = Vec::with_capacity(n_ch);
-                for (ci, &c) in cfg.channels.iter().enumerate() {
-                    let mut w: Vec<f64> = (0..jv.len())
-                        .map(|j| {
-                            if !jv_obs[y][j] {
-                                0.0
-                            } else if c == Channel::WorkerFlow {
-                                let (a, b) = (jv[j].firm, du.firm);
-                                match cfg.direction {
-                                    Direction::In => worker_flow.weight(a, b, t, window),
-                                    Direction::Out => worker_flow.weight(b, a, t, window),
-                                    Direction::Both => {
-                                        worker_flow.weight(a, b, t, window) + worker_flow.weight(b, a, t, window)
-                                    }
-                                }
-                            } else if c == Channel::StructuralEquivalence {
-                                se_by_year[y].as_ref().map_or(0.0, |m| m[du.firm as usize][jv[j].firm as usize])
-                            } else if let Some(r) = registered.get(&ci) {
-                                r.weight(du.firm, jv[j].firm, t)
-                            } else {
-                                static_w[ci][j]
-                            }
-                        })
-                        .collect();
-                    let total: f64 = w.iter().sum();
-                    zs.push(total == 0.0);
-                    match cfg.weights {
-                        Weights::Raw => {}
-                        Weights::Row => {
-                            if total != 0.0 {
-                                w.iter_mut().for_each(|x| *x /= total);
-                            }
-                        }
-                        Weights::Log1p => w.iter_mut().for_each(|x| *x = x.ln_1p()),
-                        Weights::Binary => w.iter_mut().for_each(|x| *x = f64::from(*x > 0.0)),
-                    }
-                    ws.push(w);
-                }
-                if cfg.pair_weights {
-                    for j in (0..jv.len()).filter(|&j| jv_obs[y][j]) {
-                        out.pairs.push((j, y, ws.iter().map(|w| w[j]).collect()));
-                    }
-                }
-                totals_zero[y] = zs;
-                *slot = Some(ws);
-            }
-            for k in 0..n_dims {
-                for (y, ws) in by_year.iter().enumerate() {
-                    let Some(ws) = ws else { continue };
-                    if !focal_grid.q[d][y * n_dims + k].is_finite() {
-                        continue;
-                    }
-                    let col = &jv_col[y * n_dims + k];
-                    let vals = ws.iter().map(|w| dot_skip_missing(w, col)).collect();
-                    for (ci, z) in totals_zero[y].iter().enumerate() {
-                        out.zeros[ci] += usize::from(*z);
-                    }
-                    out.rows.push((k, y, vals));
-                }
-            }
-            out.pairs.sort_by_key(|p| (p.0, p.1)); // JV units are sorted by id
-            out
+    let cell_signs: Vec<[usize; 2]> = jv_col
+        .iter()
+        .map(|col| {
+            let mut n = [0; 2];
+            col.iter().filter(|q| q.is_finite()).for_each(|q| n[usize::from(q.is_sign_negative())] += 1);
+            n
         })
         .collect();
+    let cx = Ctx {
+        cfg,
+        n_dims,
+        years: &years,
+        focal: &focal,
+        jv: &jv,
+        focal_grid: &focal_grid,
+        jv_obs: &jv_obs,
+        jv_col: &jv_col,
+        firms: &firms,
+        worker_flow: &worker_flow,
+        window,
+        affiliation: &affiliation,
+        registered: &registered,
+        se_by_year: &se_by_year,
+        jv_units_of_firm,
+        provinces: geography::by_province(&firms),
+        holders: Holders::new(jv.iter().map(|u| u.suppliers.as_slice())),
+        cell_signs,
+    };
+    let per_unit: Vec<UnitOut> = (0..focal.len()).into_par_iter().map(|d| kernel(&cx, d)).collect();
 
+    let n_ch = cfg.channels.len();
     let mut panel = ExposurePanel {
         level: cfg.level,
         channels: cfg.channels.clone(),
@@ -728,6 +936,49 @@ mod tests {
     fn kernel_rejects_length_mismatch() {
         let err = exposure_from_weights(&[1.0], &[1.0, 2.0]).unwrap_err();
         assert!(err.to_string().contains("1 weights but 2 quality values"), "{err}");
+    }
+
+    /// `sparse_dot` against the dense sum it stands for, exhaustively on
+    /// small cases: every subset of visited units, weights ±0, ±2, ∞ on
+    /// them, the other units' weight +0, -0 or NaN, columns with signed
+    /// zeros, negative values and missing values. Bitwise.
+    #[test]
+    fn sparse_dot_equals_the_dense_sum_bitwise() {
+        let cols: [[f64; 4]; 4] = [
+            [1.0, -2.0, f64::NAN, -0.0],
+            [-0.0, -1.0, -0.0, f64::NAN],
+            [0.0, -0.0, 0.0, -3.0],
+            [f64::NAN, f64::NAN, 2.0, 0.0],
+        ];
+        let ws = [0.0, -0.0, 2.0, -2.0, f64::INFINITY];
+        let mut checked = 0;
+        for col in &cols {
+            let mut signs = [0; 2];
+            col.iter().filter(|q| q.is_finite()).for_each(|q| signs[usize::from(q.is_sign_negative())] += 1);
+            for zero in [0.0, -0.0, f64::NAN] {
+                for subset in 0..16u32 {
+                    let visited: Vec<u32> = (0..4).filter(|j| subset >> j & 1 == 1).collect();
+                    for pick in 0..ws.len().pow(visited.len() as u32) {
+                        let mut p = pick;
+                        let entries: Vec<(u32, f64)> = visited
+                            .iter()
+                            .map(|&j| {
+                                let w = ws[p % ws.len()];
+                                p /= ws.len();
+                                (j, w)
+                            })
+                            .collect();
+                        let mut dense = vec![zero; 4];
+                        entries.iter().for_each(|&(j, w)| dense[j as usize] = w);
+                        let s = SparseWeights { entries, zero };
+                        let (got, want) = (sparse_dot(&s, col, signs), dot_skip_missing(&dense, col));
+                        assert_eq!(got.to_bits(), want.to_bits(), "{col:?} {dense:?}: {got} vs {want}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 5000, "{checked}");
     }
 
     #[test]

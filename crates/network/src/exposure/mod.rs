@@ -4,10 +4,13 @@
 //! - [`pairs`]: the same-year domestic-model × JV-model pair panel with its
 //!   channel attributes (SameGroup, SameSeg, SameProv, WorkerFlow,
 //!   SupplierOverlap, JV age, cumulative production), exclusions counted.
-//! - [`measure`]: Exposure^c_{d,k,t} = Σ_j w^c_{d,j,t} · Q_{j,k,t}.
+//! - [`measure`]: Exposure^c_{d,k,t} = Σ_j w^c_{d,j,t} · Q_{j,k,t}, summed
+//!   over the JV units with a possibly nonzero weight only.
+//! - [`dense`]: the same sums over every JV unit, the tests' bitwise reference.
 //!
 //! Imports `io::tables`, `graph`, `ids`, `error`; never `estimate`.
 
+pub mod dense;
 pub mod measure;
 pub mod pairs;
 pub mod structural;
