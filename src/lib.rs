@@ -9,12 +9,15 @@
 //!       ├──► spillnet-synth ─────────────────┼────┼──► spillnet-montecarlo
 //!       │                 spillnet-estimate ─┘    │
 //!       └─────────────────────────────────────────┘
+//!   spillnet-flows ──► spillnet-io  (the worker-moves DataFusion plan, below io)
 //!   spillnet (this crate): cli (flags → configs) ──► app (wires the crates) ◄── main
 //! ```
 //!
 //! - [`io`] (`spillnet-io`): the only crate that uses polars; loads and
 //!   validates the input tables into plain typed tables ([`io::tables`]) and
 //!   writes them back; also the id newtypes ([`ids`]) and atomic output ([`atomic`]).
+//!   It aggregates `worker_moves` with the DataFusion plan of `spillnet-flows`
+//!   (no polars there), falling back to its own loader for exact errors.
 //! - [`synth`] (`spillnet-synth`): the synthetic generator layered on the real JV network.
 //! - [`channels`], [`graph`] and [`exposure`] (`spillnet-network`): the channels, the typed knowledge-flow
 //!   multigraph and its views; pair attributes and channel-weighted exposure.

@@ -125,7 +125,7 @@ impl Ctx<'_> {
 /// about each table's ignored columns and integers written as decimals
 /// (`2011.0`; never silent).
 pub fn load_data(dir: &std::path::Path, ctx: &mut Ctx<'_>) -> Result<(Indexed, LoadReport)> {
-    let opts = LoadOptions { allow_extra_columns: ctx.allow_extra_columns };
+    let opts = LoadOptions { allow_extra_columns: ctx.allow_extra_columns, ..LoadOptions::default() };
     let (data, report) = load_dataset_with(dir, opts)?;
     for t in &report.tables {
         if let (Some(path), false) = (&t.path, t.ignored_columns.is_empty()) {

@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 
 /// The spillnet crates each crate may depend on (normal dependencies).
 const ALLOWED_CRATES: &[(&str, &[&str])] = &[
-    ("spillnet-io", &[]),
+    ("spillnet-flows", &[]),
+    ("spillnet-io", &["spillnet-flows"]),
     ("spillnet-estimate", &[]),
     ("spillnet-synth", &["spillnet-io"]),
     ("spillnet-network", &["spillnet-io"]),
@@ -23,6 +24,8 @@ const ALLOWED_CRATES: &[(&str, &[&str])] = &[
 /// External crates confined to one spillnet crate (plus the root's dev-dependencies).
 const CONFINED: &[(&str, &str)] = &[
     ("polars", "spillnet-io"),
+    ("datafusion", "spillnet-flows"),
+    ("tokio", "spillnet-flows"),
     ("petgraph", "spillnet-network"),
     ("graphviz-rust", "spillnet-export"),
     ("clap", "spillnet"),

@@ -210,8 +210,9 @@ fn cells_are_trimmed_and_group_defaults_to_own_firm() {
     assert_eq!(geely.group_id.as_str(), "GEELY");
     let ftoy = ds.firms.iter().find(|f| f.firm_id.as_str() == "FTOY").unwrap();
     assert_eq!(ftoy.name, "FAW Toyota (Tianjin, Sichuan)");
-    // Empty count cells mean one worker.
-    assert_eq!(ds.worker_moves.iter().map(|w| w.count).collect::<Vec<_>>(), [3, 1, 1, 2, 1]);
+    // Empty count cells mean one worker; rows sorted by (from_firm, to_firm, year):
+    // FAWVW→FAW 2008 (3), FAWVW→GEELY 2010 (2), FTOY→FAWXL, SAIC→FAWVW, SVW→SAIC (empty: 1).
+    assert_eq!(ds.worker_moves.iter().map(|w| w.count).collect::<Vec<_>>(), [3, 2, 1, 1, 1]);
 }
 
 // ---------------------------------------------------------------- files and columns

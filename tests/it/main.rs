@@ -19,6 +19,7 @@ mod fixef;
 mod graph;
 mod graph_export;
 mod graph_html;
+mod moves_engine;
 mod moves_stream;
 mod pairs;
 mod plot;

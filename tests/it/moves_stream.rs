@@ -1,5 +1,6 @@
-//! Integration tests: a large person-level `worker_moves.csv` is streamed
-//! and aggregated by (from_firm, to_firm, year). The loaded table equals a
+//! Integration tests: a large person-level `worker_moves.csv` is
+//! aggregated by (from_firm, to_firm, year), by the DataFusion plan (the
+//! default) and by the native streaming loader. The loaded table equals a
 //! hand aggregation of the generated rows, the load report keeps the input
 //! counts, and the peak memory of a process that loads the folder grows by
 //! far less than the file holds (the old whole-table load needed several
@@ -11,26 +12,33 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 
-use spillnet::io::load::{MovesInput, load_dataset_with_sources};
+use spillnet::io::load::{LoadOptions, MovesEngine, MovesInput, MovesRoute, load_dataset_with};
 use spillnet::io::tables::WorkerMove;
 
 /// Person-level rows of the generated file (≈ 60 MB of CSV).
 const ROWS: usize = 2_000_000;
 /// Firms moved between.
 const FIRMS: u64 = 60;
-/// Bound on the peak-memory growth of the loading process, in KiB. The
-/// streamed load of [`ROWS`] rows needs a few tens of MiB in a debug build
-/// (1 MiB pieces of CSV, ≤ 60·59·14 distinct triples); the previous
-/// whole-table loader peaked at ≈ 360 MiB for half as many rows
+/// Bound on the peak-memory growth of the loading process, in KiB, for
+/// either route. In a debug build the DataFusion plan grows by ≈ 73 MiB
+/// (2 threads; 512 MiB pool limit, never reached) and the native streamed
+/// load by ≈ 40 MiB (1 MiB pieces of CSV, ≤ 60·59·14 distinct triples); the
+/// previous whole-table loader peaked at ≈ 360 MiB for half as many rows
 /// (`scripts/bench_moves.sh 1e6`, bench/runs/2026-11-29-vm/moves.txt).
 const GROWTH_BOUND_KB: u64 = 128 * 1024;
 
 /// The environment variable that turns [`peak_memory_child`] on.
 const CHILD_ENV: &str = "SPILLNET_MOVES_STREAM_CHILD_DIR";
+/// Set (to anything) for a child that loads with the native loader alone.
+const CHILD_NATIVE_ENV: &str = "SPILLNET_MOVES_STREAM_CHILD_NATIVE";
+
+fn engine_opts(engine: MovesEngine) -> LoadOptions {
+    LoadOptions { moves_engine: engine, ..LoadOptions::default() }
+}
 
 /// Write a data folder with `FIRMS` firms, no JV link and `rows` person-level
 /// moves (every seventh with `count` 2, the others with an empty count);
-/// returns the hand aggregation in order of first appearance.
+/// returns the hand aggregation, sorted by (from_firm, to_firm, year).
 fn generate(dir: &Path, rows: usize) -> (Vec<WorkerMove>, MovesInput) {
     let mut firms = String::from("firm_id,name,kind,group_id,province,ownership\n");
     for f in 0..FIRMS {
@@ -79,6 +87,8 @@ fn generate(dir: &Path, rows: usize) -> (Vec<WorkerMove>, MovesInput) {
         }
     }
     out.flush().unwrap();
+    // The loaded table is sorted by (from_firm, to_firm, year), ids as strings.
+    moves.sort_by(|a, b| (&a.from_firm.0, &a.to_firm.0, a.year).cmp(&(&b.from_firm.0, &b.to_firm.0, b.year)));
     let input = MovesInput { rows, person_rows: rows, workers, aggregated: moves.len() };
     (moves, input)
 }
@@ -87,12 +97,16 @@ fn generate(dir: &Path, rows: usize) -> (Vec<WorkerMove>, MovesInput) {
 fn streamed_moves_equal_a_hand_aggregation() {
     let dir = tempfile::tempdir().unwrap();
     let (expected, input) = generate(dir.path(), ROWS);
-    let (ds, report) = load_dataset_with_sources(dir.path()).unwrap();
-    assert_eq!(report.worker_moves, Some(input));
-    let line = report.tables.iter().find(|t| t.table == "worker_moves").unwrap();
-    assert_eq!(line.rows, ROWS);
-    assert_eq!(ds.worker_moves.len(), expected.len());
-    assert!(ds.worker_moves == expected, "aggregated moves differ from the hand aggregation");
+    for engine in [MovesEngine::default(), MovesEngine::Native] {
+        let (ds, report) = load_dataset_with(dir.path(), engine_opts(engine)).unwrap();
+        assert_eq!(report.worker_moves, Some(input), "{engine:?}");
+        let line = report.tables.iter().find(|t| t.table == "worker_moves").unwrap();
+        assert_eq!(line.rows, ROWS);
+        assert_eq!(ds.worker_moves.len(), expected.len());
+        assert!(ds.worker_moves == expected, "{engine:?}: aggregated moves differ from the hand aggregation");
+        let datafusion = report.moves_route == Some(MovesRoute::DataFusion);
+        assert_eq!(datafusion, engine != MovesEngine::Native, "{:?}", report.moves_route);
+    }
     assert!(expected.len() < ROWS / 10, "the test file must repeat triples: {}", expected.len());
 }
 
@@ -111,8 +125,10 @@ fn status_kb(name: &str) -> u64 {
 #[ignore = "helper process of peak_memory_of_a_streamed_load_is_bounded"]
 fn peak_memory_child() {
     let Some(dir) = std::env::var_os(CHILD_ENV) else { return };
+    let engine =
+        if std::env::var_os(CHILD_NATIVE_ENV).is_some() { MovesEngine::Native } else { MovesEngine::default() };
     let before = status_kb("VmRSS:");
-    let (ds, _) = load_dataset_with_sources(Path::new(&dir)).unwrap();
+    let (ds, _) = load_dataset_with(Path::new(&dir), engine_opts(engine)).unwrap();
     let peak = status_kb("VmHWM:");
     // On a line of its own (libtest has printed the test name without a newline).
     println!("\nMOVES_CHILD before_kb={before} peak_kb={peak} aggregated={}", ds.worker_moves.len());
@@ -126,27 +142,32 @@ fn peak_memory_of_a_streamed_load_is_bounded() {
     }
     let dir = tempfile::tempdir().unwrap();
     let (expected, _) = generate(dir.path(), ROWS);
-    let out = Command::new(std::env::current_exe().unwrap())
-        .args(["moves_stream::peak_memory_child", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, dir.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "child failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    let line =
-        stdout.lines().find(|l| l.starts_with("MOVES_CHILD ")).unwrap_or_else(|| panic!("no report in\n{stdout}"));
-    let field = |name: &str| -> u64 {
-        let v = line.split_whitespace().find_map(|kv| kv.strip_prefix(&format!("{name}=")[..]));
-        v.unwrap_or_else(|| panic!("no {name} in {line}")).parse().unwrap()
-    };
-    assert_eq!(field("aggregated"), expected.len() as u64);
-    let growth = field("peak_kb").saturating_sub(field("before_kb"));
-    let file_kb = std::fs::metadata(dir.path().join("worker_moves.csv")).unwrap().len() / 1024;
-    eprintln!("streamed load of {ROWS} rows ({file_kb} KiB of CSV): peak memory growth {growth} KiB");
-    assert!(
-        growth < GROWTH_BOUND_KB,
-        "loading {ROWS} moves grew peak memory by {growth} KiB (bound {GROWTH_BOUND_KB} KiB; file {file_kb} KiB)"
-    );
+    for native in [false, true] {
+        let mut child = Command::new(std::env::current_exe().unwrap());
+        child.args(["moves_stream::peak_memory_child", "--exact", "--ignored", "--nocapture", "--test-threads=1"]);
+        child.env(CHILD_ENV, dir.path());
+        if native {
+            child.env(CHILD_NATIVE_ENV, "1");
+        }
+        let out = child.output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "child failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+        let line =
+            stdout.lines().find(|l| l.starts_with("MOVES_CHILD ")).unwrap_or_else(|| panic!("no report in\n{stdout}"));
+        let field = |name: &str| -> u64 {
+            let v = line.split_whitespace().find_map(|kv| kv.strip_prefix(&format!("{name}=")[..]));
+            v.unwrap_or_else(|| panic!("no {name} in {line}")).parse().unwrap()
+        };
+        assert_eq!(field("aggregated"), expected.len() as u64);
+        let growth = field("peak_kb").saturating_sub(field("before_kb"));
+        let file_kb = std::fs::metadata(dir.path().join("worker_moves.csv")).unwrap().len() / 1024;
+        let route = if native { "native" } else { "DataFusion" };
+        eprintln!("{route} load of {ROWS} rows ({file_kb} KiB of CSV): peak memory growth {growth} KiB");
+        assert!(
+            growth < GROWTH_BOUND_KB,
+            "{route}: loading {ROWS} moves grew peak memory by {growth} KiB (bound {GROWTH_BOUND_KB} KiB; file {file_kb} KiB)"
+        );
+    }
 }
 
 /// `spillnet moves sql --dialect duckdb`: the SQL it prints today is the one DuckDB 2.0 ran

@@ -10,15 +10,17 @@
 //! - [`schema`]: column specifications of every table (names, types, nullability).
 //! - `raw` (private): reads one CSV/Parquet file as untyped cells; cell parsers.
 //! - `validate` (private): unique keys and references across tables.
-//! - `moves` (private): streams `worker_moves` in bounded memory and
-//!   aggregates it by (from_firm, to_firm, year).
+//! - `moves` (private): aggregates `worker_moves` by (from_firm, to_firm,
+//!   year) in bounded memory: the DataFusion plan of `spillnet-flows` for
+//!   files it accepts, its own streaming loader (exact errors) otherwise.
 //! - [`frame`]: reads an arbitrary table's columns for `spillnet estimate`.
 //! - [`summary`]: a summary of a loaded dataset (what `spillnet check` prints).
 //!
 //! - [`ids`]: the id newtypes shared by every layer.
 //! - [`atomic`]: atomic output (temporary file + rename) and [`atomic::OutputError`].
 //!
-//! Depends on no other spillnet crate.
+//! Depends on `spillnet-flows` (the DataFusion plan; no polars there) and
+//! no other spillnet crate.
 #![deny(missing_docs)]
 
 pub mod atomic;

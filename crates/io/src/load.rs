@@ -9,10 +9,12 @@
 //! file, the 1-based data row and the column; no row is ever dropped.
 //!
 //! `worker_moves`, which may hold one row per person and move (10^8 rows),
-//! is streamed instead (`io::moves`): validated row by row with the same
-//! rules and messages, and aggregated by (from_firm, to_firm, year) with
-//! summed counts, in bounded memory. [`LoadReport::worker_moves`] keeps
-//! what the file held before aggregation.
+//! is aggregated by (from_firm, to_firm, year) with summed counts instead
+//! (`io::moves`): by a DataFusion plan on all cores when every row is valid
+//! and canonical, otherwise streamed and validated row by row with the same
+//! rules and messages as the other tables, in bounded memory either way.
+//! [`LoadReport::worker_moves`] keeps what the file held before
+//! aggregation, [`LoadReport::moves_route`] which loader read it.
 //!
 //! Whitespace around a cell (and around a header name) is trimmed; a cell
 //! that is empty after trimming is null. Imports `io::{error, raw, schema,
@@ -25,7 +27,7 @@ use serde::Serialize;
 use super::columns::match_columns;
 use super::error::LoadError;
 use super::index::{Indexed, Positions};
-pub use super::moves::MovesInput;
+pub use super::moves::{MovesEngine, MovesInput, MovesRoute};
 pub use super::raw::DecimalIntegers;
 use super::raw::{Cell, RawTable, parse_count, parse_finite, parse_text, parse_year, scan_decimal_integers};
 use super::schema::{self, ColumnType, TableSpec};
@@ -36,6 +38,7 @@ use super::tables::{
 use super::write::TableFormat;
 use super::{moves, validate};
 use crate::ids::{FirmId, GroupId, ModelId, SupplierId};
+pub use spillnet_flows::{Engine, InProcess};
 
 /// Where one table of a data folder came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -63,6 +66,9 @@ pub struct LoadOptions {
     /// Ignore columns a table does not define (listed in [`TableSource::ignored_columns`])
     /// instead of failing on the first one.
     pub allow_extra_columns: bool,
+    /// How `worker_moves` is aggregated (DataFusion in-process, with the
+    /// native loader for any file the plan does not accept).
+    pub moves_engine: MovesEngine,
 }
 
 /// What [`load_dataset_with_sources`] read: one entry per table, in load order.
@@ -78,6 +84,8 @@ pub struct LoadReport {
     pub unrecognized: Vec<String>,
     /// The `worker_moves` file before aggregation (`None` when the table is absent).
     pub worker_moves: Option<MovesInput>,
+    /// Which loader aggregated `worker_moves` (`None` when the table is absent).
+    pub moves_route: Option<MovesRoute>,
 }
 
 /// Load and validate every table of a data folder.
@@ -106,6 +114,7 @@ pub fn load_dataset_with(dir: &Path, opts: LoadOptions) -> Result<(Indexed, Load
         tables: Vec::with_capacity(schema::TABLES.len()),
         unrecognized: unrecognized_files(dir)?,
         worker_moves: None,
+        moves_route: None,
     };
     let mut ds = Dataset::default();
     let mut pos = Positions::default();
@@ -151,7 +160,14 @@ pub fn load_dataset_with(dir: &Path, opts: LoadOptions) -> Result<(Indexed, Load
             decimal_integers: Vec::new(),
         }),
         Some((path, format)) => {
-            let moves = moves::load_worker_moves(&path, format, &ds.firms, &firm_index, opts.allow_extra_columns)?;
+            let moves = moves::load_worker_moves(
+                &path,
+                format,
+                &ds.firms,
+                &firm_index,
+                opts.allow_extra_columns,
+                opts.moves_engine,
+            )?;
             report.tables.push(TableSource {
                 table: spec.name,
                 path: Some(path),
@@ -161,6 +177,7 @@ pub fn load_dataset_with(dir: &Path, opts: LoadOptions) -> Result<(Indexed, Load
                 decimal_integers: moves.decimal_integers,
             });
             report.worker_moves = Some(moves.input);
+            report.moves_route = Some(moves.route);
             ds.worker_moves = moves.moves;
             pos.moves = moves.positions;
         }

@@ -1,17 +1,29 @@
-//! Streaming load of the `worker_moves` table: reads the file piece by piece
-//! (`io::raw::stream_table`: CSV in chunks of whole records, Parquet in
-//! row batches), validates every row exactly as the other tables are
-//! validated (same messages, same 1-based data rows, same order of
-//! precedence between errors), and aggregates the rows by
-//! (from_firm, to_firm, year) with summed counts, so memory is
-//! O(distinct triples + firms), not O(rows).
+//! Loading the `worker_moves` table, aggregated by (from_firm, to_firm,
+//! year) with summed counts, so memory is O(distinct triples + firms), not
+//! O(rows). Two routes, one result:
 //!
-//! Aggregated rows come in the order in which their triple first appears in
-//! the file. A triple that appears in a single row keeps that row as it is
-//! (its count and `person_id`); a triple of several rows gets the summed
-//! count and no `person_id`. A file with no repeated triple therefore loads
-//! exactly as a table read whole would. Imports `io::{error, load, raw,
-//! schema, tables, validate, write::TableFormat}` and `ids`.
+//! - The DataFusion plan of `spillnet-flows` ([`MovesEngine::DataFusion`],
+//!   the default): multi-threaded, memory-limited with spilling. It accepts
+//!   only files whose every row is valid and written canonically, and
+//!   otherwise says why not.
+//! - The native streaming loader, used for every file the plan does not
+//!   accept (and for [`MovesEngine::Native`]): reads the file piece by piece
+//!   (`io::raw::stream_table`: CSV in chunks of whole records, Parquet in row
+//!   batches) on one core and validates every row exactly as the other
+//!   tables are validated (same messages, same 1-based data rows, same order
+//!   of precedence between errors). Errors and warnings therefore always
+//!   come from this loader.
+//!
+//! The header is read natively first; a header error is left to the native
+//! loader, so that its precedence among errors is unchanged.
+//!
+//! Aggregated rows are sorted by (from_firm, to_firm, year), firm ids
+//! compared as strings byte by byte — an order that does not depend on the
+//! engine or on the order of the file's rows. A triple that appears in a
+//! single row keeps that row as it is (its count and `person_id`); a triple
+//! of several rows gets the summed count and no `person_id`. Imports
+//! `io::{columns, error, raw, schema, tables, validate, write::TableFormat}`
+//! and the crate `spillnet-flows`.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -21,12 +33,14 @@ use std::path::Path;
 use super::columns::match_columns;
 use super::error::LoadError;
 use super::raw::{
-    Cell, DecimalIntegers, RawTable, parse_count, parse_text_ref, parse_year, scan_decimal_integers, stream_table,
+    Cell, DecimalIntegers, RawTable, parse_count, parse_text_ref, parse_year, read_header, scan_decimal_integers,
+    stream_table,
 };
 use super::schema;
 use super::tables::{Firm, WorkerMove};
 use super::validate::FirmIndex;
 use super::write::TableFormat;
+use spillnet_flows::{Engine, FileFormat, MovesColumns, Outcome, Rules, aggregate_moves};
 
 /// What the `worker_moves` file held before its rows were aggregated by
 /// (from_firm, to_firm, year) into [`crate::tables::Dataset::worker_moves`].
@@ -42,6 +56,34 @@ pub struct MovesInput {
     pub aggregated: usize,
 }
 
+/// How `worker_moves` is aggregated (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MovesEngine {
+    /// The DataFusion plan on this engine, and the native loader for every
+    /// file the plan does not accept (the default).
+    DataFusion(Engine),
+    /// The native loader alone (one core).
+    Native,
+}
+
+impl Default for MovesEngine {
+    fn default() -> Self {
+        MovesEngine::DataFusion(Engine::default())
+    }
+}
+
+/// Which loader aggregated `worker_moves`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub enum MovesRoute {
+    /// The DataFusion plan.
+    DataFusion,
+    /// The native loader, and why the plan was not used.
+    Native {
+        /// Why (the file's first obstacle, or the engine chosen).
+        reason: String,
+    },
+}
+
 /// CSV text per piece handed to polars.
 const CHUNK_BYTES: usize = 1 << 20;
 /// Parquet rows per piece.
@@ -49,7 +91,7 @@ const BATCH_ROWS: usize = 1 << 17;
 
 /// The `worker_moves` table aggregated by (from_firm, to_firm, year).
 pub(crate) struct Aggregated {
-    /// One row per distinct triple, in order of first appearance.
+    /// One row per distinct triple, sorted by (from_firm, to_firm, year).
     pub moves: Vec<WorkerMove>,
     /// Per row of `moves`: positions of (from_firm, to_firm) in `firms`.
     pub positions: Vec<[usize; 2]>,
@@ -59,6 +101,8 @@ pub(crate) struct Aggregated {
     pub decimal_integers: Vec<DecimalIntegers>,
     /// What the file held before aggregation.
     pub input: MovesInput,
+    /// Which loader aggregated it.
+    pub route: MovesRoute,
 }
 
 /// Read, validate and aggregate the `worker_moves` file `path`; `firms` is
@@ -69,8 +113,89 @@ pub(crate) fn load_worker_moves(
     firms: &[Firm],
     index: &FirmIndex,
     allow_extra: bool,
+    engine: MovesEngine,
 ) -> Result<Aggregated, LoadError> {
-    load_with(path, format, firms, index, allow_extra, CHUNK_BYTES, BATCH_ROWS)
+    let reason = match engine {
+        MovesEngine::Native => "the native loader was chosen".to_owned(),
+        MovesEngine::DataFusion(engine) => match load_with_plan(path, format, firms, allow_extra, &engine)? {
+            Ok(out) => return Ok(out),
+            Err(reason) => reason,
+        },
+    };
+    let mut out = load_with(path, format, firms, index, allow_extra, CHUNK_BYTES, BATCH_ROWS)?;
+    out.route = MovesRoute::Native { reason };
+    Ok(out)
+}
+
+/// The DataFusion route: `Ok(Err(reason))` when the file needs the native loader.
+fn load_with_plan(
+    path: &Path,
+    format: TableFormat,
+    firms: &[Firm],
+    allow_extra: bool,
+    engine: &Engine,
+) -> Result<Result<Aggregated, String>, LoadError> {
+    let header = match read_header(path, format) {
+        Ok(h) => h,
+        Err(e) => return Ok(Err(format!("the header could not be read ({e})"))),
+    };
+    let Ok((cols, ignored)) = Cols::new(&header, allow_extra) else {
+        return Ok(Err("the header does not match the table".into()));
+    };
+    let (Some(from), Some(to), Some(year)) = (cols.from, cols.to, cols.year) else {
+        unreachable!("required columns are matched")
+    };
+    let columns = MovesColumns { width: header.names.len(), from, to, year, count: cols.count, person: cols.person };
+    let ids: Vec<&str> = firms.iter().map(|f| f.firm_id.as_str()).collect();
+    let rules = Rules { firm_ids: &ids, years: schema::YEAR_MIN..=schema::YEAR_MAX };
+    let format = match format {
+        TableFormat::Csv => FileFormat::Csv,
+        TableFormat::Parquet => FileFormat::Parquet,
+    };
+    let outcome = aggregate_moves(path, format, columns, &rules, engine)
+        .map_err(|e| LoadError::Read { path: path.to_path_buf(), message: e.to_string() })?;
+    let flows = match outcome {
+        Outcome::Clean(flows) => flows,
+        Outcome::NeedsNative(reason) => return Ok(Err(reason)),
+    };
+    let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+    let input = MovesInput {
+        rows: size(flows.rows),
+        person_rows: size(flows.person_rows),
+        workers: flows.workers,
+        aggregated: flows.flows.len(),
+    };
+    let positions = flows.flows.iter().map(|f| [f.from as usize, f.to as usize]).collect();
+    let moves = flows
+        .flows
+        .into_iter()
+        .map(|f| WorkerMove {
+            from_firm: firms[f.from as usize].firm_id.clone(),
+            to_firm: firms[f.to as usize].firm_id.clone(),
+            year: f.year,
+            count: f.count,
+            person_id: f.person_id,
+        })
+        .collect();
+    let mut out = Aggregated {
+        moves,
+        positions,
+        ignored_columns: ignored,
+        decimal_integers: Vec::new(),
+        input,
+        route: MovesRoute::DataFusion,
+    };
+    sort_canonically(&mut out);
+    Ok(Ok(out))
+}
+
+/// Sort the aggregated rows by (from_firm, to_firm, year), ids as strings.
+fn sort_canonically(a: &mut Aggregated) {
+    let mut rows: Vec<(WorkerMove, [usize; 2])> = a.moves.drain(..).zip(a.positions.drain(..)).collect();
+    rows.sort_unstable_by(|(x, _), (y, _)| {
+        (x.from_firm.as_str(), x.to_firm.as_str(), x.year).cmp(&(y.from_firm.as_str(), y.to_firm.as_str(), y.year))
+    });
+    (a.moves, a.positions) = rows.into_iter().unzip();
 }
 
 /// [`load_worker_moves`] with explicit piece sizes (small ones in tests).
@@ -273,7 +398,16 @@ impl<'a> Aggregator<'a> {
                 person_id: g.person.map(String::from),
             })
             .collect();
-        Ok(Aggregated { moves, positions, input, ignored_columns: Vec::new(), decimal_integers: Vec::new() })
+        let mut out = Aggregated {
+            moves,
+            positions,
+            input,
+            ignored_columns: Vec::new(),
+            decimal_integers: Vec::new(),
+            route: MovesRoute::Native { reason: String::new() },
+        };
+        sort_canonically(&mut out);
+        Ok(out)
     }
 }
 
@@ -341,16 +475,16 @@ mod tests {
         A,B,2002,p6\n";
 
     #[test]
-    fn duplicates_are_summed_in_first_seen_order_for_any_chunk_size() {
+    fn duplicates_are_summed_and_sorted_by_triple_for_any_chunk_size() {
         for chunk in [1, 7, 30, 1 << 20] {
             let a = load_csv(PERSONS, chunk).unwrap();
             assert_eq!(
                 triples(&a),
                 [
                     t("A", "B", 2001, 3, None),
+                    t("A", "B", 2002, 1, Some("p6")),
                     t("B", "C", 2002, 1, Some("p2")),
                     t("C", "A", 2003, 1, Some("p4")),
-                    t("A", "B", 2002, 1, Some("p6")),
                 ],
                 "chunk {chunk}"
             );

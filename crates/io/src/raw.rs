@@ -144,6 +144,53 @@ impl RawTable {
     }
 }
 
+/// Read only the header of `path`: a table of height 0 with the column
+/// names (trimmed, byte-order mark dropped) and, for Parquet, their types.
+/// For CSV, reads up to the end of the first record; an error here is not
+/// necessarily the error a whole read would give first (a structural defect
+/// further down comes first), so callers use it only to plan the read.
+pub(crate) fn read_header(path: &Path, format: TableFormat) -> Result<RawTable, LoadError> {
+    match format {
+        TableFormat::Csv => {
+            let mut file = std::fs::File::open(path).map_err(|e| read_error(path, e))?;
+            let mut scanner = RecordScanner::new();
+            let mut header = Vec::new();
+            let mut buf = vec![0u8; 1 << 16];
+            loop {
+                let n = read_full(&mut file, &mut buf).map_err(|e| read_error(path, e))?;
+                let mut block = &buf[..n];
+                if header.is_empty()
+                    && let Some(rest) = block.strip_prefix(BOM)
+                {
+                    header.extend_from_slice(BOM);
+                    block = rest;
+                }
+                if n == 0 {
+                    if !scanner.finish().map_err(|m| read_error(path, m))? {
+                        return Err(read_error(path, EMPTY_FILE));
+                    }
+                    break;
+                }
+                if let Some(end) = scanner.scan(block).map_err(|m| read_error(path, m))? {
+                    header.extend_from_slice(&block[..end]);
+                    break;
+                }
+                header.extend_from_slice(block);
+            }
+            let body = header.strip_prefix(BOM).unwrap_or(&header);
+            if std::str::from_utf8(body).is_err() {
+                return Err(read_error(path, utf8_message(0)));
+            }
+            RawTable::parse_csv(path, header)
+        }
+        TableFormat::Parquet => {
+            let file = std::fs::File::open(path).map_err(|e| read_error(path, e))?;
+            let df = ParquetReader::new(file).with_slice(Some((0, 0))).finish().map_err(|e| read_error(path, e))?;
+            RawTable::from_frame(path, &df)
+        }
+    }
+}
+
 /// Check the record structure of a CSV file before polars parses it, so that
 /// structural defects get a row number: every record has as many fields as
 /// the header, no record is a blank line, quotes are closed and the text is
@@ -752,6 +799,21 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn header_alone_is_read_as_a_whole_read_would_name_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.csv");
+        for text in [&b"\xef\xbb\xbfa ,\"b\"\r\n1,2\r\n"[..], b"a,b", b"a,b\n1,\xff\n3,4,5\n"] {
+            std::fs::write(&p, text).unwrap();
+            let t = read_header(&p, TableFormat::Csv).unwrap();
+            assert_eq!((t.names.as_slice(), t.height), (&["a".to_owned(), "b".to_owned()][..], 0));
+        }
+        std::fs::write(&p, b"").unwrap();
+        assert!(read_header(&p, TableFormat::Csv).is_err());
+        std::fs::write(&p, b"\n").unwrap();
+        assert!(read_header(&p, TableFormat::Csv).is_err());
     }
 
     #[test]

@@ -272,8 +272,8 @@ pub const WORKER_MOVES: TableSpec = TableSpec {
     ],
     key: &[],
     doc: "One row per job move (with `person_id`) or per aggregate flow (with `count`); rows are summed \
-          by (from_firm, to_firm, year) on load; a move from a firm to itself is an error. May hold 10^8 \
-          rows: it is streamed.",
+          by (from_firm, to_firm, year) on load and sorted by that triple; a move from a firm to itself is an \
+          error. May hold 10^8 rows: it is aggregated on all cores (DataFusion) or streamed.",
     example: &[&["J1", "D1", "2010", "", "P1"], &["J1", "D1", "2011", "3", ""]],
     supplementary: false,
 };

@@ -283,7 +283,7 @@ pub struct Dataset {
     pub quality: Vec<QualityScore>,
     /// `suppliers`.
     pub suppliers: Vec<SupplierLink>,
-    /// `worker_moves`, summed by (from_firm, to_firm, year) in order of first appearance.
+    /// `worker_moves`, summed by (from_firm, to_firm, year) and sorted by that triple (firm ids as strings).
     pub worker_moves: Vec<WorkerMove>,
     /// `production`, when the folder has one.
     pub production: Option<Vec<Production>>,

@@ -523,8 +523,8 @@ mod tests {
                     year: Some(2004),
                 },
             ],
+            // In the order a load gives (sorted by from_firm, to_firm, year).
             worker_moves: vec![
-                WorkerMove { from_firm: "J1".into(), to_firm: "D1".into(), year: 2004, count: 3, person_id: None },
                 WorkerMove {
                     from_firm: "D2".into(),
                     to_firm: "J1".into(),
@@ -532,6 +532,7 @@ mod tests {
                     count: 1,
                     person_id: Some("p7".into()),
                 },
+                WorkerMove { from_firm: "J1".into(), to_firm: "D1".into(), year: 2004, count: 3, person_id: None },
             ],
             production: Some(vec![Production { firm_id: FirmId("J1".into()), year: 2004, units: 123456.5 }]),
             customer_choices: vec![CustomerChoice { model_a: "M2".into(), model_b: "M1".into(), year: 2003, count: 4 }],
@@ -606,7 +607,7 @@ mod tests {
         );
         assert_eq!(
             read("worker_moves.csv"),
-            "from_firm,to_firm,year,count,person_id\nJ1,D1,2004,3,\nD2,J1,2005,1,p7\n"
+            "from_firm,to_firm,year,count,person_id\nD2,J1,2005,1,p7\nJ1,D1,2004,3,\n"
         );
         // A stale file of another format (or a production file with production = None) is refused.
         std::fs::write(dir.path().join("production.csv"), "firm_id,year,units\n").unwrap();
