@@ -34,6 +34,8 @@
 mod plan;
 mod scan;
 
+pub use scan::read_full;
+
 use std::ops::RangeInclusive;
 use std::path::Path;
 

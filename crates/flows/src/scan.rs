@@ -71,8 +71,9 @@ pub(crate) fn csv_obstacle(path: &Path) -> std::io::Result<Option<Obstacle>> {
     Ok(scan.finish().err())
 }
 
-/// Fill `buf` from `r` as far as possible: the number of bytes read (< `buf.len()` only at the end).
-fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+/// Fill `buf` from `r` as far as possible: the number of bytes read
+/// (< `buf.len()` only at the end). Also spillnet-io's streaming reader's.
+pub fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         match r.read(&mut buf[n..]) {

@@ -165,18 +165,8 @@ fn load_with_plan(
         workers: flows.workers,
         aggregated: flows.flows.len(),
     };
-    let positions = flows.flows.iter().map(|f| [f.from as usize, f.to as usize]).collect();
-    let moves = flows
-        .flows
-        .into_iter()
-        .map(|f| WorkerMove {
-            from_firm: firms[f.from as usize].firm_id.clone(),
-            to_firm: firms[f.to as usize].firm_id.clone(),
-            year: f.year,
-            count: f.count,
-            person_id: f.person_id,
-        })
-        .collect();
+    let (moves, positions) =
+        table_of(firms, flows.flows.into_iter().map(|f| (f.from, f.to, f.year, f.count, f.person_id)));
     let mut out = Aggregated {
         moves,
         positions,
@@ -187,6 +177,27 @@ fn load_with_plan(
     };
     sort_canonically(&mut out);
     Ok(Ok(out))
+}
+
+/// The aggregated rows (from, to as positions in `firms`; year; count;
+/// person id) as table rows, and their firm positions.
+fn table_of(
+    firms: &[Firm],
+    flows: impl Iterator<Item = (u32, u32, i32, u64, Option<String>)>,
+) -> (Vec<WorkerMove>, Vec<[usize; 2]>) {
+    flows
+        .map(|(from, to, year, count, person_id)| {
+            let (f, t) = (from as usize, to as usize);
+            let row = WorkerMove {
+                from_firm: firms[f].firm_id.clone(),
+                to_firm: firms[t].firm_id.clone(),
+                year,
+                count,
+                person_id,
+            };
+            (row, [f, t])
+        })
+        .unzip()
 }
 
 /// Sort the aggregated rows by (from_firm, to_firm, year), ids as strings.
@@ -386,18 +397,10 @@ impl<'a> Aggregator<'a> {
         drop(self.seen);
         let input =
             MovesInput { rows, person_rows: self.person_rows, workers: self.workers, aggregated: self.groups.len() };
-        let positions = self.groups.iter().map(|g| [g.from as usize, g.to as usize]).collect();
-        let moves = self
-            .groups
-            .into_iter()
-            .map(|g| WorkerMove {
-                from_firm: firms[g.from as usize].firm_id.clone(),
-                to_firm: firms[g.to as usize].firm_id.clone(),
-                year: g.year,
-                count: g.count,
-                person_id: g.person.map(String::from),
-            })
-            .collect();
+        let (moves, positions) = table_of(
+            firms,
+            self.groups.into_iter().map(|g| (g.from, g.to, g.year, g.count, g.person.map(String::from))),
+        );
         let mut out = Aggregated {
             moves,
             positions,

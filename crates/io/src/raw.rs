@@ -18,6 +18,8 @@ use polars::prelude::{
     UInt64Type,
 };
 
+use spillnet_flows::read_full;
+
 use super::error::LoadError;
 use super::schema::{YEAR_MAX, YEAR_MIN};
 use super::write::TableFormat;
@@ -395,20 +397,6 @@ pub(crate) fn stream_table(
         TableFormat::Csv => stream_csv(path, chunk_bytes, on_chunk),
         TableFormat::Parquet => stream_parquet(path, batch_rows.max(1), on_chunk),
     }
-}
-
-/// Fill `buf` from `r` as far as possible: the number of bytes read (< `buf.len()` only at the end).
-fn read_full(r: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 /// The CSV half of [`stream_table`].
