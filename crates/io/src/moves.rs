@@ -167,25 +167,24 @@ fn load_with_plan(
     };
     let (moves, positions) =
         table_of(firms, flows.flows.into_iter().map(|f| (f.from, f.to, f.year, f.count, f.person_id)));
-    let mut out = Aggregated {
+    Ok(Ok(Aggregated {
         moves,
         positions,
         ignored_columns: ignored,
         decimal_integers: Vec::new(),
         input,
         route: MovesRoute::DataFusion,
-    };
-    sort_canonically(&mut out);
-    Ok(Ok(out))
+    }))
 }
 
 /// The aggregated rows (from, to as positions in `firms`; year; count;
-/// person id) as table rows, and their firm positions.
+/// person id) as table rows sorted by (from_firm, to_firm, year), ids as
+/// strings, and their firm positions: the one order of both loaders.
 fn table_of(
     firms: &[Firm],
     flows: impl Iterator<Item = (u32, u32, i32, u64, Option<String>)>,
 ) -> (Vec<WorkerMove>, Vec<[usize; 2]>) {
-    flows
+    let mut rows: Vec<(WorkerMove, [usize; 2])> = flows
         .map(|(from, to, year, count, person_id)| {
             let (f, t) = (from as usize, to as usize);
             let row = WorkerMove {
@@ -197,16 +196,11 @@ fn table_of(
             };
             (row, [f, t])
         })
-        .unzip()
-}
-
-/// Sort the aggregated rows by (from_firm, to_firm, year), ids as strings.
-fn sort_canonically(a: &mut Aggregated) {
-    let mut rows: Vec<(WorkerMove, [usize; 2])> = a.moves.drain(..).zip(a.positions.drain(..)).collect();
+        .collect();
     rows.sort_unstable_by(|(x, _), (y, _)| {
         (x.from_firm.as_str(), x.to_firm.as_str(), x.year).cmp(&(y.from_firm.as_str(), y.to_firm.as_str(), y.year))
     });
-    (a.moves, a.positions) = rows.into_iter().unzip();
+    rows.into_iter().unzip()
 }
 
 /// [`load_worker_moves`] with explicit piece sizes (small ones in tests).
@@ -401,16 +395,14 @@ impl<'a> Aggregator<'a> {
             firms,
             self.groups.into_iter().map(|g| (g.from, g.to, g.year, g.count, g.person.map(String::from))),
         );
-        let mut out = Aggregated {
+        Ok(Aggregated {
             moves,
             positions,
             input,
             ignored_columns: Vec::new(),
             decimal_integers: Vec::new(),
             route: MovesRoute::Native { reason: String::new() },
-        };
-        sort_canonically(&mut out);
-        Ok(out)
+        })
     }
 }
 
