@@ -524,15 +524,17 @@ pub(crate) fn sparse_unit(cx: &Ctx<'_>, d: usize) -> UnitOut {
         let mut ws = Vec::with_capacity(n_ch);
         let mut zs = Vec::with_capacity(n_ch);
         for (ci, (&c, p)) in cfg.channels.iter().zip(&partners).enumerate() {
-            let weigh = |j: u32| (j, cx.raw_weight(ci, c, d, j as usize, y));
+            let weigh_observed = |units: &mut dyn Iterator<Item = u32>| -> Vec<(u32, f64)> {
+                units.filter(|&j| obs[j as usize]).map(|j| (j, cx.raw_weight(ci, c, d, j as usize, y))).collect()
+            };
             let mut entries: Vec<(u32, f64)> = match p {
                 Partners::Fixed(e) => e.iter().copied().filter(|&(j, _)| obs[j as usize]).collect(),
-                Partners::Listed(u) => u.iter().copied().filter(|&j| obs[j as usize]).map(weigh).collect(),
-                Partners::All => (0..cx.jv.len() as u32).filter(|&j| obs[j as usize]).map(weigh).collect(),
+                Partners::Listed(u) => weigh_observed(&mut u.iter().copied()),
+                Partners::All => weigh_observed(&mut (0..cx.jv.len() as u32)),
                 Partners::PerYear(r) => {
                     match cx.registered.get(r).and_then(|r| r.partners(cx.focal[d].firm, cx.years[y])) {
-                        Some(firms) => cx.units_of(firms).into_iter().filter(|&j| obs[j as usize]).map(weigh).collect(),
-                        None => (0..cx.jv.len() as u32).filter(|&j| obs[j as usize]).map(weigh).collect(),
+                        Some(firms) => weigh_observed(&mut cx.units_of(firms).into_iter()),
+                        None => weigh_observed(&mut (0..cx.jv.len() as u32)),
                     }
                 }
             };
