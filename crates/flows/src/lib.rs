@@ -158,6 +158,10 @@ pub enum FlowsError {
     /// The runtime that runs the plan could not start.
     #[error("could not start the DataFusion runtime: {0}")]
     Runtime(String),
+    /// The engine's session could not be set up (for a cluster: the
+    /// scheduler could not be reached).
+    #[error("could not open a DataFusion session: {0}")]
+    Session(String),
 }
 
 /// Aggregate the `worker_moves` file `path` (`format`, columns at

@@ -45,6 +45,34 @@ pub(crate) fn run_in_process(
     rules: &Rules<'_>,
     opts: InProcess,
 ) -> Result<Outcome, FlowsError> {
+    let threads = match opts.threads {
+        0 => std::thread::available_parallelism().map_or(1, usize::from),
+        n => n,
+    };
+    let context = async move || {
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_pool(Arc::new(FairSpillPool::new(opts.memory_limit)))
+            .with_disk_manager_builder(DiskManagerBuilder::default())
+            .build_arc()?;
+        let config = SessionConfig::new().with_target_partitions(threads);
+        Ok(SessionContext::new_with_config_rt(config, runtime))
+    };
+    run(path, format, columns, rules, threads, context)
+}
+
+/// Run the plan in the session `context` gives, on a tokio runtime of
+/// `threads` threads: the file checks that need no engine, the plan, then
+/// the per-triple rules. A session that cannot be made is
+/// [`FlowsError::Session`]; any error of the plan itself is
+/// [`Outcome::NeedsNative`].
+pub(crate) fn run(
+    path: &Path,
+    format: FileFormat,
+    columns: MovesColumns,
+    rules: &Rules<'_>,
+    threads: usize,
+    context: impl AsyncFnOnce() -> datafusion::error::Result<SessionContext>,
+) -> Result<Outcome, FlowsError> {
     if format == FileFormat::Csv {
         match csv_obstacle(path) {
             Ok(None) => {}
@@ -55,17 +83,16 @@ pub(crate) fn run_in_process(
     let Some(table) = table_path(path) else {
         return Ok(Outcome::NeedsNative("the path is not UTF-8 or holds a glob character (`*`, `?`, `[`)".into()));
     };
-    let threads = match opts.threads {
-        0 => std::thread::available_parallelism().map_or(1, usize::from),
-        n => n,
-    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .thread_name("spillnet-flows")
         .enable_all()
         .build()
         .map_err(|e| FlowsError::Runtime(e.to_string()))?;
-    let result = runtime.block_on(aggregate(&table, format, columns, threads, opts.memory_limit));
+    let result = runtime.block_on(async {
+        let ctx = context().await.map_err(|e| FlowsError::Session(e.to_string()))?;
+        Ok::<_, FlowsError>(aggregate(&ctx, &table, format, columns).await)
+    })?;
     Ok(match result {
         Err(e) => Outcome::NeedsNative(format!("DataFusion: {e}")),
         Ok(Err(reason)) => Outcome::NeedsNative(reason),
@@ -122,18 +149,11 @@ type Aggregated = Result<(Vec<RecordBatch>, bool), String>;
 
 /// Build and run the plan (see the module docs).
 async fn aggregate(
+    ctx: &SessionContext,
     (path, ext): &(String, String),
     format: FileFormat,
     c: MovesColumns,
-    threads: usize,
-    memory_limit: usize,
 ) -> datafusion::error::Result<Aggregated> {
-    let runtime = RuntimeEnvBuilder::new()
-        .with_memory_pool(Arc::new(FairSpillPool::new(memory_limit)))
-        .with_disk_manager_builder(DiskManagerBuilder::default())
-        .build_arc()?;
-    let config = SessionConfig::new().with_target_partitions(threads);
-    let ctx = SessionContext::new_with_config_rt(config, runtime);
     let df = match format {
         FileFormat::Csv => {
             // Every column as text, named by position (the header was matched by the caller).
