@@ -11,7 +11,13 @@
 # and on the same file in the same run:
 #   spillnet   `spillnet check --data DIR`: loads and validates every table
 #              (streams, checks and aggregates the moves; the manifest's row
-#              accounting), the whole process;
+#              accounting), the whole process; the run fails unless the moves
+#              went through DataFusion (not the native fallback);
+#   spillnet-ballista
+#              the same with `--engine $BALLISTA_URL`: the plan on an Apache
+#              Ballista cluster; without BALLISTA_URL the script starts a local
+#              one (CLUSTER_BIN, EXECUTORS executors on 127.0.0.1) and stops it
+#              at the end;
 #   polars     Python polars lazy `scan_csv`/`scan_parquet` → `group_by`
 #              (sum of count, empty = 1; rows) → collect: aggregation only,
 #              no validation (the reference a user would pick);
@@ -25,6 +31,9 @@
 #
 # Usage: scripts/bench_moves.sh [ROWS ...]       (default 1e7)
 #   env: BIN (default ${CARGO_TARGET_DIR:-target}/release/spillnet), FIRMS (150),
+#        CLUSTER_BIN (default …/release/examples/local_cluster, built by
+#        `cargo build --release -p spillnet-flows --features ballista --example local_cluster`),
+#        EXECUTORS (2), BALLISTA_URL (an existing scheduler, ballista://HOST:PORT),
 #        FORMATS ("csv parquet"), TOOLS ("spillnet polars duckdb"), REPS (3),
 #        OUT (bench/runs/<date>-<host>), LABEL (free text kept in the summary)
 set -euo pipefail
@@ -43,7 +52,18 @@ mkdir -p "$OUT" bench/tmp
 TSV="$OUT/moves.tsv"
 [ -s "$TSV" ] || printf 'rows\tformat\ttool\trep\twall_s\tpeak_rss_kb\ttriples\tworkers\n' > "$TSV"
 TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+CLUSTER_PID=
+trap 'rm -rf "$TMP"; [ -n "$CLUSTER_PID" ] && kill "$CLUSTER_PID" 2>/dev/null' EXIT
+if [[ " $TOOLS " == *" spillnet-ballista "* ]] && [ -z "${BALLISTA_URL:-}" ]; then
+  CLUSTER_BIN=${CLUSTER_BIN:-${CARGO_TARGET_DIR:-target}/release/examples/local_cluster}
+  [ -x "$CLUSTER_BIN" ] || { echo "missing $CLUSTER_BIN (see the usage above)" >&2; exit 1; }
+  "$CLUSTER_BIN" --executors "${EXECUTORS:-2}" --port 50050 > "$TMP/cluster.txt" 2>&1 &
+  CLUSTER_PID=$!
+  for _ in $(seq 120); do grep -q "ballista://" "$TMP/cluster.txt" && break; sleep 0.5; done
+  BALLISTA_URL=$(grep -o "ballista://[0-9.:]*" "$TMP/cluster.txt" | head -1)
+  [ -n "$BALLISTA_URL" ] || { echo "the local cluster did not start:" >&2; cat "$TMP/cluster.txt" >&2; exit 1; }
+  echo "local Ballista cluster at $BALLISTA_URL (${EXECUTORS:-2} executors)" >&2
+fi
 
 generate() { # DIR ROWS
   python3 - "$1" "$2" "$FIRMS" <<'PY'
@@ -122,9 +142,16 @@ for size in "${SIZES[@]}"; do
     for rep in $(seq "$REPS"); do
       for tool in $TOOLS; do
         case $tool in
-          spillnet)
-            timed "$BIN" --quiet check --data "$d" --format json
-            read -r triples workers < <(python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["worker_moves"]; print(m["aggregated"], m["workers"])' "$TMP/out.txt") ;;
+          spillnet|spillnet-ballista)
+            engine=in-process
+            [ "$tool" = spillnet-ballista ] && engine=$BALLISTA_URL
+            timed "$BIN" --quiet --engine "$engine" check --data "$d" --format json
+            read -r triples workers < <(python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1]))["worker_moves"]
+if not m["loaded_by"].startswith("DataFusion"):
+    sys.exit("not on the DataFusion path: " + m["loaded_by"])
+print(m["aggregated"], m["workers"])' "$TMP/out.txt") ;;
           polars|duckdb)
             timed python3 "$TMP/peer.py" "$tool" "$file"
             read -r triples workers WALL < "$TMP/out.txt" ;;

@@ -30,7 +30,8 @@ fn main() -> ExitCode {
     let quiet = cfg.global.quiet;
     let result = {
         let allow_extra_columns = cfg.global.allow_extra_columns;
-        let mut ctx = Ctx { out: &mut out, err: &mut err, quiet, allow_extra_columns };
+        let moves_engine = cfg.global.engine.clone();
+        let mut ctx = Ctx { out: &mut out, err: &mut err, quiet, allow_extra_columns, moves_engine };
         app::run(&cfg, &mut ctx)
     };
     let result = result.and_then(|()| out.flush().map_err(app::stdout_err));

@@ -22,7 +22,7 @@ pub mod spillover;
 pub mod synth;
 
 use crate::io::Indexed;
-use crate::io::load::{LoadOptions, LoadReport, load_dataset_with};
+use crate::io::load::{LoadOptions, LoadReport, MovesEngine, load_dataset_with};
 use std::io::Write;
 
 use crate::error::{Error, Result};
@@ -36,6 +36,8 @@ pub struct GlobalConfig {
     pub threads: Option<usize>,
     /// Ignore columns a table does not define, with a warning.
     pub allow_extra_columns: bool,
+    /// Where `worker_moves` is aggregated (`--engine`); `None`: not given.
+    pub engine: Option<MovesEngine>,
 }
 
 /// A validated run: global settings plus one subcommand's configuration.
@@ -93,6 +95,8 @@ pub struct Ctx<'a> {
     pub quiet: bool,
     /// Ignore columns a table does not define (with a warning) instead of failing.
     pub allow_extra_columns: bool,
+    /// Where `worker_moves` is aggregated; `None`: the default (DataFusion in-process).
+    pub moves_engine: Option<MovesEngine>,
 }
 
 impl Ctx<'_> {
@@ -125,7 +129,10 @@ impl Ctx<'_> {
 /// about each table's ignored columns and integers written as decimals
 /// (`2011.0`; never silent).
 pub fn load_data(dir: &std::path::Path, ctx: &mut Ctx<'_>) -> Result<(Indexed, LoadReport)> {
-    let opts = LoadOptions { allow_extra_columns: ctx.allow_extra_columns, ..LoadOptions::default() };
+    let opts = LoadOptions {
+        allow_extra_columns: ctx.allow_extra_columns,
+        moves_engine: ctx.moves_engine.clone().unwrap_or_default(),
+    };
     let (data, report) = load_dataset_with(dir, opts)?;
     for t in &report.tables {
         if let (Some(path), false) = (&t.path, t.ignored_columns.is_empty()) {

@@ -34,6 +34,7 @@ use crate::export::{DotOptions, DotWriter, HtmlOptions, ImageFormat, Layout};
 use crate::exposure::measure::{ExposureConfig, Level};
 use crate::graph::{KnowledgeGraph, View};
 use crate::io::Indexed;
+use crate::io::load::MovesEngine;
 use crate::io::tables::FirmKind;
 use crate::io::write::{TableFormat, write_table};
 use crate::report::table::OutputFormat;
@@ -63,6 +64,8 @@ pub struct RunJobConfig {
     /// Ignore columns a table does not define, with a warning (`allow_extra_columns = true`;
     /// `--allow-extra-columns` also turns it on).
     pub allow_extra_columns: bool,
+    /// Where `worker_moves` is aggregated (`engine = "…"`; `--engine` overrides it).
+    pub engine: Option<MovesEngine>,
     /// Diagrams to draw, in order.
     pub diagrams: Vec<Diagram>,
     /// Explorer pages to write, in order.
@@ -214,6 +217,9 @@ fn load_step(job: &mut Job<'_>, ctx: &mut Ctx<'_>) -> Result<Indexed> {
     let mut step = job.manifest.begin_step("load", "table rows");
     let spinner = job.progress.spinner(format!("loading {}", cfg.data.display()));
     ctx.allow_extra_columns |= cfg.allow_extra_columns;
+    if ctx.moves_engine.is_none() {
+        ctx.moves_engine.clone_from(&cfg.engine);
+    }
     let loaded = super::load_data(&cfg.data, ctx);
     spinner.finish();
     let (dataset, report) = loaded?;

@@ -25,6 +25,7 @@ use clap::{Parser, Subcommand};
 
 use crate::app::{CommandConfig, GlobalConfig, RunConfig};
 use crate::error::Result;
+use crate::io::load::MovesEngine;
 
 /// spillnet: knowledge spillovers through inter-firm networks.
 ///
@@ -49,6 +50,14 @@ pub struct Cli {
     /// instead of stopping at the first one [default: off; run file: `allow_extra_columns = true`].
     #[arg(long, global = true)]
     pub allow_extra_columns: bool,
+    /// Where the worker moves are validated and aggregated by (from_firm, to_firm, year):
+    /// `in-process` (Apache DataFusion on this machine's cores, spilling to disk past 512 MiB;
+    /// any file it does not accept goes to the native loader, which gives the exact error),
+    /// `native` (spillnet's one-core streaming loader) or `ballista://HOST:PORT` (the same
+    /// DataFusion plan on an Apache Ballista cluster; the data folder must be readable at the
+    /// same path on every executor) [default: in-process; run file: `engine = "…"`].
+    #[arg(long, global = true, value_name = "ENGINE")]
+    pub engine: Option<String>,
 }
 
 /// The subcommands.
@@ -87,6 +96,10 @@ impl Cli {
         if self.threads == Some(0) {
             return Err(crate::Error::Usage("--threads must be at least 1".into()));
         }
+        let engine = match &self.engine {
+            Some(e) => Some(MovesEngine::parse(e).map_err(|msg| crate::Error::Usage(format!("--engine: {msg}")))?),
+            None => None,
+        };
         let command = match self.command {
             Command::Schema(a) => CommandConfig::Schema(a.into_config()?),
             Command::Init(a) => CommandConfig::Init(a.into_config()?),
@@ -105,6 +118,7 @@ impl Cli {
                 quiet: self.quiet,
                 threads: self.threads,
                 allow_extra_columns: self.allow_extra_columns,
+                engine,
             },
             command,
         })

@@ -1,6 +1,6 @@
 //! Arguments of `spillnet run` and its TOML run configuration, validated
 //! into [`RunJobConfig`]. The top level (`data`, `out`,
-//! `allow_outside_output`, `allow_extra_columns`) is parsed with `deny_unknown_fields`; each
+//! `allow_outside_output`, `allow_extra_columns`, `engine`) is parsed with `deny_unknown_fields`; each
 //! `[[diagram]]`, `[[html]]`, `[[exposure]]` and `[spillover]` table is the argument
 //! list of `spillnet graph dot`, `spillnet graph html`, `spillnet exposure` or `spillnet spillover`
 //! ([`super::run_file`]): parsed by that subcommand's own clap parser and
@@ -30,6 +30,7 @@ use crate::app::run::{
     ConfigFile, Diagram, ExposureTable, FIXED_OUTPUTS, HtmlPage, RunJobConfig, SPILLOVER_DIR, SpilloverSection,
 };
 use crate::error::{Error, Result};
+use crate::io::load::MovesEngine;
 use crate::report::table::OutputFormat;
 
 /// The configuration `spillnet run` reads when no CONFIG is given.
@@ -57,6 +58,8 @@ output folder (unless `allow_outside_output = true`).
   out = "../out"                 # output folder (required unless --out)
   allow_outside_output = false   # true: output paths below may use `..` or be absolute
   allow_extra_columns = false    # true: ignore columns a table does not define (warned), as --allow-extra-columns
+  engine = "in-process"          # where worker_moves is aggregated, as --engine (which overrides it):
+                                 # in-process, native or ballista://HOST:PORT
 
 "#,
     );
@@ -116,6 +119,8 @@ struct RunFile {
     /// Ignore columns a table does not define, with a warning (as `--allow-extra-columns`).
     #[serde(default)]
     allow_extra_columns: bool,
+    /// Where `worker_moves` is aggregated (as `--engine`).
+    engine: Option<Spanned<String>>,
     #[serde(default)]
     diagram: Vec<Spanned<RawTable>>,
     #[serde(default)]
@@ -169,6 +174,13 @@ impl RunArgs {
             (None, None) => return Err(src.err("no output folder: set `out = \"DIR\"` or pass --out DIR")),
         };
 
+        let engine = match &file.engine {
+            Some(e) => Some(
+                MovesEngine::parse(e.get_ref()).map_err(|msg| src.err_at(e.span(), format_args!("`engine`: {msg}")))?,
+            ),
+            None => None,
+        };
+
         let allow = file.allow_outside_output;
         let mut taken: BTreeMap<PathBuf, String> =
             FIXED_OUTPUTS.iter().map(|f| (PathBuf::from(f), "spillnet run itself".to_owned())).collect();
@@ -208,6 +220,7 @@ impl RunArgs {
             "out": out.display().to_string(),
             "allow_outside_output": allow,
             "allow_extra_columns": file.allow_extra_columns,
+            "engine": engine.as_ref().map_or_else(|| MovesEngine::default().to_string(), ToString::to_string),
             "diagram": diagram_keys,
             "html": page_keys,
             "exposure": exposure_keys,
@@ -232,6 +245,7 @@ impl RunArgs {
             out,
             force: self.force,
             allow_extra_columns: file.allow_extra_columns,
+            engine,
             diagrams,
             pages,
             exposure,
@@ -823,6 +837,20 @@ mod tests {
         let (_dir, off) = run_config("");
         assert!(!off.allow_extra_columns);
         assert_eq!(off.resolved["allow_extra_columns"], false);
+    }
+
+    #[test]
+    fn engine_is_a_top_level_key_checked_where_it_is_written() {
+        let (_dir, native) = run_config("engine = \"native\"\n");
+        assert_eq!(native.engine, Some(MovesEngine::Native));
+        assert_eq!(native.resolved["engine"], "native");
+        let (_dir, default) = run_config("");
+        assert_eq!(default.engine, None);
+        assert_eq!(default.resolved["engine"], "in-process");
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = write(dir.path(), "run.toml", "data = \".\"\nout = \"o\"\nengine = \"spark\"\n");
+        let e = args(&cfg).into_config().unwrap_err().to_string();
+        assert!(e.contains("line 3") && e.contains("`engine`: engine `spark`: expected"), "{e}");
     }
 
     #[test]

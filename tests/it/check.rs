@@ -95,7 +95,7 @@ jv_links: 4 links, 3 JVs (3 active), 3 domestic parents, 2 foreign parents; foun
 models: 8 (domestic 4, jv 4); years 1985-2014; 4 segments: compact_sedan 5, large_sedan 1, medium_sedan 1, small_sedan 1
 quality: 10 scores on 4 models; years 2011-2012; 2 dimensions: engine, styling; 2 surveys: apeal, iqs
 suppliers: 7 links, 3 suppliers, 3 components; 4 models and 1 firms supplied; years 2005-2009, 4 links pooled (no year)
-worker_moves: 5 rows, 8 workers (3 person-level rows), 7 from a JV to a domestic firm; years 2008-2011; 5 (from, to, year) flows
+worker_moves: 5 rows, 8 workers (3 person-level rows), 7 from a JV to a domestic firm; years 2008-2011; 5 (from, to, year) flows, aggregated by DataFusion (in-process)
 production: 5 rows, 4 firms; years 2010-2011; 3525000.5 units
 ",
         dir.path().display()
@@ -882,7 +882,15 @@ fn integral_decimals_are_read_as_integers_with_a_warning() {
          `3.0`) read as whole numbers\n"
     );
     assert_eq!(stderr, want);
-    assert_eq!(String::from_utf8(out.get_output().stdout.clone()).unwrap(), before);
+    // The same summary, but the decimals sent worker_moves to the native loader, and it says so.
+    let after = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let route = |s: &str| s.lines().map(|l| l.split(", aggregated by ").next().unwrap().to_owned()).collect::<Vec<_>>();
+    assert_eq!(route(&after), route(&before));
+    assert!(before.contains("aggregated by DataFusion (in-process)\n"), "{before}");
+    assert!(
+        after.contains("aggregated by the native loader (a count or person_id cell is not written canonically"),
+        "{after}"
+    );
 }
 
 /// `spillnet init`'s template with its JV J1 dissolved in 2010 and one more
@@ -918,4 +926,35 @@ fn records_of_a_jv_after_its_dissolution_are_warned_about() {
     Command::cargo_bin("spillnet").unwrap().arg("init").arg(&clean).assert().success();
     let out = check(&clean).output().unwrap();
     assert!(!String::from_utf8(out.stderr).unwrap().contains("dissolution"));
+}
+
+/// `--engine` chooses where `worker_moves` is aggregated; the summary says
+/// which loader did it and why; a value it does not know is a usage error.
+#[test]
+fn engine_flag_and_the_loader_in_the_summary() {
+    let dir = fixture();
+    let json = |engine: Option<&str>| {
+        let mut c = check(dir.path());
+        c.args(["--format", "json"]);
+        if let Some(e) = engine {
+            c.args(["--engine", e]);
+        }
+        let out = c.assert().success();
+        let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+        v["worker_moves"].clone()
+    };
+    let default = json(None);
+    assert_eq!(default["loaded_by"], "DataFusion (in-process)");
+    assert_eq!(json(Some("in-process"))["loaded_by"], "DataFusion (in-process)");
+    let native = json(Some("native"));
+    assert_eq!(native["loaded_by"], "the native loader (engine `native`)");
+    for key in ["rows", "aggregated", "workers", "person_rows", "jv_to_domestic", "years"] {
+        assert_eq!(native[key], default[key], "{key}");
+    }
+    let text = check(dir.path()).assert().success();
+    let stdout = String::from_utf8(text.get_output().stdout.clone()).unwrap();
+    assert!(stdout.contains("flows, aggregated by DataFusion (in-process)"), "{stdout}");
+    let bad = check(dir.path()).args(["--engine", "spark"]).assert().code(2);
+    let stderr = String::from_utf8(bad.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains("--engine: engine `spark`: expected `in-process`"), "{stderr}");
 }

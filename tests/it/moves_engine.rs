@@ -60,6 +60,11 @@ fn fixture_expected() -> (Vec<WorkerMove>, MovesInput) {
     (moves, MovesInput { rows: 8, person_rows: 7, workers: 14, aggregated: 5 })
 }
 
+/// The route of the default engine.
+fn in_process() -> MovesRoute {
+    MovesRoute::DataFusion { engine: "in-process".into() }
+}
+
 fn engine_opts(engine: MovesEngine) -> LoadOptions {
     LoadOptions { moves_engine: engine, ..LoadOptions::default() }
 }
@@ -71,7 +76,7 @@ fn datafusion_route_equals_a_hand_aggregation_csv_and_parquet() {
     write_firms(dir.path());
     std::fs::write(dir.path().join("worker_moves.csv"), FIXTURE).unwrap();
     for engine in [MovesEngine::default(), MovesEngine::Native] {
-        let (ds, report) = load_dataset_with(dir.path(), engine_opts(engine)).unwrap();
+        let (ds, report) = load_dataset_with(dir.path(), engine_opts(engine.clone())).unwrap();
         assert_eq!(ds.worker_moves, expected, "{engine:?}");
         assert_eq!(report.worker_moves, Some(input), "{engine:?}");
         // Firms numbered in id order (F1 = 0, F10 = 1, F2 = 2, F3 = 3).
@@ -79,7 +84,7 @@ fn datafusion_route_equals_a_hand_aggregation_csv_and_parquet() {
         assert_eq!(ds.index().moves, positions, "{engine:?}");
     }
     let (_, report) = load_dataset_with_sources(dir.path()).unwrap();
-    assert_eq!(report.moves_route, Some(MovesRoute::DataFusion));
+    assert_eq!(report.moves_route, Some(in_process()));
 
     // The same rows as Parquet with integer years and counts.
     std::fs::remove_file(dir.path().join("worker_moves.csv")).unwrap();
@@ -96,7 +101,7 @@ fn datafusion_route_equals_a_hand_aggregation_csv_and_parquet() {
         .with("person_id", text(4));
     write_table(&dir.path().join("worker_moves.parquet"), &table, TableFormat::Parquet).unwrap();
     let (ds, report) = load_dataset_with_sources(dir.path()).unwrap();
-    assert_eq!(report.moves_route, Some(MovesRoute::DataFusion));
+    assert_eq!(report.moves_route, Some(in_process()));
     assert_eq!((ds.worker_moves.clone(), report.worker_moves), (expected, Some(input)));
 }
 
@@ -287,7 +292,7 @@ proptest! {
         let (native, _) = load(dir.path(), MovesEngine::Native);
         prop_assert_eq!(&fast, &native);
         if rows.iter().all(|r| matches!(r, Row::Clean { .. })) {
-            prop_assert_eq!(route, Some(MovesRoute::DataFusion));
+            prop_assert_eq!(route, Some(in_process()));
         }
     }
 }

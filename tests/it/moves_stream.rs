@@ -98,13 +98,13 @@ fn streamed_moves_equal_a_hand_aggregation() {
     let dir = tempfile::tempdir().unwrap();
     let (expected, input) = generate(dir.path(), ROWS);
     for engine in [MovesEngine::default(), MovesEngine::Native] {
-        let (ds, report) = load_dataset_with(dir.path(), engine_opts(engine)).unwrap();
+        let (ds, report) = load_dataset_with(dir.path(), engine_opts(engine.clone())).unwrap();
         assert_eq!(report.worker_moves, Some(input), "{engine:?}");
         let line = report.tables.iter().find(|t| t.table == "worker_moves").unwrap();
         assert_eq!(line.rows, ROWS);
         assert_eq!(ds.worker_moves.len(), expected.len());
         assert!(ds.worker_moves == expected, "{engine:?}: aggregated moves differ from the hand aggregation");
-        let datafusion = report.moves_route == Some(MovesRoute::DataFusion);
+        let datafusion = matches!(report.moves_route, Some(MovesRoute::DataFusion { .. }));
         assert_eq!(datafusion, engine != MovesEngine::Native, "{:?}", report.moves_route);
     }
     assert!(expected.len() < ROWS / 10, "the test file must repeat triples: {}", expected.len());

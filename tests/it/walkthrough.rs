@@ -406,7 +406,7 @@ fn expected_check(p: &Pharma) -> Vec<String> {
     let jv_to_domestic: u64 =
         p.moves.iter().filter(|m| p.firm(m.from).kind == "jv" && p.firm(m.to).kind == "domestic").map(workers).sum();
     lines.push(format!(
-        "worker_moves: {} rows, {} workers ({} person-level rows), {jv_to_domestic} from a JV to a domestic firm; years {}; {} (from, to, year) flows",
+        "worker_moves: {} rows, {} workers ({} person-level rows), {jv_to_domestic} from a JV to a domestic firm; years {}; {} (from, to, year) flows, aggregated by DataFusion (in-process)",
         p.moves.len(),
         p.moves.iter().map(workers).sum::<u64>(),
         p.moves.iter().filter(|m| m.person.is_some()).count(),
@@ -683,7 +683,7 @@ fn walkthrough_init_edit_check_graph_exposure_spillover_as_a_new_user() {
             "quality: 3 scores on 3 models; years 2011-2011; 1 dimensions: engine; 1 surveys: iqs",
             "suppliers: 3 links, 2 suppliers, 2 components; 2 models and 1 firms supplied; years 2011-2011, 2 links pooled (no year)",
             // P1's row counts one worker, the aggregate row three.
-            "worker_moves: 2 rows, 4 workers (1 person-level rows), 4 from a JV to a domestic firm; years 2010-2011; 2 (from, to, year) flows",
+            "worker_moves: 2 rows, 4 workers (1 person-level rows), 4 from a JV to a domestic firm; years 2010-2011; 2 (from, to, year) flows, aggregated by DataFusion (in-process)",
             "production: 2 rows, 2 firms; years 2010-2010; 1250 units",
         ]
         .map(String::from),

@@ -27,10 +27,12 @@
 //! the call. The enum is `non_exhaustive` so that a distributed engine
 //! (Apache Ballista) can be added beside it, running the same plan.
 //!
-//! Modules: `scan` (the CSV byte scan), `plan` (the DataFusion plan and
-//! its execution; imports `scan`).
+//! Modules: `scan` (the CSV byte scan), `any_text` (the in-process
+//! aggregate that keeps one `person_id` per triple), `plan` (the DataFusion
+//! plan and its execution; imports `scan` and `any_text`).
 #![deny(missing_docs)]
 
+mod any_text;
 mod plan;
 mod scan;
 

@@ -11,7 +11,7 @@
 //! `to_firm`, plain-digit years in range, both firms known) then run in Rust
 //! on the aggregated rows, which are few (distinct triples) — cheaper than
 //! joining every row with the firms table, and with Rust's own definitions
-//! of whitespace and integers. Imports `scan` and the crate root.
+//! of whitespace and integers. Imports `scan`, `any_text` and the crate root.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, AsArray, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Int64Type, Schema};
+use datafusion::execution::FunctionRegistry;
 use datafusion::execution::disk_manager::DiskManagerBuilder;
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
@@ -28,6 +29,7 @@ use datafusion::prelude::{
     col, lit, nullif, try_cast, when,
 };
 
+use crate::any_text;
 use crate::scan::csv_obstacle;
 use crate::{FileFormat, Flow, Flows, FlowsError, InProcess, MAX_COUNT, MovesColumns, Outcome, Rules};
 
@@ -55,7 +57,9 @@ pub(crate) fn run_in_process(
             .with_disk_manager_builder(DiskManagerBuilder::default())
             .build_arc()?;
         let config = SessionConfig::new().with_target_partitions(threads);
-        Ok(SessionContext::new_with_config_rt(config, runtime))
+        let ctx = SessionContext::new_with_config_rt(config, runtime);
+        ctx.register_udaf(any_text::udaf());
+        Ok(ctx)
     };
     run(path, format, columns, rules, threads, context)
 }
@@ -157,7 +161,9 @@ async fn aggregate(
     let df = match format {
         FileFormat::Csv => {
             // Every column as text, named by position (the header was matched by the caller).
-            let fields: Vec<Field> = (0..c.width).map(|j| Field::new(format!("c{j}"), DataType::Utf8, true)).collect();
+            // String views: trimming and comparing them copies no bytes.
+            let fields: Vec<Field> =
+                (0..c.width).map(|j| Field::new(format!("c{j}"), DataType::Utf8View, true)).collect();
             let schema = Schema::new(fields);
             let opts = CsvReadOptions::new().has_header(true).schema(&schema).file_extension(ext);
             ctx.read_csv(path.as_str(), opts).await?
@@ -177,8 +183,10 @@ async fn aggregate(
         }
     }
     let column = |j: usize| Expr::Column(Column::from_name(fields[j].name().clone()));
-    // Text as text (empty = null), integers as their decimal text.
+    // Text as text (empty = null: Arrow's CSV reader already reads an empty
+    // cell as null), integers as their decimal text.
     let text = |j: usize| match kinds[j] {
+        Kind::Text if format == FileFormat::Csv => column(j),
         Kind::Text => nullif(column(j), lit("")),
         Kind::Int => cast(column(j), DataType::Utf8),
     };
@@ -209,13 +217,19 @@ async fn aggregate(
         }
     };
     let bad = when(bad_count.or(bad_person), lit(1i64)).otherwise(lit(0i64))?;
+    // One person id per triple (used only for a triple of one row): the
+    // session's cheap `spillnet_any_text` when it has it, else `max`.
+    let one_person = match ctx.udaf(any_text::NAME) {
+        Ok(f) => f.call(vec![cast(person.clone(), DataType::Utf8View)]),
+        Err(_) => max(person.clone()),
+    };
     let df: DataFrame = df.aggregate(
         vec![text(c.from).alias("f"), text(c.to).alias("t"), year.alias("y")],
         vec![
             count(lit(1i64)).alias("rows"),
             sum(workers).alias("workers"),
             count(person.clone()).alias("persons"),
-            max(person).alias("person"),
+            one_person.alias("person"),
             sum(bad).alias("bad"),
         ],
     )?;

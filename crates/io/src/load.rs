@@ -61,7 +61,7 @@ pub struct TableSource {
 }
 
 /// How a data folder is read.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LoadOptions {
     /// Ignore columns a table does not define (listed in [`TableSource::ignored_columns`])
     /// instead of failing on the first one.
@@ -119,28 +119,28 @@ pub fn load_dataset_with(dir: &Path, opts: LoadOptions) -> Result<(Indexed, Load
     let mut ds = Dataset::default();
     let mut pos = Positions::default();
 
-    let firms = open(dir, opts, &schema::FIRMS, &mut report)?;
+    let firms = open(dir, &opts, &schema::FIRMS, &mut report)?;
     ds.firms = decode(firms.as_ref(), decode_firm)?;
     let firms_path = path_of(dir, firms.as_ref(), &schema::FIRMS);
     validate::check_firms(&ds.firms, &firms_path)?;
     let firm_index = validate::FirmIndex::new(&ds.firms, &firms_path);
 
-    let jv = open(dir, opts, &schema::JV_LINKS, &mut report)?;
+    let jv = open(dir, &opts, &schema::JV_LINKS, &mut report)?;
     ds.jv_links = decode(jv.as_ref(), decode_jv_link)?;
     pos.jv_links = validate::check_jv_links(&ds.jv_links, &path_of(dir, jv.as_ref(), &schema::JV_LINKS), &firm_index)?;
 
-    let models = open(dir, opts, &schema::MODELS, &mut report)?;
+    let models = open(dir, &opts, &schema::MODELS, &mut report)?;
     ds.models = decode(models.as_ref(), decode_model)?;
     let models_path = path_of(dir, models.as_ref(), &schema::MODELS);
     pos.model_firm = validate::check_models(&ds.models, &models_path, &firm_index)?;
     let model_index = validate::ModelIndex::new(&ds.models, &models_path);
 
-    let quality = open(dir, opts, &schema::QUALITY, &mut report)?;
+    let quality = open(dir, &opts, &schema::QUALITY, &mut report)?;
     ds.quality = decode(quality.as_ref(), decode_quality)?;
     pos.quality_model =
         validate::check_quality(&ds.quality, &path_of(dir, quality.as_ref(), &schema::QUALITY), &model_index)?;
 
-    let suppliers = open(dir, opts, &schema::SUPPLIERS, &mut report)?;
+    let suppliers = open(dir, &opts, &schema::SUPPLIERS, &mut report)?;
     ds.suppliers = decode(suppliers.as_ref(), decode_supplier)?;
     pos.supplier_links = validate::check_suppliers(
         &ds.suppliers,
@@ -166,7 +166,7 @@ pub fn load_dataset_with(dir: &Path, opts: LoadOptions) -> Result<(Indexed, Load
                 &ds.firms,
                 &firm_index,
                 opts.allow_extra_columns,
-                opts.moves_engine,
+                &opts.moves_engine,
             )?;
             report.tables.push(TableSource {
                 table: spec.name,
@@ -183,7 +183,7 @@ pub fn load_dataset_with(dir: &Path, opts: LoadOptions) -> Result<(Indexed, Load
         }
     }
 
-    let production = open(dir, opts, &schema::PRODUCTION, &mut report)?;
+    let production = open(dir, &opts, &schema::PRODUCTION, &mut report)?;
     if production.is_some() {
         let rows = decode(production.as_ref(), decode_production)?;
         pos.production_firm =
@@ -192,21 +192,21 @@ pub fn load_dataset_with(dir: &Path, opts: LoadOptions) -> Result<(Indexed, Load
     }
 
     // Supplementary tables (SPEC §7): absent → empty and not listed in the report.
-    let choices = open(dir, opts, &schema::CUSTOMER_CHOICES, &mut report)?;
+    let choices = open(dir, &opts, &schema::CUSTOMER_CHOICES, &mut report)?;
     ds.customer_choices = decode(choices.as_ref(), decode_customer_choice)?;
     pos.choice_models = validate::check_customer_choices(
         &ds.customer_choices,
         &path_of(dir, choices.as_ref(), &schema::CUSTOMER_CHOICES),
         &model_index,
     )?;
-    let brands = open(dir, opts, &schema::BRAND_ASSOCIATION, &mut report)?;
+    let brands = open(dir, &opts, &schema::BRAND_ASSOCIATION, &mut report)?;
     ds.brand_association = decode(brands.as_ref(), decode_brand_association)?;
     pos.brand_firms = validate::check_brand_association(
         &ds.brand_association,
         &path_of(dir, brands.as_ref(), &schema::BRAND_ASSOCIATION),
         &firm_index,
     )?;
-    let patents = open(dir, opts, &schema::PATENTS, &mut report)?;
+    let patents = open(dir, &opts, &schema::PATENTS, &mut report)?;
     ds.patents = decode(patents.as_ref(), decode_patent)?;
     pos.patent_firms =
         validate::check_patents(&ds.patents, &path_of(dir, patents.as_ref(), &schema::PATENTS), &firm_index)?;
@@ -257,7 +257,7 @@ struct Rows {
 
 fn open(
     dir: &Path,
-    opts: LoadOptions,
+    opts: &LoadOptions,
     spec: &'static TableSpec,
     report: &mut LoadReport,
 ) -> Result<Option<Rows>, LoadError> {

@@ -56,8 +56,9 @@ pub struct MovesInput {
     pub aggregated: usize,
 }
 
-/// How `worker_moves` is aggregated (see the module docs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How `worker_moves` is aggregated (see the module docs). Written as
+/// [`MovesEngine::parse`] reads it (`--engine`, run-file key `engine`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MovesEngine {
     /// The DataFusion plan on this engine, and the native loader for every
     /// file the plan does not accept (the default).
@@ -72,16 +73,61 @@ impl Default for MovesEngine {
     }
 }
 
+/// What `--engine` accepts, for its help and its errors.
+pub const ENGINE_VALUES: &str = "`in-process` (DataFusion on this machine, the default), `native` (spillnet's \
+                                 one-core loader) or `ballista://HOST:PORT` (an Apache Ballista cluster's scheduler)";
+
+impl MovesEngine {
+    /// Read an engine as written on the command line or in a run file:
+    /// `in-process`, `native` or `ballista://HOST:PORT`.
+    ///
+    /// # Errors
+    /// A text naming what is accepted.
+    pub fn parse(s: &str) -> Result<MovesEngine, String> {
+        match s {
+            "native" => Ok(MovesEngine::Native),
+            "in-process" => Ok(MovesEngine::default()),
+            _ if s.starts_with("ballista://") => Err(format!(
+                "engine `{s}`: this spillnet was built without Apache Ballista support (cargo install --path . \
+                 --features ballista)"
+            )),
+            _ => Err(format!("engine `{s}`: expected {ENGINE_VALUES}")),
+        }
+    }
+}
+
+impl std::fmt::Display for MovesEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MovesEngine::Native => f.write_str("native"),
+            MovesEngine::DataFusion(_) => f.write_str("in-process"),
+        }
+    }
+}
+
 /// Which loader aggregated `worker_moves`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub enum MovesRoute {
-    /// The DataFusion plan.
-    DataFusion,
+    /// The DataFusion plan, on the engine named (`in-process`,
+    /// `ballista://HOST:PORT`).
+    DataFusion {
+        /// The engine, as `--engine` writes it.
+        engine: String,
+    },
     /// The native loader, and why the plan was not used.
     Native {
         /// Why (the file's first obstacle, or the engine chosen).
         reason: String,
     },
+}
+
+impl std::fmt::Display for MovesRoute {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MovesRoute::DataFusion { engine } => write!(f, "DataFusion ({engine})"),
+            MovesRoute::Native { reason } => write!(f, "the native loader ({reason})"),
+        }
+    }
 }
 
 /// CSV text per piece handed to polars.
@@ -113,12 +159,15 @@ pub(crate) fn load_worker_moves(
     firms: &[Firm],
     index: &FirmIndex,
     allow_extra: bool,
-    engine: MovesEngine,
+    engine: &MovesEngine,
 ) -> Result<Aggregated, LoadError> {
     let reason = match engine {
-        MovesEngine::Native => "the native loader was chosen".to_owned(),
-        MovesEngine::DataFusion(engine) => match load_with_plan(path, format, firms, allow_extra, &engine)? {
-            Ok(out) => return Ok(out),
+        MovesEngine::Native => "engine `native`".to_owned(),
+        MovesEngine::DataFusion(plan_engine) => match load_with_plan(path, format, firms, allow_extra, plan_engine)? {
+            Ok(mut out) => {
+                out.route = MovesRoute::DataFusion { engine: engine.to_string() };
+                return Ok(out);
+            }
             Err(reason) => reason,
         },
     };
@@ -173,7 +222,7 @@ fn load_with_plan(
         ignored_columns: ignored,
         decimal_integers: Vec::new(),
         input,
-        route: MovesRoute::DataFusion,
+        route: MovesRoute::DataFusion { engine: String::new() },
     }))
 }
 
@@ -418,6 +467,20 @@ mod tests {
     use crate::write::{ColumnData, TableData, write_table};
 
     type Triple = (String, String, i32, u64, Option<String>);
+
+    #[test]
+    fn engines_are_read_as_written_and_printed_back() {
+        for text in ["in-process", "native"] {
+            assert_eq!(MovesEngine::parse(text).unwrap().to_string(), text);
+        }
+        assert_eq!(MovesEngine::parse("in-process").unwrap(), MovesEngine::default());
+        assert_eq!(MovesEngine::parse("native").unwrap(), MovesEngine::Native);
+        let e = MovesEngine::parse("spark").unwrap_err();
+        assert!(e.contains("engine `spark`: expected `in-process`") && e.contains("ballista://HOST:PORT"), "{e}");
+        let route = MovesRoute::Native { reason: "the CSV text has a blank line".into() };
+        assert_eq!(route.to_string(), "the native loader (the CSV text has a blank line)");
+        assert_eq!(MovesRoute::DataFusion { engine: "in-process".into() }.to_string(), "DataFusion (in-process)");
+    }
 
     fn firms() -> Vec<Firm> {
         ["A", "B", "C"]

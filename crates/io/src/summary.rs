@@ -138,6 +138,9 @@ pub struct MovesSummary {
     pub person_rows: usize,
     /// Workers who moved from a JV to a domestic firm.
     pub jv_to_domestic: u64,
+    /// Which loader aggregated the file (`DataFusion (in-process)`, `the
+    /// native loader (why)`); empty when the dataset was not loaded from files.
+    pub loaded_by: String,
     /// Move years.
     pub years: Option<YearRange>,
 }
@@ -330,6 +333,7 @@ pub fn summarize(ds: &Indexed, report: &LoadReport) -> Summary {
             .filter(|&(_, &[from, to])| ds.firm(from).kind == FirmKind::Jv && ds.firm(to).kind == FirmKind::Domestic)
             .map(|(x, _)| x.count)
             .sum(),
+        loaded_by: report.moves_route.as_ref().map(ToString::to_string).unwrap_or_default(),
         years: YearRange::of(w.iter().map(|x| x.year)),
     });
 

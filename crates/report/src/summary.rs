@@ -141,13 +141,14 @@ fn sentences(s: &Summary) -> String {
         Some(w) => {
             let _ = writeln!(
                 o,
-                "worker_moves: {} rows, {} workers ({} person-level rows), {} from a JV to a domestic firm; {}; {} (from, to, year) flows",
+                "worker_moves: {} rows, {} workers ({} person-level rows), {} from a JV to a domestic firm; {}; {} (from, to, year) flows{}",
                 w.rows,
                 w.workers,
                 w.person_rows,
                 w.jv_to_domestic,
                 years(w.years),
-                w.aggregated
+                w.aggregated,
+                if w.loaded_by.is_empty() { String::new() } else { format!(", aggregated by {}", w.loaded_by) }
             );
         }
         None => {
