@@ -10,6 +10,11 @@ use spillnet::Error;
 use spillnet::app::{self, Ctx};
 use spillnet::cli::Cli;
 
+/// mimalloc instead of the system allocator (feature `mimalloc`, default).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
