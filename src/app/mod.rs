@@ -133,7 +133,13 @@ pub fn load_data(dir: &std::path::Path, ctx: &mut Ctx<'_>) -> Result<(Indexed, L
         allow_extra_columns: ctx.allow_extra_columns,
         moves_engine: ctx.moves_engine.clone().unwrap_or_default(),
     };
+    let cluster = opts.moves_engine.is_cluster().then(|| opts.moves_engine.to_string());
     let (data, report) = load_dataset_with(dir, opts)?;
+    if let (Some(url), Some(crate::io::load::MovesRoute::Native { reason })) = (cluster, &report.moves_route) {
+        ctx.warn(format!(
+            "worker_moves: not aggregated on the cluster {url} ({reason}); read here by the native loader"
+        ))?;
+    }
     for t in &report.tables {
         if let (Some(path), false) = (&t.path, t.ignored_columns.is_empty()) {
             ctx.warn(format!(

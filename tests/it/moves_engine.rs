@@ -296,3 +296,68 @@ proptest! {
         }
     }
 }
+
+/// The `worker_moves` table of a loaded folder as spillnet writes it (CSV text).
+#[cfg(feature = "ballista")]
+fn written_moves(ds: &spillnet::io::tables::Dataset) -> String {
+    let tables = spillnet::io::write::dataset_tables(ds);
+    let (_, t) = tables.iter().find(|(spec, _)| spec.name == "worker_moves").expect("a worker_moves table");
+    spillnet::io::write::table_to_csv(t)
+}
+
+/// On an Apache Ballista cluster started here (a scheduler and two
+/// executors on 127.0.0.1, stopped at the end): the written table equals,
+/// byte for byte, the in-process one, the native loader's and the hand
+/// aggregation's, for the fixture as CSV and as Parquet; the route names the
+/// cluster. A file the plan does not accept still gets the native loader's
+/// exact error.
+#[cfg(feature = "ballista")]
+#[test]
+fn ballista_cluster_writes_the_same_table_as_in_process_native_and_by_hand() {
+    let cluster = spillnet_flows::cluster::LocalCluster::start(0, 2, 1).expect("a local Ballista cluster");
+    let engine = MovesEngine::DataFusion(cluster.engine());
+    assert!(engine.is_cluster());
+    assert_eq!(engine.to_string(), format!("df://127.0.0.1:{}", cluster.port()));
+    assert_eq!(MovesEngine::parse(&format!("ballista://127.0.0.1:{}", cluster.port())).unwrap(), engine);
+    let (expected, input) = fixture_expected();
+    let by_hand = {
+        let ds = spillnet::io::tables::Dataset { worker_moves: expected.clone(), ..Default::default() };
+        written_moves(&ds)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    write_firms(dir.path());
+    std::fs::write(dir.path().join("worker_moves.csv"), FIXTURE).unwrap();
+    let check = |dir: &Path| {
+        let (ds, report) = load_dataset_with(dir, engine_opts(engine.clone())).unwrap();
+        assert_eq!(report.moves_route, Some(MovesRoute::DataFusion { engine: engine.to_string() }));
+        assert_eq!((ds.worker_moves.clone(), report.worker_moves), (expected.clone(), Some(input)));
+        let on_cluster = written_moves(&ds);
+        assert_eq!(on_cluster, by_hand);
+        for other in [MovesEngine::default(), MovesEngine::Native] {
+            let (ds, _) = load_dataset_with(dir, engine_opts(other)).unwrap();
+            assert_eq!(written_moves(&ds), on_cluster);
+        }
+    };
+    check(dir.path());
+    // The same rows as Parquet.
+    let pq = tempfile::tempdir().unwrap();
+    write_firms(pq.path());
+    let rows: Vec<Vec<&str>> = FIXTURE.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    let text = |k: usize| {
+        ColumnData::Text(rows.iter().map(|r| Some(r[k]).filter(|s| !s.is_empty()).map(Into::into)).collect())
+    };
+    let int = |k: usize| ColumnData::Int(rows.iter().map(|r| r[k].parse().ok()).collect());
+    let table = TableData::default()
+        .with("from_firm", text(0))
+        .with("to_firm", text(1))
+        .with("year", int(2))
+        .with("count", int(3))
+        .with("person_id", text(4));
+    write_table(&pq.path().join("worker_moves.parquet"), &table, TableFormat::Parquet).unwrap();
+    check(pq.path());
+    // A bad row: the cluster's plan declines it, the native loader names it.
+    std::fs::write(dir.path().join("worker_moves.csv"), format!("{FIXTURE}F1,F9,2001,1,p9\n")).unwrap();
+    let e = load_dataset_with(dir.path(), engine_opts(engine.clone())).unwrap_err().to_string();
+    assert!(e.contains("worker_moves.csv") && e.contains("row 9") && e.contains("F9"), "{e}");
+    drop(cluster);
+}

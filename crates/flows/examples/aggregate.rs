@@ -23,7 +23,9 @@ fn main() {
         let out = aggregate_moves(path, format, columns, &rules, &Engine::default()).expect("engine");
         let secs = t.elapsed().as_secs_f64();
         match out {
-            Outcome::Clean(f) => println!("{secs:.3} s: {} flows, {} rows, {} workers", f.flows.len(), f.rows, f.workers),
+            Outcome::Clean(f) => {
+                println!("{secs:.3} s: {} flows, {} rows, {} workers", f.flows.len(), f.rows, f.workers)
+            }
             Outcome::NeedsNative(r) => println!("{secs:.3} s: needs the native loader: {r}"),
         }
     }

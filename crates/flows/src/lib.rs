@@ -24,18 +24,26 @@
 //! # Engines
 //!
 //! [`Engine::InProcess`] runs the plan here, on a tokio runtime created for
-//! the call. The enum is `non_exhaustive` so that a distributed engine
-//! (Apache Ballista) can be added beside it, running the same plan.
+//! the call. `Engine::Ballista` (feature `ballista`) runs the same plan on
+//! an Apache Ballista cluster: see the `cluster` module for what the
+//! cluster needs (the file at the same path on every node) and what comes
+//! back (the aggregated rows only). The command line names an engine as
+//! `in-process` or `ballista://HOST:PORT` ([`Engine`]'s `FromStr`).
 //!
 //! Modules: `scan` (the CSV byte scan), `any_text` (the in-process
 //! aggregate that keeps one `person_id` per triple), `plan` (the DataFusion
-//! plan and its execution; imports `scan` and `any_text`).
+//! plan and its execution; imports `scan` and `any_text`), `cluster` (the
+//! Ballista engine and a local cluster; imports `plan`).
 #![deny(missing_docs)]
 
 mod any_text;
+#[cfg(feature = "ballista")]
+pub mod cluster;
 mod plan;
 mod scan;
 
+#[cfg(feature = "ballista")]
+pub use cluster::Cluster;
 pub use scan::read_full;
 
 use std::ops::RangeInclusive;
@@ -101,17 +109,56 @@ impl Default for InProcess {
     }
 }
 
-/// Where the plan runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where the plan runs. Read from text (the command line's `--engine`) by
+/// `str::parse`: `in-process`, or `ballista://HOST:PORT` (also written
+/// `df://HOST:PORT`) for the Ballista scheduler at HOST:PORT; `Display`
+/// writes it back (`in-process` stands for every [`InProcess`] setting).
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Engine {
     /// In this process, on all cores, with a memory limit and spilling.
     InProcess(InProcess),
+    /// On an Apache Ballista cluster (see the `cluster` module).
+    #[cfg(feature = "ballista")]
+    Ballista(Cluster),
 }
 
 impl Default for Engine {
     fn default() -> Self {
         Engine::InProcess(InProcess::default())
+    }
+}
+
+impl std::str::FromStr for Engine {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Engine, String> {
+        if s == "in-process" {
+            return Ok(Engine::default());
+        }
+        if s.starts_with("ballista://") || s.starts_with("df://") {
+            #[cfg(feature = "ballista")]
+            return Cluster::new(s).map(Engine::Ballista);
+            #[cfg(not(feature = "ballista"))]
+            return Err(format!(
+                "engine `{s}`: this build has no Ballista engine (build spillnet-flows with the `ballista` \
+                 feature); accepted here: `in-process`"
+            ));
+        }
+        Err(format!(
+            "unknown engine `{s}`: expected `in-process` or `ballista://HOST:PORT` (the address of an Apache \
+             Ballista scheduler)"
+        ))
+    }
+}
+
+impl std::fmt::Display for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Engine::InProcess(_) => f.write_str("in-process"),
+            #[cfg(feature = "ballista")]
+            Engine::Ballista(cluster) => f.write_str(&cluster.url),
+        }
     }
 }
 
@@ -164,6 +211,10 @@ pub enum FlowsError {
     /// scheduler could not be reached).
     #[error("could not open a DataFusion session: {0}")]
     Session(String),
+    /// A local Ballista cluster ([`cluster::LocalCluster`]) could not start.
+    #[cfg(feature = "ballista")]
+    #[error("could not start a local Ballista cluster: {0}")]
+    LocalCluster(String),
 }
 
 /// Aggregate the `worker_moves` file `path` (`format`, columns at
@@ -181,6 +232,8 @@ pub fn aggregate_moves(
 ) -> Result<Outcome, FlowsError> {
     match engine {
         Engine::InProcess(opts) => plan::run_in_process(path, format, columns, rules, *opts),
+        #[cfg(feature = "ballista")]
+        Engine::Ballista(cluster) => cluster::run_on_cluster(path, format, columns, rules, cluster),
     }
 }
 
@@ -353,5 +406,215 @@ mod tests {
         write_parquet(&p, vec![("from_firm", s(&[Some("A"); 2])), ("to_firm", s(&[Some("B"); 2])), ("year", years)]);
         let c = MovesColumns { width: 3, from: 0, to: 1, year: 2, count: None, person: None };
         assert!(matches!(run(&p, FileFormat::Parquet, c), Outcome::NeedsNative(_)));
+    }
+
+    #[test]
+    fn engines_are_read_from_text() {
+        assert_eq!("in-process".parse::<Engine>(), Ok(Engine::default()));
+        assert_eq!(Engine::default().to_string(), "in-process");
+        for bad in ["", "inprocess", "In-Process", "local", "http://127.0.0.1:50050", "127.0.0.1:50050"] {
+            let e = bad.parse::<Engine>().unwrap_err();
+            assert!(e.contains("`in-process`") && e.contains("ballista://HOST:PORT"), "{bad:?}: {e}");
+        }
+        #[cfg(not(feature = "ballista"))]
+        for url in ["ballista://127.0.0.1:50050", "df://h:1"] {
+            assert!(url.parse::<Engine>().unwrap_err().contains("`ballista` feature"), "{url}");
+        }
+        #[cfg(feature = "ballista")]
+        {
+            let ballista = |url: &str| Engine::Ballista(Cluster { url: url.into() });
+            for (text, url) in [
+                ("ballista://127.0.0.1:50050", "df://127.0.0.1:50050"),
+                ("ballista://127.0.0.1:50050/", "df://127.0.0.1:50050"),
+                ("df://127.0.0.1:50050", "df://127.0.0.1:50050"),
+                ("ballista://scheduler.example:7000", "df://scheduler.example:7000"),
+                ("ballista://[::1]:50050", "df://[::1]:50050"),
+                ("ballista://node1", "df://node1:50050"),
+            ] {
+                let engine = text.parse::<Engine>().unwrap();
+                assert_eq!(engine, ballista(url), "{text}");
+                assert_eq!(engine.to_string().parse::<Engine>().unwrap(), engine, "{text}");
+            }
+            for bad in [
+                "ballista://",
+                "ballista://:50050",
+                "ballista://h:port",
+                "ballista://h:70000",
+                "ballista://h:1/path",
+                "ballista://h:1?x=1",
+                "ballista://user@h:1",
+            ] {
+                let e = bad.parse::<Engine>().unwrap_err();
+                assert!(e.contains("ballista://HOST:PORT") && e.contains(bad), "{bad:?}: {e}");
+            }
+        }
+    }
+
+    /// The Ballista engine on a scheduler and two executors in this process.
+    #[cfg(feature = "ballista")]
+    mod on_cluster {
+        use std::collections::HashMap;
+        use std::sync::mpsc;
+        use std::time::{Duration, Instant};
+
+        use super::*;
+        use crate::cluster::{LocalCluster, PROBE_TIMEOUT};
+
+        /// The longest the whole cluster test may take.
+        const TEST_TIMEOUT: Duration = Duration::from_secs(180);
+
+        /// Run `f` on a thread of its own, failing the test if it takes
+        /// longer than [`TEST_TIMEOUT`] (a stuck cluster would otherwise hang it).
+        fn bounded(f: impl FnOnce() + Send + 'static) {
+            let (done, finished) = mpsc::channel();
+            let worker = std::thread::spawn(move || {
+                f();
+                let _ = done.send(());
+            });
+            match finished.recv_timeout(TEST_TIMEOUT) {
+                Ok(()) => worker.join().unwrap(),
+                Err(mpsc::RecvTimeoutError::Disconnected) => std::panic::resume_unwind(worker.join().unwrap_err()),
+                Err(mpsc::RecvTimeoutError::Timeout) => panic!("the cluster test took over {TEST_TIMEOUT:?}"),
+            }
+        }
+
+        /// One generated row: from, to, year, count (`None`: empty), person_id.
+        type Row = (usize, usize, i32, Option<u64>, Option<String>);
+
+        /// `n` canonical rows over `firms` firms, seeded (a 64-bit LCG):
+        /// about a fifth of the counts empty and a quarter of the person ids
+        /// missing; many triples have a single row.
+        fn generate(n: usize, firms: usize) -> Vec<Row> {
+            let mut state = 0x2545_f491_4f6c_dd1d_u64;
+            let mut next = move |m: u64| {
+                state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                usize::try_from((state >> 33) % m).unwrap()
+            };
+            (0..n)
+                .map(|i| {
+                    let from = next(firms as u64);
+                    let to = (from + 1 + next(firms as u64 - 1)) % firms;
+                    let year = 2000 + i32::try_from(next(11)).unwrap();
+                    let count = (next(5) != 0).then(|| 1 + next(9) as u64);
+                    let person = (next(4) != 0).then(|| format!("p{i}"));
+                    (from, to, year, count, person)
+                })
+                .collect()
+        }
+
+        /// The rows aggregated by hand: flows sorted by (from, to, year), and
+        /// [rows, person rows, workers].
+        fn by_hand(rows: &[Row]) -> (Vec<Flow>, [u64; 3]) {
+            let mut triples: HashMap<(u32, u32, i32), Vec<&Row>> = HashMap::new();
+            for row in rows {
+                let key = (u32::try_from(row.0).unwrap(), u32::try_from(row.1).unwrap(), row.2);
+                triples.entry(key).or_default().push(row);
+            }
+            let mut flows: Vec<Flow> = triples
+                .into_iter()
+                .map(|((from, to, year), rows)| Flow {
+                    from,
+                    to,
+                    year,
+                    count: rows.iter().map(|r| r.3.unwrap_or(1)).sum(),
+                    person_id: if let [row] = rows[..] { row.4.clone() } else { None },
+                })
+                .collect();
+            flows.sort_by_key(|f| (f.from, f.to, f.year));
+            let persons = rows.iter().filter(|r| r.4.is_some()).count() as u64;
+            let workers = rows.iter().map(|r| r.3.unwrap_or(1)).sum();
+            (flows, [rows.len() as u64, persons, workers])
+        }
+
+        fn write_csv(p: &Path, ids: &[String], rows: &[Row]) {
+            let mut text = String::from("from_firm,to_firm,year,count,person_id\n");
+            for (from, to, year, count, person) in rows {
+                let count = count.map(|c| c.to_string()).unwrap_or_default();
+                text.push_str(&format!(
+                    "{},{},{year},{count},{}\n",
+                    ids[*from],
+                    ids[*to],
+                    person.as_deref().unwrap_or("")
+                ));
+            }
+            std::fs::write(p, text).unwrap();
+        }
+
+        fn write_rows_parquet(p: &Path, ids: &[String], rows: &[Row]) {
+            let text = |f: &dyn Fn(&Row) -> Option<String>| {
+                Arc::new(StringArray::from(rows.iter().map(f).collect::<Vec<_>>())) as ArrayRef
+            };
+            let year = Arc::new(Int32Array::from(rows.iter().map(|r| r.2).collect::<Vec<_>>())) as ArrayRef;
+            let count = rows.iter().map(|r| r.3.map(|c| i64::try_from(c).unwrap())).collect::<Vec<_>>();
+            write_parquet(
+                p,
+                vec![
+                    ("from_firm", text(&|r| Some(ids[r.0].clone()))),
+                    ("to_firm", text(&|r| Some(ids[r.1].clone()))),
+                    ("year", year),
+                    ("count", Arc::new(Int64Array::from(count)) as ArrayRef),
+                    ("person_id", text(&|r| r.4.clone())),
+                ],
+            );
+        }
+
+        #[test]
+        fn ballista_equals_in_process_and_a_hand_aggregation() {
+            bounded(|| {
+                let started = Instant::now();
+                let local = LocalCluster::start(0, 2, 2).unwrap();
+                let up = started.elapsed();
+                let cluster = local.engine();
+                let in_process = Engine::InProcess(InProcess { memory_limit: 64 << 20, threads: 2 });
+                let dir = tempfile::tempdir().unwrap();
+                let on = |engine: &Engine, p: &Path, format, rules: &Rules<'_>| {
+                    aggregate_moves(p, format, cols(5), rules, engine).unwrap()
+                };
+
+                // The fixture.
+                let p = dir.path().join("fixture.csv");
+                std::fs::write(&p, FIXTURE).unwrap();
+                assert_eq!(clean(on(&cluster, &p, FileFormat::Csv, &rules())), (fixture_flows(), [6, 5, 12]));
+
+                // A few thousand generated rows, CSV and Parquet.
+                let ids: Vec<String> = (0..40).map(|i| format!("F{i:02}")).collect();
+                let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+                let many = Rules { firm_ids: &id_refs, years: 1900..=2100 };
+                let rows = generate(5000, ids.len());
+                let expected = by_hand(&rows);
+                assert!(expected.0.iter().any(|f| f.person_id.is_some()) && expected.0.len() < rows.len());
+                let csv_path = dir.path().join("worker_moves.csv");
+                write_csv(&csv_path, &ids, &rows);
+                let parquet_path = dir.path().join("worker_moves.parquet");
+                write_rows_parquet(&parquet_path, &ids, &rows);
+                for (p, format) in [(&csv_path, FileFormat::Csv), (&parquet_path, FileFormat::Parquet)] {
+                    let remote = clean(on(&cluster, p, format, &many));
+                    assert_eq!(remote, expected, "{format:?}");
+                    assert_eq!(clean(on(&in_process, p, format, &many)), remote, "{format:?}");
+                }
+
+                // A row the fast path does not accept (a padded count) needs the native loader there too.
+                let p = dir.path().join("padded.csv");
+                std::fs::write(&p, format!("{FIXTURE}A,B,2001, 7,p\n")).unwrap();
+                let o = on(&cluster, &p, FileFormat::Csv, &rules());
+                assert!(matches!(o, Outcome::NeedsNative(_)), "{o:?}");
+                let ran = started.elapsed();
+                drop(local);
+
+                // A closed port: FlowsError::Session naming it, well within the probe's bound.
+                let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+                let engine: Engine = format!("ballista://127.0.0.1:{closed}").parse().unwrap();
+                let asked = Instant::now();
+                let e = aggregate_moves(&csv_path, FileFormat::Csv, cols(5), &many, &engine).unwrap_err();
+                let waited = asked.elapsed();
+                assert!(matches!(e, FlowsError::Session(_)), "{e:?}");
+                assert!(e.to_string().contains(&format!("df://127.0.0.1:{closed}")), "{e}");
+                assert!(waited < PROBE_TIMEOUT, "{waited:?}");
+                eprintln!(
+                    "cluster up in {up:.2?}; four runs on it (and two in-process) in {:.2?}; closed port refused in {waited:.2?}",
+                    ran - up
+                );
+            });
+        }
     }
 }

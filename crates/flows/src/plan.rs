@@ -65,10 +65,11 @@ pub(crate) fn run_in_process(
 }
 
 /// Run the plan in the session `context` gives, on a tokio runtime of
-/// `threads` threads: the file checks that need no engine, the plan, then
-/// the per-triple rules. A session that cannot be made is
-/// [`FlowsError::Session`]; any error of the plan itself is
-/// [`Outcome::NeedsNative`].
+/// `threads` threads: the session first, then the file checks that need no
+/// engine, the plan, and the per-triple rules. A session that cannot be
+/// made is [`FlowsError::Session`] whatever the file holds (so a cluster
+/// that does not answer is an error, never a quiet fall back to the native
+/// loader); any error of the plan itself is [`Outcome::NeedsNative`].
 pub(crate) fn run(
     path: &Path,
     format: FileFormat,
@@ -77,6 +78,13 @@ pub(crate) fn run(
     threads: usize,
     context: impl AsyncFnOnce() -> datafusion::error::Result<SessionContext>,
 ) -> Result<Outcome, FlowsError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .thread_name("spillnet-flows")
+        .enable_all()
+        .build()
+        .map_err(|e| FlowsError::Runtime(e.to_string()))?;
+    let ctx = runtime.block_on(context()).map_err(|e| FlowsError::Session(e.to_string()))?;
     if format == FileFormat::Csv {
         match csv_obstacle(path) {
             Ok(None) => {}
@@ -87,17 +95,7 @@ pub(crate) fn run(
     let Some(table) = table_path(path) else {
         return Ok(Outcome::NeedsNative("the path is not UTF-8 or holds a glob character (`*`, `?`, `[`)".into()));
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(threads)
-        .thread_name("spillnet-flows")
-        .enable_all()
-        .build()
-        .map_err(|e| FlowsError::Runtime(e.to_string()))?;
-    let result = runtime.block_on(async {
-        let ctx = context().await.map_err(|e| FlowsError::Session(e.to_string()))?;
-        Ok::<_, FlowsError>(aggregate(&ctx, &table, format, columns).await)
-    })?;
-    Ok(match result {
+    Ok(match runtime.block_on(aggregate(&ctx, &table, format, columns)) {
         Err(e) => Outcome::NeedsNative(format!("DataFusion: {e}")),
         Ok(Err(reason)) => Outcome::NeedsNative(reason),
         Ok(Ok((batches, year_text))) => match flows_of(&batches, year_text, rules) {

@@ -86,13 +86,16 @@ impl MovesEngine {
     pub fn parse(s: &str) -> Result<MovesEngine, String> {
         match s {
             "native" => Ok(MovesEngine::Native),
-            "in-process" => Ok(MovesEngine::default()),
-            _ if s.starts_with("ballista://") => Err(format!(
-                "engine `{s}`: this spillnet was built without Apache Ballista support (cargo install --path . \
-                 --features ballista)"
-            )),
+            _ if s == "in-process" || s.starts_with("ballista://") || s.starts_with("df://") => {
+                s.parse::<Engine>().map(MovesEngine::DataFusion)
+            }
             _ => Err(format!("engine `{s}`: expected {ENGINE_VALUES}")),
         }
+    }
+
+    /// Whether the plan runs on a cluster (whose failures the caller reports).
+    pub fn is_cluster(&self) -> bool {
+        matches!(self, MovesEngine::DataFusion(e) if !matches!(e, Engine::InProcess(_)))
     }
 }
 
@@ -100,7 +103,7 @@ impl std::fmt::Display for MovesEngine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             MovesEngine::Native => f.write_str("native"),
-            MovesEngine::DataFusion(_) => f.write_str("in-process"),
+            MovesEngine::DataFusion(e) => e.fmt(f),
         }
     }
 }
@@ -480,6 +483,17 @@ mod tests {
         let route = MovesRoute::Native { reason: "the CSV text has a blank line".into() };
         assert_eq!(route.to_string(), "the native loader (the CSV text has a blank line)");
         assert_eq!(MovesRoute::DataFusion { engine: "in-process".into() }.to_string(), "DataFusion (in-process)");
+        assert!(!MovesEngine::default().is_cluster() && !MovesEngine::Native.is_cluster());
+    }
+
+    #[cfg(feature = "ballista")]
+    #[test]
+    fn a_cluster_engine_is_read_with_its_scheduler_address() {
+        let e = MovesEngine::parse("ballista://10.0.0.5:50050").unwrap();
+        assert!(e.is_cluster());
+        assert_eq!(e.to_string(), "df://10.0.0.5:50050");
+        assert_eq!(MovesEngine::parse(&e.to_string()).unwrap(), e);
+        assert!(MovesEngine::parse("ballista://").is_err());
     }
 
     fn firms() -> Vec<Firm> {
