@@ -551,7 +551,7 @@ const CASES: &[Case] = &[
         code: 0,
         stderr: &[],
         stdout: &["worker_moves: 6 rows, 9 workers (3 person-level rows), 8 from a JV to a domestic firm; \
-                   years 2008-2011; 5 (from, to, year) flows\n"],
+                   years 2008-2011; 5 (from, to, year) flows, aggregated by DataFusion (in-process)\n"],
     },
     Case {
         name: "dimension in two surveys",

@@ -60,6 +60,22 @@ fn fixture_expected() -> (Vec<WorkerMove>, MovesInput) {
     (moves, MovesInput { rows: 8, person_rows: 7, workers: 14, aggregated: 5 })
 }
 
+/// The fixture's rows as `dir/worker_moves.parquet`, years and counts as integers.
+fn write_fixture_parquet(dir: &Path) {
+    let rows: Vec<Vec<&str>> = FIXTURE.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    let text = |k: usize| {
+        ColumnData::Text(rows.iter().map(|r| Some(r[k]).filter(|s| !s.is_empty()).map(Into::into)).collect())
+    };
+    let int = |k: usize| ColumnData::Int(rows.iter().map(|r| r[k].parse().ok()).collect());
+    let table = TableData::default()
+        .with("from_firm", text(0))
+        .with("to_firm", text(1))
+        .with("year", int(2))
+        .with("count", int(3))
+        .with("person_id", text(4));
+    write_table(&dir.join("worker_moves.parquet"), &table, TableFormat::Parquet).unwrap();
+}
+
 /// The route of the default engine.
 fn in_process() -> MovesRoute {
     MovesRoute::DataFusion { engine: "in-process".into() }
@@ -88,18 +104,7 @@ fn datafusion_route_equals_a_hand_aggregation_csv_and_parquet() {
 
     // The same rows as Parquet with integer years and counts.
     std::fs::remove_file(dir.path().join("worker_moves.csv")).unwrap();
-    let rows: Vec<Vec<&str>> = FIXTURE.lines().skip(1).map(|l| l.split(',').collect()).collect();
-    let text = |k: usize| {
-        ColumnData::Text(rows.iter().map(|r| Some(r[k]).filter(|s| !s.is_empty()).map(Into::into)).collect())
-    };
-    let int = |k: usize| ColumnData::Int(rows.iter().map(|r| r[k].parse().ok()).collect());
-    let table = TableData::default()
-        .with("from_firm", text(0))
-        .with("to_firm", text(1))
-        .with("year", int(2))
-        .with("count", int(3))
-        .with("person_id", text(4));
-    write_table(&dir.path().join("worker_moves.parquet"), &table, TableFormat::Parquet).unwrap();
+    write_fixture_parquet(dir.path());
     let (ds, report) = load_dataset_with_sources(dir.path()).unwrap();
     assert_eq!(report.moves_route, Some(in_process()));
     assert_eq!((ds.worker_moves.clone(), report.worker_moves), (expected, Some(input)));
@@ -342,18 +347,7 @@ fn ballista_cluster_writes_the_same_table_as_in_process_native_and_by_hand() {
     // The same rows as Parquet.
     let pq = tempfile::tempdir().unwrap();
     write_firms(pq.path());
-    let rows: Vec<Vec<&str>> = FIXTURE.lines().skip(1).map(|l| l.split(',').collect()).collect();
-    let text = |k: usize| {
-        ColumnData::Text(rows.iter().map(|r| Some(r[k]).filter(|s| !s.is_empty()).map(Into::into)).collect())
-    };
-    let int = |k: usize| ColumnData::Int(rows.iter().map(|r| r[k].parse().ok()).collect());
-    let table = TableData::default()
-        .with("from_firm", text(0))
-        .with("to_firm", text(1))
-        .with("year", int(2))
-        .with("count", int(3))
-        .with("person_id", text(4));
-    write_table(&pq.path().join("worker_moves.parquet"), &table, TableFormat::Parquet).unwrap();
+    write_fixture_parquet(pq.path());
     check(pq.path());
     // A bad row: the cluster's plan declines it, the native loader names it.
     std::fs::write(dir.path().join("worker_moves.csv"), format!("{FIXTURE}F1,F9,2001,1,p9\n")).unwrap();
