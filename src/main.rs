@@ -10,7 +10,7 @@ use spillnet::Error;
 use spillnet::app::{self, Ctx};
 use spillnet::cli::Cli;
 
-/// mimalloc instead of the system allocator (feature `mimalloc`, default).
+/// mimalloc instead of the system allocator (feature `mimalloc`, opt-in until measured).
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
