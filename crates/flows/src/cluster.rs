@@ -247,29 +247,28 @@ impl Drop for LocalCluster {
 
 /// The body of [`LocalCluster::start`]: the scheduler's port.
 async fn start(port: u16, executors: usize, vcores: usize) -> Result<u16, String> {
-    let text = |e: &dyn std::error::Error| causes(e);
     let listener =
         tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await.map_err(|e| format!("port {port}: {e}"))?;
-    let port = listener.local_addr().map_err(|e| text(&e))?.port();
+    let port = listener.local_addr().map_err(|e| causes(&e))?.port();
     let config = SchedulerConfig::default()
         .with_hostname(Ipv4Addr::LOCALHOST.to_string())
         .with_port(port)
         .with_scheduler_policy(TaskSchedulingPolicy::PullStaged)
         .with_finished_job_data_clean_up_interval_seconds(JOB_DATA_SECS);
-    let state = BallistaCluster::new_from_config(&config).await.map_err(|e| text(&e))?;
+    let state = BallistaCluster::new_from_config(&config).await.map_err(|e| causes(&e))?;
     let scheduler =
-        create_scheduler::<LogicalPlanNode, PhysicalPlanNode>(state, Arc::new(config)).await.map_err(|e| text(&e))?;
+        create_scheduler::<LogicalPlanNode, PhysicalPlanNode>(state, Arc::new(config)).await.map_err(|e| causes(&e))?;
     let state = scheduler.state.clone();
     tokio::spawn(start_grpc_service_with_listener(listener, scheduler));
     let url = format!("http://{}:{port}", Ipv4Addr::LOCALHOST);
     for _ in 0..executors {
-        let client = SchedulerGrpcClient::connect(url.clone()).await.map_err(|e| text(&e))?;
+        let client = SchedulerGrpcClient::connect(url.clone()).await.map_err(|e| causes(&e))?;
         ballista_executor::new_standalone_executor(client, vcores, BallistaCodec::default())
             .await
-            .map_err(|e| text(&e))?;
+            .map_err(|e| causes(&e))?;
     }
     loop {
-        let registered = state.executor_manager.get_executors_state().await.map_err(|e| text(&e))?;
+        let registered = state.executor_manager.get_executors_state().await.map_err(|e| causes(&e))?;
         if registered.len() >= executors {
             return Ok(port);
         }

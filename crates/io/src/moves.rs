@@ -167,10 +167,7 @@ pub(crate) fn load_worker_moves(
     let reason = match engine {
         MovesEngine::Native => "engine `native`".to_owned(),
         MovesEngine::DataFusion(plan_engine) => match load_with_plan(path, format, firms, allow_extra, plan_engine)? {
-            Ok(mut out) => {
-                out.route = MovesRoute::DataFusion { engine: engine.to_string() };
-                return Ok(out);
-            }
+            Ok(out) => return Ok(out),
             Err(reason) => reason,
         },
     };
@@ -225,7 +222,7 @@ fn load_with_plan(
         ignored_columns: ignored,
         decimal_integers: Vec::new(),
         input,
-        route: MovesRoute::DataFusion { engine: String::new() },
+        route: MovesRoute::DataFusion { engine: engine.to_string() },
     }))
 }
 
